@@ -1,0 +1,235 @@
+//! Command-line arguments (clap derive only; each `///` line is the --help text).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Reproducible static Rust builds for every platform, with zig as the cross linker.
+#[derive(Debug, Parser)]
+#[command(name = "crossflake", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// crossflake's verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the target catalog and what a host can build and run.
+    ///
+    /// Example: crossflake targets --host aarch64-darwin
+    Targets(TargetsArgs),
+    /// Add crossflake to an existing Cargo package or workspace.
+    ///
+    /// Writes flake.nix, the [package.metadata.crossflake] table, rust-toolchain.toml,
+    /// [profile.crossflake], .envrc and .gitignore entries. Never replaces a file crossflake
+    /// did not write without --force; running it twice changes nothing.
+    ///
+    /// Example: crossflake init --target aarch64-musl --target x86_64-unknown-linux-gnu.2.28 --oci
+    Init(InitArgs),
+    /// Create a new Cargo package with crossflake set up.
+    ///
+    /// Example: crossflake new hello --target aarch64-musl
+    New(NewArgs),
+    /// Add or remove the project's targets (the metadata table and rust-toolchain.toml together).
+    ///
+    /// Example: crossflake target add wasm32-wasip1
+    Target(TargetArgs),
+    /// Print the environment and cargo command the recipe uses for a target on this host.
+    ///
+    /// Example: eval "$(crossflake env --target aarch64-musl --shell)"
+    Env(EnvArgs),
+    /// Build the project for its targets with the catalog's recipe (cargo-zigbuild and zig).
+    ///
+    /// Example: crossflake build --target aarch64-musl -- --bin server
+    Build(BuildArgs),
+    /// Run the project's tests for a target under the host's runner (qemu-user, wine, wasmtime).
+    ///
+    /// Example: crossflake test --target aarch64-musl
+    Test(TestArgs),
+    /// Prove that binaries are what a target claims: format, machine, static linkage, glibc floor.
+    ///
+    /// Example: crossflake verify --target x86_64-unknown-linux-gnu.2.17 target/x86_64-unknown-linux-gnu/crossflake/app
+    Verify(VerifyArgs),
+}
+
+/// `crossflake targets`.
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
+    /// Host system to report for (x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin); default: this machine.
+    #[arg(long, value_name = "SYSTEM")]
+    pub host: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options shared by `init` and `new`.
+#[derive(Debug, Args, Clone)]
+pub struct InitOptions {
+    /// A target to build for: a catalog alias (aarch64-musl) or a triple, with .GLIBC for a glibc floor
+    /// (x86_64-unknown-linux-gnu.2.28). Repeatable. Default: x86_64-musl and aarch64-musl.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Rust channel for rust-toolchain.toml (stable, beta, 1.85.0, nightly-2026-01-01); default: stable.
+    #[arg(long, value_name = "CHANNEL")]
+    pub toolchain: Option<String>,
+    /// Add an [*.metadata.crossflake.image] table, so the flake builds OCI images.
+    #[arg(long)]
+    pub oci: bool,
+    /// Where the project's flake.nix takes crossflake from.
+    #[arg(long, value_name = "URL")]
+    pub flake_url: Option<String>,
+    /// Show the changes as a unified diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace a flake.nix that crossflake did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `crossflake init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Path to the Cargo.toml of the package or workspace root (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// What to set up.
+    #[command(flatten)]
+    pub options: InitOptions,
+}
+
+/// `crossflake new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Directory to create.
+    pub path: PathBuf,
+    /// Package name (default: the directory name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Create a library package (src/lib.rs) instead of a binary.
+    #[arg(long)]
+    pub lib: bool,
+    /// What to set up.
+    #[command(flatten)]
+    pub options: InitOptions,
+}
+
+/// `crossflake target`.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// add or remove.
+    #[command(subcommand)]
+    pub action: TargetAction,
+}
+
+/// `crossflake target add|remove`.
+#[derive(Debug, Subcommand)]
+pub enum TargetAction {
+    /// Add targets (aliases or triples, .GLIBC for a glibc floor).
+    ///
+    /// Example: crossflake target add armv7-musl x86_64-unknown-linux-gnu.2.31
+    Add(TargetEditArgs),
+    /// Remove targets.
+    ///
+    /// Example: crossflake target remove armv7-musl
+    Remove(TargetEditArgs),
+}
+
+/// Arguments of `target add` and `target remove`.
+#[derive(Debug, Args)]
+pub struct TargetEditArgs {
+    /// Targets: aliases or triples.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Show the changes as a unified diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `crossflake env`.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The target (alias or triple, .GLIBC for a glibc floor).
+    #[arg(long, value_name = "TARGET")]
+    pub target: String,
+    /// Host system to derive the recipe for; default: this machine (tool paths are this machine's).
+    #[arg(long, value_name = "SYSTEM")]
+    pub host: Option<String>,
+    /// Cargo profile; default: crossflake when the project has it, else release.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Include what building std from source adds.
+    #[arg(long)]
+    pub build_std: bool,
+    /// Path to the project's root Cargo.toml (only read for the default profile).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Print JSON: command, test-command, env (name, value, build-std), tools, scripts, runner.
+    #[arg(long, conflicts_with = "shell")]
+    pub json: bool,
+    /// Print `export NAME='value'` lines for a POSIX shell.
+    #[arg(long)]
+    pub shell: bool,
+}
+
+/// `crossflake build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Targets to build (default: the project's metadata table). Repeatable.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Cargo profile; default: crossflake when the project has it, else release.
+    #[arg(long, value_name = "NAME", conflicts_with = "release")]
+    pub profile: Option<String>,
+    /// Build with the release profile.
+    #[arg(long)]
+    pub release: bool,
+    /// Build std from rust-src (no rust-std for the target needed; tier-3 targets).
+    #[arg(long)]
+    pub build_std: bool,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Extra arguments for cargo, after `--`.
+    #[arg(last = true, value_name = "CARGO_ARGS")]
+    pub cargo_args: Vec<String>,
+}
+
+/// `crossflake test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The target to test.
+    #[arg(long, value_name = "TARGET")]
+    pub target: String,
+    /// Cargo profile; default: the dev profile cargo test uses.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Build std from rust-src.
+    #[arg(long)]
+    pub build_std: bool,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Extra arguments for cargo test, after `--`.
+    #[arg(last = true, value_name = "CARGO_ARGS")]
+    pub cargo_args: Vec<String>,
+}
+
+/// `crossflake verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The target the binaries claim to be for (alias or triple; .GLIBC sets the floor to prove).
+    #[arg(long, value_name = "TARGET")]
+    pub target: String,
+    /// Binaries to check.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print JSON reports.
+    #[arg(long)]
+    pub json: bool,
+}

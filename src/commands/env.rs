@@ -1,0 +1,118 @@
+//! `crossflake env`: the recipe's environment and cargo command for a target on a host.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::catalog::{RunnerChoice, catalog};
+use crate::cli::EnvArgs;
+use crate::recipe::{self, Recipe, RecipeOptions, ToolPaths};
+use crate::tools;
+
+/// `crossflake env --json`: the recipe plus where its tools are on this machine.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct EnvJson<'a> {
+    #[serde(flatten)]
+    recipe: &'a Recipe,
+    /// Placeholder name -> the value filled in (tool paths on this machine).
+    tools: std::collections::BTreeMap<String, String>,
+    /// Tools the recipe needs that this machine lacks.
+    missing: Vec<String>,
+}
+
+/// Runs `crossflake env`.
+pub fn run(args: EnvArgs) -> Result<()> {
+    let cat = catalog();
+    let spec = cat.resolve(&args.target)?;
+    let host = match &args.host {
+        Some(h) => {
+            cat.host(h)?;
+            h.clone()
+        }
+        None => cat.current_host()?.to_string(),
+    };
+    let cwd = std::env::current_dir()?;
+    let profile = match &args.profile {
+        Some(p) => p.clone(),
+        None => super::build::default_profile(args.manifest_path.as_deref()),
+    };
+    let paths = tools::tool_paths(&spec, &host);
+    let recipe = recipe::derive(
+        &spec,
+        &host,
+        &RecipeOptions {
+            profile,
+            build_std: args.build_std,
+        },
+        &paths,
+    )?;
+    tools::materialize(&recipe, &paths)?;
+    let missing = tools::missing_for(&spec, &host, args.build_std, true, &cwd);
+    if args.json {
+        let out = EnvJson {
+            recipe: &recipe,
+            tools: tool_map(&paths, &recipe),
+            missing: missing.iter().map(|m| m.what.clone()).collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if args.shell {
+        for e in &recipe.env {
+            println!("export {}={}", e.name, shell_quote(&e.value));
+        }
+        return Ok(());
+    }
+    println!("# {} ({}) built on {host}", recipe.alias, recipe.target);
+    for e in &recipe.env {
+        let tag = if e.build_std {
+            "    # build-std only"
+        } else {
+            ""
+        };
+        println!("{}={}{tag}", e.name, e.value);
+    }
+    println!("# build: {}", recipe.command.join(" "));
+    println!("# test:  {}", recipe.test_command.join(" "));
+    match &recipe.runner {
+        RunnerChoice::Native => println!("# runner: native"),
+        RunnerChoice::Direct { kind } => {
+            println!("# runner: {kind} (the host runs the binaries itself)")
+        }
+        RunnerChoice::Program { kind, .. } => {
+            println!(
+                "# runner: {kind} ({})",
+                paths.runner.as_deref().unwrap_or("?")
+            )
+        }
+        RunnerChoice::Unavailable { reason } => {
+            println!("# runner: none; tests are skipped: {reason}")
+        }
+    }
+    for m in &missing {
+        eprintln!("warning: missing {}: {}", m.what, m.install);
+    }
+    Ok(())
+}
+
+/// The placeholder values that are paths on this machine, for the JSON `tools` map.
+fn tool_map(paths: &ToolPaths, recipe: &Recipe) -> std::collections::BTreeMap<String, String> {
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("cargo-zigbuild".into(), paths.cargo_zigbuild.clone());
+    m.insert("ssp-stubs".into(), paths.ssp_stubs.clone());
+    if let Some(r) = &paths.runner {
+        m.insert("runner".into(), r.clone());
+    }
+    if let Some(s) = &paths.sysroot {
+        m.insert("sysroot".into(), s.clone());
+    }
+    for s in &recipe.scripts {
+        m.insert(s.tool.clone(), s.path.clone());
+    }
+    m
+}
+
+/// Quotes a value for a POSIX shell.
+pub fn shell_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', r"'\''"))
+}

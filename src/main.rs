@@ -1,0 +1,38 @@
+//! crossflake: reproducible static Rust builds for every platform, with zig as the cross
+//! linker. `main` parses the arguments, dispatches, and prints the error chain.
+
+mod catalog;
+mod cli;
+mod commands;
+mod emit;
+mod plan;
+mod project;
+mod recipe;
+mod toolchain;
+mod tools;
+mod verify;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Targets(a) => commands::targets::run(a),
+        Command::Init(a) => commands::init::run(a),
+        Command::New(a) => commands::new::run(a),
+        Command::Target(a) => commands::target::run(a),
+        Command::Env(a) => commands::env::run(a),
+        Command::Build(a) => commands::build::run(a),
+        Command::Test(a) => commands::test::run(a),
+        Command::Verify(a) => commands::verify::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        for cause in e.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+}

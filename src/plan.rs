@@ -1,0 +1,298 @@
+//! Plan, then apply: a command collects the files it would write, which `--dry-run` shows as
+//! a unified diff and [`Plan::apply`] writes all-or-nothing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// One file the plan writes.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The content on disk when the plan was made (`None`: the file does not exist).
+    pub old: Option<String>,
+    /// The content to write.
+    pub new: String,
+    /// Unix permission bits for a new file (existing files keep theirs).
+    pub mode: u32,
+}
+
+/// The files a command would write, by absolute path, in path order.
+#[derive(Debug, Default)]
+pub struct Plan {
+    changes: BTreeMap<PathBuf, Change>,
+    /// Messages for the user (notes on what was kept or needs doing), printed after the
+    /// diff or the summary.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// An empty plan.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The content of `path` as the plan would leave it: the planned content, or what is
+    /// on disk, or `None` if neither.
+    ///
+    /// Errors: the file exists but cannot be read, or is not UTF-8.
+    pub fn read(&self, path: &Path) -> Result<Option<String>> {
+        if let Some(c) = self.changes.get(path) {
+            return Ok(Some(c.new.clone()));
+        }
+        read_if_exists(path)
+    }
+
+    /// Plans `content` for `path` (mode 0644 when new). A write that leaves a file as it
+    /// is on disk is dropped, so a second run plans nothing.
+    pub fn write(&mut self, path: &Path, content: String) -> Result<()> {
+        self.write_mode(path, content, 0o644)
+    }
+
+    /// Like [`Plan::write`] with the permission bits a new file gets.
+    pub fn write_mode(&mut self, path: &Path, content: String, mode: u32) -> Result<()> {
+        let old = match self.changes.remove(path) {
+            Some(c) => c.old,
+            None => read_if_exists(path)?,
+        };
+        if old.as_deref() != Some(content.as_str()) {
+            self.changes.insert(
+                path.to_path_buf(),
+                Change {
+                    old,
+                    new: content,
+                    mode,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The planned files in path order.
+    pub fn changes(&self) -> impl Iterator<Item = (&Path, &Change)> {
+        self.changes.iter().map(|(p, c)| (p.as_path(), c))
+    }
+
+    /// A unified diff of every planned file, with paths shown relative to `base`.
+    pub fn diff(&self, base: &Path) -> String {
+        let mut out = String::new();
+        for (path, c) in &self.changes {
+            let shown = path
+                .strip_prefix(base)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+            let old_name = if c.old.is_some() {
+                format!("a/{shown}")
+            } else {
+                "/dev/null".to_string()
+            };
+            let diff = similar::TextDiff::from_lines(c.old.as_deref().unwrap_or(""), &c.new);
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&old_name, &format!("b/{shown}"))
+                    .to_string(),
+            );
+        }
+        out
+    }
+
+    /// Writes every planned file atomically (temp file in the same directory, then
+    /// rename), all or nothing: every temp file is written before the first rename, and a
+    /// failed rename puts back the files already replaced.
+    ///
+    /// Errors name the path that could not be written (a read-only directory, a missing
+    /// parent that cannot be created).
+    pub fn apply(&self) -> Result<()> {
+        let mut created_dirs = Vec::new();
+        let mut staged = Vec::new();
+        let result = (|| -> Result<()> {
+            for (path, c) in &self.changes {
+                let dir = path
+                    .parent()
+                    .context("a planned file has no parent directory")?;
+                create_dirs(dir, &mut created_dirs)
+                    .with_context(|| format!("failed to create directory {}", dir.display()))?;
+                let mut tmp = tempfile::Builder::new()
+                    .prefix(".crossflake-")
+                    .tempfile_in(dir)
+                    .with_context(|| {
+                        format!(
+                            "failed to write {}: cannot create a file in {}",
+                            path.display(),
+                            dir.display()
+                        )
+                    })?;
+                tmp.write_all(c.new.as_bytes())
+                    .with_context(|| format!("failed to write {}", path.display()))?;
+                let mode = match fs::metadata(path) {
+                    Ok(m) => m.permissions().mode(),
+                    Err(_) => c.mode,
+                };
+                fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
+                    .with_context(|| format!("failed to set permissions of {}", path.display()))?;
+                staged.push((path.clone(), tmp));
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            drop(staged);
+            for d in created_dirs.iter().rev() {
+                let _ = fs::remove_dir(d);
+            }
+            return Err(e);
+        }
+        let mut done: Vec<&PathBuf> = Vec::new();
+        for (path, tmp) in staged {
+            if let Err(e) = tmp.persist(&path) {
+                for p in done {
+                    let c = &self.changes[p];
+                    match &c.old {
+                        Some(old) => {
+                            let _ = fs::write(p, old);
+                        }
+                        None => {
+                            let _ = fs::remove_file(p);
+                        }
+                    }
+                }
+                return Err(e.error)
+                    .with_context(|| format!("failed to replace {}", path.display()));
+            }
+            done.push(
+                self.changes
+                    .get_key_value(&path)
+                    .map(|(k, _)| k)
+                    .expect("staged from changes"),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs(parent, created)?;
+    }
+    fs::create_dir(dir)?;
+    created.push(dir.to_path_buf());
+    Ok(())
+}
+
+/// Reads a UTF-8 file, `None` if it does not exist.
+pub fn read_if_exists(path: &Path) -> Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("failed to read {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_writes_are_dropped_and_diffs_name_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        fs::write(&a, "one\n").unwrap();
+        let mut plan = Plan::new();
+        plan.write(&a, "one\n".into()).unwrap();
+        assert!(plan.is_empty());
+        plan.write(&a, "two\n".into()).unwrap();
+        plan.write(&dir.path().join("sub/b.txt"), "new\n".into())
+            .unwrap();
+        let diff = plan.diff(dir.path());
+        assert!(diff.contains("--- a/a.txt\n+++ b/a.txt\n"), "{diff}");
+        assert!(diff.contains("-one\n+two\n"), "{diff}");
+        assert!(diff.contains("--- /dev/null\n+++ b/sub/b.txt\n"), "{diff}");
+        plan.apply().unwrap();
+        assert_eq!(fs::read_to_string(&a).unwrap(), "two\n");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("sub/b.txt")).unwrap(),
+            "new\n"
+        );
+        let mode = fs::metadata(dir.path().join("sub/b.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+
+    /// Makes `dir` refuse new files, even for root (`chattr +i` where chmod is not enough).
+    /// Returns a guard that undoes it.
+    pub(crate) fn read_only(dir: &Path) -> impl Drop {
+        struct Undo(PathBuf, bool);
+        impl Drop for Undo {
+            fn drop(&mut self) {
+                if self.1 {
+                    let _ = std::process::Command::new("chattr")
+                        .arg("-i")
+                        .arg(&self.0)
+                        .status();
+                }
+                let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+            }
+        }
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = dir.join(".probe");
+        let mut undo = Undo(dir.to_path_buf(), false);
+        if fs::File::create(&probe).is_ok() {
+            fs::remove_file(&probe).unwrap();
+            let ok = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(
+                ok,
+                "cannot make {} read-only: running as root and chattr +i failed",
+                dir.display()
+            );
+            undo.1 = true;
+        }
+        assert!(
+            fs::File::create(&probe).is_err(),
+            "{} is still writable",
+            dir.display()
+        );
+        undo
+    }
+
+    #[test]
+    fn a_failing_file_leaves_everything_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        fs::write(&a, "one\n").unwrap();
+        let ro = dir.path().join("ro");
+        fs::create_dir(&ro).unwrap();
+        let mut plan = Plan::new();
+        plan.write(&a, "two\n".into()).unwrap();
+        plan.write(&ro.join("b.txt"), "x".into()).unwrap();
+        let guard = read_only(&ro);
+        let err = plan.apply().unwrap_err();
+        drop(guard);
+        assert!(format!("{err:#}").contains("b.txt"), "{err:#}");
+        assert_eq!(fs::read_to_string(&a).unwrap(), "one\n");
+        assert_eq!(fs::read_dir(&ro).unwrap().count(), 0);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temp files left behind"
+        );
+    }
+}

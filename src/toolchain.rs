@@ -1,0 +1,272 @@
+//! `rust-toolchain.toml`: the channel, components and targets rustup (and the flake,
+//! through fenix) install. Its `targets` follow the project's metadata table: crossflake
+//! owns the catalog triples in that list and leaves any other triple alone.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use toml_edit::{Array, DocumentMut, Item, Table, Value};
+
+use crate::catalog::{TargetSpec, catalog};
+use crate::plan::Plan;
+
+/// The file name rustup reads.
+pub const FILE: &str = "rust-toolchain.toml";
+/// The legacy file name (plain channel or TOML); rustup prefers it when both exist.
+pub const LEGACY_FILE: &str = "rust-toolchain";
+/// Components a new rust-toolchain.toml lists.
+pub const DEFAULT_COMPONENTS: [&str; 3] = ["clippy", "rustfmt", "rust-src"];
+
+/// What a project's rust-toolchain.toml says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolchainSpec {
+    /// `stable`, `beta`, `nightly`, `1.x.y`, `nightly-YYYY-MM-DD`.
+    pub channel: String,
+    /// rustup profile (`minimal`, `default`, `complete`); `None` if not given.
+    pub profile: Option<String>,
+    /// Components as written (`clippy`, `rustfmt`, `rust-src`).
+    pub components: Vec<String>,
+    /// Target triples.
+    pub targets: Vec<String>,
+}
+
+/// The triples a list of project targets needs, deduplicated, in order.
+pub fn triples(targets: &[TargetSpec]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in targets {
+        let triple = &t.target().triple;
+        if !out.contains(triple) {
+            out.push(triple.clone());
+        }
+    }
+    out
+}
+
+/// Reads the channel from a legacy `rust-toolchain` file (a bare channel or TOML).
+pub fn read_legacy(path: &Path, text: &str) -> Result<String> {
+    let trimmed = text.trim();
+    if !trimmed.contains('[') && !trimmed.contains('=') {
+        if trimmed.is_empty() {
+            bail!(
+                "{} is empty; it should name a channel such as stable",
+                path.display()
+            );
+        }
+        return Ok(trimmed.lines().next().unwrap_or("").trim().to_string());
+    }
+    let doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("failed to parse {}", path.display()))?;
+    doc.get("toolchain")
+        .and_then(|t| t.get("channel"))
+        .and_then(Item::as_str)
+        .map(str::to_string)
+        .with_context(|| format!("{}: no toolchain.channel", path.display()))
+}
+
+/// Parses rust-toolchain.toml text. Errors: not TOML, a `path` toolchain, keys of the
+/// wrong type.
+pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
+    let doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("failed to parse {}: it is not valid TOML", path.display()))?;
+    let t = doc.get("toolchain");
+    if t.and_then(|t| t.get("path")).is_some() {
+        bail!(
+            "{}: toolchain.path pins a local toolchain, which the flake cannot reproduce; \
+             replace `path` with a `channel` (stable, 1.x.y, nightly-YYYY-MM-DD)",
+            path.display()
+        );
+    }
+    let strs = |key: &str| -> Result<Vec<String>> {
+        match t.and_then(|t| t.get(key)) {
+            None => Ok(Vec::new()),
+            Some(v) => v
+                .as_array()
+                .with_context(|| {
+                    format!(
+                        "{}: toolchain.{key} must be an array of strings",
+                        path.display()
+                    )
+                })?
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_string).with_context(|| {
+                        format!(
+                            "{}: toolchain.{key} must be an array of strings",
+                            path.display()
+                        )
+                    })
+                })
+                .collect(),
+        }
+    };
+    let str_key = |key: &str| -> Result<Option<String>> {
+        match t.and_then(|t| t.get(key)) {
+            None => Ok(None),
+            Some(v) => Ok(Some(
+                v.as_str()
+                    .with_context(|| {
+                        format!("{}: toolchain.{key} must be a string", path.display())
+                    })?
+                    .to_string(),
+            )),
+        }
+    };
+    let spec = ToolchainSpec {
+        channel: str_key("channel")?.unwrap_or_else(|| "stable".into()),
+        profile: str_key("profile")?,
+        components: strs("components")?,
+        targets: strs("targets")?,
+    };
+    Ok((doc, spec))
+}
+
+/// Plans rust-toolchain.toml for `targets`: creates it, or merges into the existing file
+/// (channel set only when `channel` is given or missing; components added only when the
+/// key is missing; catalog triples made to follow `targets`, other triples kept).
+///
+/// Returns the path written. A legacy `rust-toolchain` file is read for the channel and
+/// reported in the plan's notes.
+pub fn plan_file(
+    plan: &mut Plan,
+    root: &Path,
+    channel: Option<&str>,
+    targets: &[TargetSpec],
+    comment: &str,
+) -> Result<PathBuf> {
+    let path = root.join(FILE);
+    let legacy = root.join(LEGACY_FILE);
+    let existing = plan.read(&path)?;
+    let mut legacy_channel = None;
+    if existing.is_none()
+        && let Some(text) = plan.read(&legacy)?
+    {
+        let c = read_legacy(&legacy, &text)?;
+        plan.notes.push(format!(
+            "read the legacy {} file (channel {c}); rustup prefers it over {FILE}, so remove it once {FILE} is in place",
+            legacy.display()
+        ));
+        legacy_channel = Some(c);
+    }
+    let mut doc = match &existing {
+        Some(text) => parse(&path, text)?.0,
+        None => {
+            let mut d = DocumentMut::new();
+            d.decor_mut().set_prefix(format!("# {comment}\n"));
+            d
+        }
+    };
+    if !doc.contains_key("toolchain") {
+        doc.insert("toolchain", Item::Table(Table::new()));
+    }
+    let t = doc["toolchain"]
+        .as_table_mut()
+        .with_context(|| format!("{}: [toolchain] must be a table", path.display()))?;
+    match channel {
+        Some(c) => {
+            if t.get("channel").and_then(Item::as_str) != Some(c) {
+                t.insert("channel", toml_edit::value(c));
+            }
+        }
+        None => {
+            if !t.contains_key("channel") {
+                t.insert(
+                    "channel",
+                    toml_edit::value(legacy_channel.as_deref().unwrap_or("stable")),
+                );
+            }
+        }
+    }
+    if !t.contains_key("components") {
+        t.insert(
+            "components",
+            toml_edit::value(DEFAULT_COMPONENTS.iter().copied().collect::<Array>()),
+        );
+    }
+    let wanted = triples(targets);
+    let catalog_triples: Vec<&str> = catalog()
+        .targets
+        .values()
+        .map(|t| t.triple.as_str())
+        .collect();
+    match t.get_mut("targets").and_then(Item::as_array_mut) {
+        Some(arr) => {
+            let mut i = 0;
+            while i < arr.len() {
+                let s = arr.get(i).and_then(Value::as_str).unwrap_or("").to_string();
+                if catalog_triples.contains(&s.as_str()) && !wanted.contains(&s) {
+                    crate::project::remove_keeping_layout(arr, i);
+                } else {
+                    i += 1;
+                }
+            }
+            for w in &wanted {
+                if !arr.iter().any(|v| v.as_str() == Some(w)) {
+                    crate::project::push_like_siblings(arr, w);
+                }
+            }
+        }
+        None => {
+            t.insert(
+                "targets",
+                toml_edit::value(wanted.iter().map(String::as_str).collect::<Array>()),
+            );
+        }
+    }
+    plan.write(&path, doc.to_string())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(names: &[&str]) -> Vec<TargetSpec> {
+        names
+            .iter()
+            .map(|n| catalog().resolve(n).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn merges_and_follows_the_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        std::fs::write(
+            &path,
+            "# mine\n[toolchain]\nchannel = \"1.90.0\" # pinned\ntargets = [\"wasm32-unknown-unknown\", \"x86_64-unknown-linux-musl\"]\n",
+        )
+        .unwrap();
+        let mut plan = Plan::new();
+        plan_file(&mut plan, dir.path(), None, &specs(&["aarch64-musl"]), "c").unwrap();
+        let text = plan.read(&path).unwrap().unwrap();
+        assert!(text.contains("channel = \"1.90.0\" # pinned"), "{text}");
+        assert!(
+            text.contains("\"wasm32-unknown-unknown\""),
+            "user triple kept: {text}"
+        );
+        assert!(
+            !text.contains("x86_64-unknown-linux-musl"),
+            "catalog triple follows metadata: {text}"
+        );
+        assert!(text.contains("\"aarch64-unknown-linux-musl\""), "{text}");
+        assert!(
+            text.contains("components = [\"clippy\", \"rustfmt\", \"rust-src\"]"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn legacy_files_and_path_toolchains() {
+        assert_eq!(read_legacy(Path::new("x"), "1.80.0\n").unwrap(), "1.80.0");
+        assert_eq!(
+            read_legacy(Path::new("x"), "[toolchain]\nchannel = \"beta\"\n").unwrap(),
+            "beta"
+        );
+        let e = parse(Path::new("r.toml"), "[toolchain]\npath = \"/opt/rust\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("toolchain.path pins a local toolchain"));
+    }
+}

@@ -1,0 +1,277 @@
+//! The tools the recipe needs on this machine: where they are, what is missing and how
+//! to get it, and the generated tool scripts (written to crossflake's cache directory).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::{RunnerChoice, TargetSpec, catalog};
+use crate::recipe::{Recipe, ToolPaths};
+
+/// A tool the recipe needs but this machine lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// What is missing (`zig`, `rust-std for aarch64-unknown-linux-musl`).
+    pub what: String,
+    /// How to get it.
+    pub install: String,
+}
+
+/// crossflake's cache directory: `$CROSSFLAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/crossflake`,
+/// else `~/.cache/crossflake`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("CROSSFLAKE_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("crossflake")
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    which::which(name).ok()
+}
+
+/// The rustc the build will use: `$RUSTC`, else `rustc` on PATH.
+pub fn rustc() -> String {
+    std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into())
+}
+
+/// How cargo-zigbuild will find zig: `$CARGO_ZIGBUILD_ZIG_PATH`, `zig` on PATH, or the
+/// `ziglang` Python package (`python3 -m ziglang`), in cargo-zigbuild's own order.
+pub fn find_zig() -> Option<String> {
+    if let Ok(p) = std::env::var("CARGO_ZIGBUILD_ZIG_PATH") {
+        return Some(p);
+    }
+    if let Some(p) = which("zig") {
+        return Some(p.display().to_string());
+    }
+    let python = std::env::var("CARGO_ZIGBUILD_PYTHON_PATH").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import ziglang"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then(|| format!("{python} -m ziglang"))
+}
+
+/// The runner program on PATH: `program`, else `program-static` (Debian's qemu-user-static).
+pub fn find_runner(program: &str) -> Option<PathBuf> {
+    which(program).or_else(|| which(&format!("{program}-static")))
+}
+
+/// A glibc sysroot for qemu-user: `$QEMU_LD_PREFIX`, else `/usr/<zig target>` (where
+/// Debian's libc6-<arch>-cross packages put it), if it exists.
+pub fn find_sysroot(spec: &TargetSpec) -> Option<String> {
+    if let Ok(p) = std::env::var("QEMU_LD_PREFIX") {
+        return Some(p);
+    }
+    let base = spec.target().zig_target.as_deref()?;
+    let dir = Path::new("/usr").join(base);
+    dir.join("lib").is_dir().then(|| dir.display().to_string())
+}
+
+/// Tool locations for a recipe of `spec` on `host`; tools not found are given by name
+/// (see [`missing_for`] for the check that refuses to build without them).
+pub fn tool_paths(spec: &TargetSpec, host: &str) -> ToolPaths {
+    let runner = match catalog().runner_for(spec.target(), host) {
+        RunnerChoice::Program { program, args, .. } => {
+            let path = find_runner(&program)
+                .map(|p| p.display().to_string())
+                .unwrap_or(program);
+            Some(
+                std::iter::once(path)
+                    .chain(args)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+        _ => None,
+    };
+    ToolPaths {
+        cargo_zigbuild: which("cargo-zigbuild")
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "cargo-zigbuild".into()),
+        scripts_dir: cache_dir().join("tools").display().to_string(),
+        runner,
+        sysroot: Some(find_sysroot(spec).unwrap_or_else(|| {
+            format!(
+                "/usr/{}",
+                spec.target().zig_target.as_deref().unwrap_or("sysroot")
+            )
+        })),
+        ssp_stubs: cache_dir().join("ssp-stubs").display().to_string(),
+    }
+}
+
+/// What building `spec` on this machine needs and lacks. `testing` adds the runner.
+pub fn missing_for(
+    spec: &TargetSpec,
+    host: &str,
+    build_std: bool,
+    testing: bool,
+    cwd: &Path,
+) -> Vec<Missing> {
+    let target = spec.target();
+    let mut missing = Vec::new();
+    let dev_shell = "or enter the flake's dev shell (`nix develop`), which has every tool";
+    if which("cargo").is_none() {
+        missing.push(Missing {
+            what: "cargo".into(),
+            install: format!("install Rust with rustup, {dev_shell}"),
+        });
+    }
+    if target.zig_target.is_some() {
+        if which("cargo-zigbuild").is_none() {
+            missing.push(Missing {
+                what: "cargo-zigbuild".into(),
+                install: format!("pip install cargo-zigbuild, or cargo install --locked cargo-zigbuild, {dev_shell}"),
+            });
+        }
+        if find_zig().is_none() {
+            missing.push(Missing {
+                what: "zig".into(),
+                install: format!("pip install ziglang, or your package manager's zig, {dev_shell}"),
+            });
+        }
+    }
+    if build_std {
+        if !has_rust_src(cwd) {
+            missing.push(Missing {
+                what: "rust-src (std's source, for --build-std)".into(),
+                install: "rustup component add rust-src, or your distribution's rust-src package"
+                    .into(),
+            });
+        }
+    } else if !has_rust_std(&target.triple, cwd) {
+        missing.push(Missing {
+            what: format!("rust-std for {}", target.triple),
+            install: format!(
+                "rustup target add {}, or pass --build-std to build std from rust-src{}",
+                target.triple,
+                if target.tier == 3 {
+                    " (tier-3 targets have no rust-std)"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    if testing
+        && let RunnerChoice::Program { kind, program, .. } = catalog().runner_for(target, host)
+    {
+        let runner = &catalog().runners[&kind];
+        if find_runner(&program).is_none() {
+            missing.push(Missing {
+                what: format!("{program} (the {kind} runner)"),
+                install: runner.install.clone(),
+            });
+        }
+        if kind == "qemu-user" && target.is_gnu() && find_sysroot(spec).is_none() {
+            missing.push(Missing {
+                what: format!(
+                    "a glibc sysroot for {} (qemu-user needs its dynamic loader)",
+                    target.triple
+                ),
+                install: format!(
+                    "apt-get install libc6-{}-cross, or set QEMU_LD_PREFIX to a {} root filesystem",
+                    debian_arch(&target.arch),
+                    target.arch
+                ),
+            });
+        }
+    }
+    missing
+}
+
+fn debian_arch(arch: &str) -> &str {
+    match arch {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "armv7l" => "armhf",
+        other => other,
+    }
+}
+
+fn rustc_print(what: &str, target: Option<&str>, cwd: &Path) -> Option<PathBuf> {
+    let mut cmd = Command::new(rustc());
+    cmd.current_dir(cwd).args(["--print", what]);
+    if let Some(t) = target {
+        cmd.args(["--target", t]);
+    }
+    let out = cmd.output().ok().filter(|o| o.status.success())?;
+    Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// Whether rustc has a compiled std for `triple` (a `libstd-*.rlib` in its target libdir).
+pub fn has_rust_std(triple: &str, cwd: &Path) -> bool {
+    let Some(dir) = rustc_print("target-libdir", Some(triple), cwd) else {
+        return false;
+    };
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with("libstd-") && name.ends_with(".rlib")
+        })
+    })
+}
+
+/// Whether rustc's sysroot has std's source (`lib/rustlib/src/rust/library/std`).
+pub fn has_rust_src(cwd: &Path) -> bool {
+    rustc_print("sysroot", None, cwd)
+        .is_some_and(|s| s.join("lib/rustlib/src/rust/library/std").is_dir())
+}
+
+/// Refuses to go on when tools are missing, listing each with its fix.
+pub fn require(missing: &[Missing], what: &str) -> Result<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = missing
+        .iter()
+        .map(|m| format!("  - {}: {}", m.what, m.install))
+        .collect();
+    bail!(
+        "{what} needs tools this machine lacks:\n{}",
+        list.join("\n")
+    )
+}
+
+/// Writes the recipe's tool scripts (mode 0755, only when their content changed) and
+/// the libssp stub archives when the environment refers to them.
+pub fn materialize(recipe: &Recipe, tools: &ToolPaths) -> Result<()> {
+    for s in &recipe.scripts {
+        let path = Path::new(&s.path);
+        if fs::read_to_string(path).ok().as_deref() == Some(s.content.as_str()) {
+            continue;
+        }
+        let dir = path
+            .parent()
+            .context("a tool script path has no directory")?;
+        fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+        let tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("failed to write in {}", dir.display()))?;
+        fs::write(tmp.path(), &s.content)?;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))?;
+        tmp.persist(path)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    if recipe
+        .env
+        .iter()
+        .any(|e| e.value.contains(&tools.ssp_stubs))
+    {
+        let dir = Path::new(&tools.ssp_stubs);
+        fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+        for name in ["libssp.a", "libssp_nonshared.a"] {
+            // an empty ar archive is just its magic
+            fs::write(dir.join(name), b"!<arch>\n")
+                .with_context(|| format!("failed to write {}", dir.join(name).display()))?;
+        }
+    }
+    Ok(())
+}

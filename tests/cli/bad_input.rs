@@ -1,0 +1,194 @@
+//! Bad input: each case checks the message and that every file is byte-for-byte unchanged.
+
+use crate::support::{ReadOnly, TempProject};
+
+const PACKAGE: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+/// Runs `args` in `p`, expects failure with `message` on stderr, and no file changed.
+fn refuses(p: &TempProject, args: &[&str], message: &str) {
+    let before = p.snapshot_bytes();
+    let out = p.cmd(args).assert().failure().get_output().stderr.clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains(message), "expected `{message}` in:\n{err}");
+    assert_eq!(
+        before,
+        p.snapshot_bytes(),
+        "`crossflake {}` changed files",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn no_cargo_toml() {
+    let p = TempProject::with(&[("README", "x")]);
+    refuses(&p, &["init"], "no Cargo.toml at");
+    refuses(
+        &p,
+        &["init", "--manifest-path", "sub/Cargo.toml"],
+        "sub/Cargo.toml",
+    );
+}
+
+#[test]
+fn cargo_toml_that_is_not_toml() {
+    let p = TempProject::with(&[("Cargo.toml", "[package]\nname = \"p\nversion = 1\n")]);
+    refuses(&p, &["init"], "line 2, column 10");
+    refuses(&p, &["init"], "is not valid TOML");
+}
+
+#[test]
+fn empty_cargo_toml() {
+    let p = TempProject::with(&[("Cargo.toml", "")]);
+    refuses(
+        &p,
+        &["init"],
+        "has neither a [package] nor a [workspace] table",
+    );
+}
+
+#[test]
+fn unknown_target() {
+    let p = TempProject::with(&[("Cargo.toml", PACKAGE)]);
+    refuses(
+        &p,
+        &["init", "--target", "aarch64-musl", "--target", "arm64-musl"],
+        "unknown target `arm64-musl`",
+    );
+    refuses(
+        &p,
+        &["init", "--target", "x86_64-windws"],
+        "did you mean `x86_64-windows`?",
+    );
+    refuses(
+        &p,
+        &["init", "--target", "x86_64-windws"],
+        "valid targets: x86_64-musl, aarch64-musl, armv7-musl",
+    );
+}
+
+#[test]
+fn glibc_suffix_on_a_non_gnu_target_or_too_old() {
+    let p = TempProject::with(&[("Cargo.toml", PACKAGE)]);
+    refuses(
+        &p,
+        &["init", "--target", "x86_64-unknown-linux-musl.2.17"],
+        "applies only to glibc targets",
+    );
+    refuses(
+        &p,
+        &["init", "--target", "aarch64-unknown-linux-gnu.2.12"],
+        "below the oldest floor",
+    );
+}
+
+#[test]
+fn foreign_flake_without_force() {
+    let p = TempProject::with(&[
+        ("Cargo.toml", PACKAGE),
+        ("flake.nix", "{ outputs = _: { }; }\n"),
+    ]);
+    refuses(&p, &["init"], "was not written by crossflake");
+    refuses(&p, &["init"], "--force");
+}
+
+#[test]
+fn read_only_directory() {
+    let p = TempProject::with(&[("Cargo.toml", PACKAGE)]);
+    let before = p.snapshot_bytes();
+    let guard = ReadOnly::new(p.path());
+    let out = p
+        .cmd(&["init"])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    drop(guard);
+    let err = String::from_utf8(out).unwrap();
+    assert!(
+        err.contains("failed to write") && err.contains(&p.path().display().to_string()),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot_bytes());
+}
+
+#[test]
+fn path_toolchain() {
+    let p = TempProject::with(&[
+        ("Cargo.toml", PACKAGE),
+        ("rust-toolchain.toml", "[toolchain]\npath = \"/opt/rust\"\n"),
+    ]);
+    refuses(&p, &["init"], "toolchain.path pins a local toolchain");
+}
+
+#[test]
+fn manifest_path_at_a_workspace_member() {
+    let p = TempProject::with(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"a\"]\n"),
+        ("a/Cargo.toml", PACKAGE),
+    ]);
+    refuses(
+        &p,
+        &["init", "--manifest-path", "a/Cargo.toml"],
+        "is a member of the workspace at",
+    );
+    refuses(
+        &p,
+        &[
+            "target",
+            "add",
+            "x86_64-gnu",
+            "--manifest-path",
+            "a/Cargo.toml",
+        ],
+        "is a member of the workspace at",
+    );
+}
+
+#[test]
+fn unknown_schema_version() {
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        &format!(
+            "{PACKAGE}\n[package.metadata.crossflake]\nschema = 7\ntargets = [\"aarch64-musl\"]\n"
+        ),
+    )]);
+    refuses(
+        &p,
+        &["init"],
+        "package.metadata.crossflake.schema: schema 7 is not one this crossflake reads",
+    );
+    refuses(&p, &["target", "add", "x86_64-musl"], "schema 7");
+}
+
+#[test]
+fn target_commands_need_init_and_known_targets() {
+    let p = TempProject::with(&[("Cargo.toml", PACKAGE)]);
+    refuses(
+        &p,
+        &["target", "add", "x86_64-musl"],
+        "run `crossflake init` first",
+    );
+    let q = TempProject::with(&[(
+        "Cargo.toml",
+        &format!(
+            "{PACKAGE}\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\"]\n"
+        ),
+    )]);
+    refuses(
+        &q,
+        &["target", "remove", "x86_64-musl"],
+        "is not among the project's targets (aarch64-musl)",
+    );
+}
+
+#[test]
+fn new_into_a_non_empty_directory() {
+    let p = TempProject::with(&[("taken/file", "x")]);
+    refuses(&p, &["new", "taken"], "already exists and is not empty");
+    refuses(
+        &p,
+        &["new", "fresh", "--name", "1bad"],
+        "is not a valid package name",
+    );
+}

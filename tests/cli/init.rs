@@ -1,0 +1,275 @@
+//! `crossflake init`, `new` and `target add/remove`: emitted files (snapshots), merging
+//! into existing files, idempotency, dry runs.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{TempProject, assert_nix_parses};
+
+const FILES: [&str; 5] = [
+    "Cargo.toml",
+    "rust-toolchain.toml",
+    "flake.nix",
+    ".envrc",
+    ".gitignore",
+];
+
+/// Copies tests/fixtures/init/NAME into a temp project.
+fn fixture(name: &str) -> TempProject {
+    let p = TempProject::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/init")
+            .join(name),
+        p.path(),
+    );
+    p
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Runs the command, checks a second run changes nothing, returns the files.
+fn run_twice(p: &TempProject, args: &[&str]) {
+    p.cmd(args).assert().success();
+    let after_first = p.snapshot_bytes();
+    p.cmd(args)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("nothing to change"));
+    assert_eq!(
+        after_first,
+        p.snapshot_bytes(),
+        "a second `crossflake {}` changed files",
+        args.join(" ")
+    );
+    assert_nix_parses(&p.path().join("flake.nix"));
+}
+
+#[test]
+fn new_package() {
+    let p = TempProject::empty();
+    p.cmd(&["new", "hello"]).assert().success();
+    let app = TempProject {
+        dir: tempfile::TempDir::new_in(p.path()).unwrap(),
+    };
+    drop(app);
+    let files: Vec<String> = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src/main.rs",
+        "rust-toolchain.toml",
+        "flake.nix",
+        ".envrc",
+        ".gitignore",
+    ]
+    .iter()
+    .map(|f| {
+        format!(
+            "=== {f}\n{}",
+            fs::read_to_string(p.path().join("hello").join(f)).unwrap()
+        )
+    })
+    .collect();
+    insta::assert_snapshot!("new_package", files.join(""));
+    assert_nix_parses(&p.path().join("hello/flake.nix"));
+    // init on what new made changes nothing
+    p.cmd(&["init", "--manifest-path", "hello/Cargo.toml"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("nothing to change"));
+}
+
+#[test]
+fn new_library_with_options() {
+    let p = TempProject::empty();
+    p.cmd(&[
+        "new",
+        "lib-dir",
+        "--name",
+        "my_lib",
+        "--lib",
+        "--target",
+        "wasm32-wasip1",
+        "--toolchain",
+        "1.90.0",
+    ])
+    .assert()
+    .success();
+    let root = p.path().join("lib-dir");
+    assert!(root.join("src/lib.rs").is_file() && !root.join("src/main.rs").exists());
+    let cargo = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains("name = \"my_lib\"") && cargo.contains("targets = [\"wasm32-wasip1\"]"),
+        "{cargo}"
+    );
+    let tc = fs::read_to_string(root.join("rust-toolchain.toml")).unwrap();
+    assert!(
+        tc.contains("channel = \"1.90.0\"") && tc.contains("targets = [\"wasm32-wasip1\"]"),
+        "{tc}"
+    );
+}
+
+#[test]
+fn init_package() {
+    let p = fixture("package");
+    run_twice(
+        &p,
+        &[
+            "init",
+            "--target",
+            "aarch64-musl",
+            "--target",
+            "x86_64-unknown-linux-gnu.2.28",
+            "--oci",
+        ],
+    );
+    insta::assert_snapshot!("init_package", p.render(&FILES));
+}
+
+#[test]
+fn init_virtual_workspace() {
+    let p = fixture("workspace");
+    run_twice(&p, &["init"]);
+    insta::assert_snapshot!("init_virtual_workspace", p.render(&FILES));
+    let member = p.read("crates/server/Cargo.toml");
+    assert!(
+        !member.contains("crossflake"),
+        "the member is untouched: {member}"
+    );
+}
+
+#[test]
+fn init_keeps_every_comment() {
+    let p = fixture("commented");
+    let before = p.read("Cargo.toml");
+    run_twice(&p, &["init", "--target", "riscv64-musl"]);
+    let after = p.read("Cargo.toml");
+    for line in before.lines().filter(|l| l.contains('#')) {
+        assert!(after.contains(line), "lost `{line}`");
+    }
+    insta::assert_snapshot!("init_commented", p.render(&FILES));
+}
+
+#[test]
+fn dry_run_shows_a_diff_and_writes_nothing() {
+    let p = fixture("package");
+    let before = p.snapshot_bytes();
+    let out = p
+        .cmd(&["init", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let diff = String::from_utf8(out).unwrap();
+    assert!(
+        diff.contains("--- a/Cargo.toml\n+++ b/Cargo.toml\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+targets = [\"x86_64-musl\", \"aarch64-musl\"]"),
+        "{diff}"
+    );
+    assert!(diff.contains("--- /dev/null\n+++ b/flake.nix\n"), "{diff}");
+    assert_eq!(before, p.snapshot_bytes());
+}
+
+#[test]
+fn flake_url_is_kept_on_rerun_and_force_replaces_a_foreign_flake() {
+    let p = fixture("package");
+    p.cmd(&["init", "--flake-url", "path:/src/crossflake"])
+        .assert()
+        .success();
+    p.cmd(&["init"]).assert().success();
+    assert!(
+        p.read("flake.nix")
+            .contains("inputs.crossflake.url = \"path:/src/crossflake\";")
+    );
+    p.write("flake.nix", "{ outputs = _: { }; }\n");
+    p.cmd(&["init", "--force"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("replaced"));
+    assert!(
+        p.read("flake.nix")
+            .starts_with("# Generated by `crossflake init`")
+    );
+}
+
+#[test]
+fn target_add_and_remove_keep_the_toolchain_in_step() {
+    let p = fixture("package");
+    p.cmd(&["init"]).assert().success();
+    p.cmd(&[
+        "target",
+        "add",
+        "armv7-unknown-linux-musleabihf",
+        "x86_64-gnu",
+    ])
+    .assert()
+    .success();
+    let cargo = p.read("Cargo.toml");
+    assert!(
+        cargo.contains("targets = [\"x86_64-musl\", \"aarch64-musl\", \"armv7-unknown-linux-musleabihf\", \"x86_64-gnu\"]"),
+        "{cargo}"
+    );
+    assert!(p.read("rust-toolchain.toml").contains(
+        "targets = [\"x86_64-unknown-linux-musl\", \"aarch64-unknown-linux-musl\", \"armv7-unknown-linux-musleabihf\", \"x86_64-unknown-linux-gnu\"]"
+    ));
+    // a new floor replaces the old entry of the same target
+    p.cmd(&["target", "add", "x86_64-unknown-linux-gnu.2.31"])
+        .assert()
+        .success();
+    assert!(
+        p.read("Cargo.toml")
+            .contains("\"x86_64-unknown-linux-gnu.2.31\"]")
+    );
+    p.cmd(&[
+        "target",
+        "remove",
+        "x86_64-musl",
+        "x86_64-gnu",
+        "armv7-musl",
+    ])
+    .assert()
+    .success();
+    assert!(
+        p.read("Cargo.toml")
+            .contains("targets = [\"aarch64-musl\"]")
+    );
+    assert!(
+        p.read("rust-toolchain.toml")
+            .contains("targets = [\"aarch64-unknown-linux-musl\"]")
+    );
+    let before = p.snapshot_bytes();
+    p.cmd(&["target", "add", "aarch64-musl"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("nothing to change"));
+    assert_eq!(before, p.snapshot_bytes());
+}
+
+#[test]
+fn a_legacy_toolchain_file_is_read_and_reported() {
+    let p = fixture("package");
+    p.write("rust-toolchain", "1.88.0\n");
+    p.cmd(&["init"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("legacy"));
+    assert!(
+        p.read("rust-toolchain.toml")
+            .contains("channel = \"1.88.0\"")
+    );
+    assert_eq!(p.read("rust-toolchain"), "1.88.0\n");
+}

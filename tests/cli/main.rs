@@ -1,0 +1,7 @@
+//! crossflake's integration tests: one binary, one module per area.
+
+mod support;
+
+mod bad_input;
+mod init;
+mod targets;
