@@ -1,0 +1,220 @@
+//! End to end: the recipe on a real crate with C code (tests/fixtures/cross-hello, cc-rs),
+//! built by `crossflake build --build-std` with Debian's rustc-web and zig for five
+//! targets, each binary checked by `crossflake verify` and run (natively, under
+//! qemu-aarch64-static, under wasmtime). Needs what scripts/provision installs.
+//!
+//! The targets share one cargo target directory and one zig cache (each target's std
+//! and objects stay apart in their own target subdirectory), so warm reruns are fast.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::require_tool;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `scripts/with-debian-rust crossflake ARGS` in the fixture, with a shared target dir
+/// and cache under target/e2e, and the test wasmtime on PATH when there is no CLI.
+fn crossflake(args: &[&str]) -> std::process::Output {
+    let mut path = std::env::var_os("PATH").unwrap_or_default();
+    if which::which("wasmtime").is_err() {
+        let mut p = vec![repo().join("tests/support/bin")];
+        p.extend(std::env::split_paths(&path));
+        path = std::env::join_paths(p).unwrap();
+    }
+    let e2e = repo().join("target/e2e");
+    Command::new(repo().join("scripts/with-debian-rust"))
+        .arg(env!("CARGO_BIN_EXE_crossflake"))
+        .args(args)
+        .current_dir(repo().join("tests/fixtures/cross-hello"))
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", e2e.join("target"))
+        .env("XDG_CACHE_HOME", e2e.join("cache"))
+        .env_remove("CROSSFLAKE_CACHE_DIR")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &std::process::Output, what: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn artifact(triple: &str, name: &str) -> PathBuf {
+    repo()
+        .join("target/e2e/target")
+        .join(triple)
+        .join("crossflake")
+        .join(name)
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn verify(target: &str, path: &Path) -> serde_json::Value {
+    let out = crossflake(&[
+        "verify",
+        "--json",
+        "--target",
+        target,
+        path.to_str().unwrap(),
+    ]);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn cross_builds_verify_and_run() {
+    let qemu = require_tool("qemu-aarch64-static", "apt-get install qemu-user-static");
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    assert!(
+        Path::new("/usr/bin/rustc").exists(),
+        "needs Debian's rustc-web (apt-get install rustc-web cargo-web rust-web-src)"
+    );
+
+    let built = crossflake(&[
+        "build",
+        "--build-std",
+        "--target",
+        "aarch64-musl",
+        "--target",
+        "x86_64-musl",
+        "--target",
+        "x86_64-unknown-linux-gnu.2.17",
+        "--target",
+        "wasm32-wasip1",
+        "--target",
+        "x86_64-windows",
+    ]);
+    ok(&built, "crossflake build");
+    let log = String::from_utf8_lossy(&built.stderr);
+    for alias in [
+        "aarch64-musl",
+        "x86_64-musl",
+        "x86_64-gnu",
+        "wasm32-wasip1",
+        "x86_64-windows",
+    ] {
+        assert!(
+            log.contains(&format!("crossflake: built {alias} in ")),
+            "no end line for {alias}:\n{log}"
+        );
+    }
+
+    // aarch64-musl: static, aarch64, runs under qemu
+    let aarch64 = artifact("aarch64-unknown-linux-musl", "cross-hello");
+    let r = verify("aarch64-musl", &aarch64);
+    assert_eq!(r[0]["ok"], true, "{r}");
+    assert_eq!(
+        run(Command::new(&qemu).arg(&aarch64)),
+        "cross-hello on aarch64: 2+3=5\n"
+    );
+
+    // x86_64-musl: static, runs natively
+    let x86_musl = artifact("x86_64-unknown-linux-musl", "cross-hello");
+    assert_eq!(verify("x86_64-musl", &x86_musl)[0]["ok"], true);
+    assert_eq!(
+        run(&mut Command::new(&x86_musl)),
+        "cross-hello on x86_64: 2+3=5\n"
+    );
+
+    // x86_64-gnu with a 2.17 floor: dynamic, newest GLIBC_ version at most 2.17, runs natively
+    let gnu = artifact("x86_64-unknown-linux-gnu", "cross-hello");
+    let r = verify("x86_64-unknown-linux-gnu.2.17", &gnu);
+    assert_eq!(r[0]["ok"], true, "{r}");
+    let max = r[0]["facts"]["max-glibc"].as_str().unwrap().to_string();
+    assert!(crate_version(&max) <= crate_version("2.17"), "{max}");
+    assert!(
+        r[0]["facts"]["interpreter"]
+            .as_str()
+            .unwrap()
+            .contains("ld-linux-x86-64")
+    );
+    assert_eq!(
+        run(&mut Command::new(&gnu)),
+        "cross-hello on x86_64: 2+3=5\n"
+    );
+
+    // wasm32-wasip1: a wasm module, runs under wasmtime
+    let wasm = artifact("wasm32-wasip1", "cross-hello.wasm");
+    assert_eq!(verify("wasm32-wasip1", &wasm)[0]["ok"], true);
+    let out = crossflake(&["env", "--target", "wasm32-wasip1", "--json"]);
+    let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runner: Vec<String> = env["tools"]["runner"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .map(String::from)
+        .collect();
+    let mut cmd = Command::new(&runner[0]);
+    cmd.args(&runner[1..]).arg(&wasm);
+    assert_eq!(run(&mut cmd), "cross-hello on wasm32: 2+3=5\n");
+
+    // x86_64-windows: a PE for x86_64
+    let exe = artifact("x86_64-pc-windows-gnu", "cross-hello.exe");
+    let r = verify("x86_64-windows", &exe);
+    assert_eq!(r[0]["ok"], true, "{r}");
+    assert_eq!(r[0]["facts"]["format"], "pe");
+
+    // wrong claims are rejected, with the reason
+    let bad = crossflake(&["verify", "--target", "x86_64-musl", gnu.to_str().unwrap()]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("static: dynamically linked: PT_INTERP"),
+        "{err}"
+    );
+    let bad = crossflake(&[
+        "verify",
+        "--target",
+        "x86_64-musl",
+        aarch64.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("machine: expected x86_64, found aarch64")
+    );
+    let bad = crossflake(&[
+        "verify",
+        "--target",
+        "x86_64-windows",
+        wasm.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("format: expected PE, found wasm"));
+    // a host-built binary needs a newer glibc than 2.17
+    let me = env!("CARGO_BIN_EXE_crossflake");
+    let bad = crossflake(&["verify", "--target", "x86_64-unknown-linux-gnu.2.17", me]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("glibc-floor: newest GLIBC_ symbol version 2.")
+    );
+
+    // tests run on the target under the host's runner
+    for (target, runner) in [("aarch64-musl", "qemu-user"), ("wasm32-wasip1", "wasmtime")] {
+        let t = crossflake(&["test", "--build-std", "--target", target]);
+        let stdout = ok(&t, &format!("crossflake test --target {target}"));
+        assert!(
+            stdout.contains("test tests::c_code_runs_on_the_target ... ok"),
+            "{stdout}"
+        );
+        assert!(String::from_utf8_lossy(&t.stderr).contains(&format!("under {runner}")));
+    }
+}
+
+fn crate_version(v: &str) -> Vec<u32> {
+    v.split('.').map(|p| p.parse().unwrap()).collect()
+}
