@@ -1,0 +1,31 @@
+# String and list helpers from builtins only, so the pure part of the library evaluates
+# (and is tested) without nixpkgs.
+#   strings.toUpper "ab-c" == "AB-C"
+rec {
+  lower = [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
+  upper = [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ];
+
+  toUpper = builtins.replaceStrings lower upper;
+
+  # "a.b.c" -> { name = "a"; rest = "b.c"; }; no dot -> rest = null
+  splitOnceDot = s:
+    let m = builtins.match "([^.]*)\\.(.*)" s;
+    in if m == null then { name = s; rest = null; } else { name = builtins.elemAt m 0; rest = builtins.elemAt m 1; };
+
+  hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
+
+  concatMap = f: list: builtins.concatLists (map f list);
+
+  # first element satisfying pred, or `default`
+  findFirst = pred: default: list:
+    let found = builtins.filter pred list;
+    in if found == [ ] then default else builtins.head found;
+
+  # unique elements, first occurrence kept
+  unique = builtins.foldl' (acc: x: if builtins.elem x acc then acc else acc ++ [ x ]) [ ];
+
+  # "2.17" -> [ 2 17 ], null when not MAJOR.MINOR[.PATCH]
+  parseVersion = v:
+    let m = builtins.match "([0-9]+)\\.([0-9]+)(\\.([0-9]+))?" v;
+    in if m == null then null else v;
+}

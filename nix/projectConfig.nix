@@ -1,0 +1,59 @@
+# projectConfig { cargoToml, path ? "Cargo.toml" } -> a project's crossflake settings, read
+# from its `[package.metadata.crossflake]` (or, for a virtual workspace,
+# `[workspace.metadata.crossflake]`) table. `cargoToml` is the parsed root manifest
+# (builtins.fromTOML). Errors name the file and the key, with the fix.
+#   (projectConfig { cargoToml = fromTOML ''...''; }).targets  -> [ spec ... ] (see resolveTarget)
+# Result: { kind ("package" | "virtual-workspace"); metadataKey; packageName (or null);
+#           targets; image (null or { name; entrypoint; caBundle; }); profile }
+# The same rules as Project::config in src/project.rs.
+{ resolveTarget }:
+{ cargoToml, path ? "Cargo.toml" }:
+let
+  hasPackage = cargoToml ? package;
+  owner =
+    if hasPackage then "package"
+    else if cargoToml ? workspace then "workspace"
+    else throw "crossflake: ${path} has neither a [package] nor a [workspace] table, so it is not a Cargo package";
+  key = "${owner}.metadata.crossflake";
+  table = cargoToml.${owner}.metadata.crossflake or (throw
+    "crossflake: ${path} has no [${key}] table; run `crossflake init` to add one");
+  at = k: "${path}: ${key}.${k}";
+  schema = table.schema or (throw "crossflake: ${at "schema"}: missing; add `schema = 1`");
+  known = [ "schema" "targets" "image" ];
+  unknown = builtins.filter (k: !(builtins.elem k known)) (builtins.attrNames table);
+  packageName = if hasPackage && builtins.isString (cargoToml.package.name or null) then cargoToml.package.name else null;
+  displayName = if packageName != null then packageName else "app";
+
+  rawTargets = table.targets or [ ];
+  specs = builtins.genList
+    (i:
+      let t = builtins.elemAt rawTargets i;
+      in if builtins.isString t then resolveTarget t
+      else throw "crossflake: ${at "targets"}[${toString i}]: must be a string")
+    (builtins.length rawTargets);
+  # one entry per alias, first kept, as the CLI does
+  targets = builtins.foldl' (acc: s: if builtins.any (x: x.alias == s.alias) acc then acc else acc ++ [ s ]) [ ] specs;
+
+  imageTable = table.image;
+  imageKnown = [ "name" "entrypoint" "ca-bundle" ];
+  imageUnknown = builtins.filter (k: !(builtins.elem k imageKnown)) (builtins.attrNames imageTable);
+  image =
+    if !(table ? image) then null
+    else if imageUnknown != [ ] then
+      throw "crossflake: ${at "image"}.${builtins.head imageUnknown}: unknown key; the image table takes name, entrypoint and ca-bundle"
+    else {
+      name = imageTable.name or displayName;
+      entrypoint = imageTable.entrypoint or displayName;
+      caBundle = imageTable.ca-bundle or false;
+    };
+in
+if schema != 1 then
+  throw "crossflake: ${at "schema"}: schema ${toString schema} is not one this crossflake reads (it reads schema 1); update the crossflake input"
+else if unknown != [ ] then
+  throw "crossflake: ${at (builtins.head unknown)}: unknown key; ${key} takes schema, targets and image"
+else {
+  kind = if hasPackage then "package" else "virtual-workspace";
+  metadataKey = key;
+  inherit packageName targets image;
+  profile = if cargoToml ? profile && cargoToml.profile ? crossflake then "crossflake" else "release";
+}
