@@ -3,6 +3,8 @@
 mod support;
 
 mod bad_input;
+mod consistency;
 mod e2e;
 mod init;
 mod targets;
+mod templates;

@@ -1,0 +1,109 @@
+# mkFlake { src, self ? null, systems ? every catalog host, cleanSrc ? null,
+#           sourceFilter ? (path: type: false), craneArgs ? { } } -> whole flake outputs for the Cargo project at `src`:
+#   packages.<system>.<alias>    the project built for each target its metadata table lists
+#                                and the host can build (default: the host build)
+#   checks.<system>              per target: the build, verify, test (or a reported skip),
+#                                clippy; fmt once
+#   devShells.<system>.default   toolchain with every target's rust-std, rust-src,
+#                                rust-analyzer, zig, cargo-zigbuild, the runners, crossflake
+#   devShells.<system>.<alias>   plain `cargo build`/`cargo test` build for that target
+#   apps.<system>.default        the image entrypoint or the package's binary
+#   formatter.<system>           nixpkgs-fmt
+# Targets and image settings come from Cargo.toml's [package.metadata.crossflake]
+# (`crossflake init` writes it). `cleanSrc` replaces the source crane builds (default: the
+# files crane's filterCargoSources keeps, plus those `sourceFilter` keeps).
+#   outputs = { self, crossflake, ... }: crossflake.lib.mkFlake { inherit self; src = ./.; };
+{ pure, mkLib, nixpkgs }:
+{ src
+, self ? null
+, systems ? builtins.attrNames pure.catalog.hosts
+, cleanSrc ? null
+, sourceFilter ? (_path: _type: false)
+, craneArgs ? { }
+}:
+let
+  inherit (nixpkgs) lib;
+  cargoToml = builtins.fromTOML (builtins.readFile (src + "/Cargo.toml"));
+  config = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
+  optionalFile = name: if builtins.pathExists (src + "/${name}") then src + "/${name}" else null;
+  rustToolchainToml = optionalFile "rust-toolchain.toml";
+  lockFile = optionalFile "rust-toolchain.lock.toml";
+  stringOr = v: default: if builtins.isString v then v else default;
+  pname = stringOr config.packageName "workspace";
+  version = stringOr (cargoToml.package.version or null) (stringOr (cargoToml.workspace.package.version or null) "0.0.0");
+  # the source revision (for image annotations), when the flake is a clean git checkout
+  revision = if self == null then null else self.rev or null;
+  entrypoint = if config.image != null then config.image.entrypoint else config.packageName;
+
+  perSystem = system:
+    let
+      pkgs = nixpkgs.legacyPackages.${system};
+      cf = mkLib pkgs;
+      outs = pure.hostOutputs { inherit config; host = system; };
+      triples = map (s: s.triple) outs.build;
+      craneLib = cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; targets = triples; });
+      devCraneLib = cf.craneLibFor (cf.toolchain {
+        inherit rustToolchainToml lockFile;
+        targets = triples;
+        extraComponents = [ "rust-src" "rust-analyzer" ];
+      });
+      source =
+        if cleanSrc != null then cleanSrc
+        else
+          lib.cleanSourceWith {
+            src = lib.cleanSource src;
+            filter = path: type: craneLib.filterCargoSources path type || sourceFilter path type;
+            name = "${pname}-source";
+          };
+      common = craneArgs // { src = source; inherit pname version; strictDeps = true; CARGO_PROFILE = config.profile; };
+      native = craneLib.buildPackage (common // {
+        cargoArtifacts = craneLib.buildDepsOnly common;
+        doCheck = false;
+        passthru = { inherit revision; };
+      });
+      builds = lib.listToAttrs (map
+        (spec: lib.nameValuePair spec.alias (cf.buildForTarget (common // { inherit craneLib spec; profile = config.profile; })))
+        outs.build);
+      crossflake = cf.crossflake;
+    in
+    {
+      packages = { default = native; }
+        // lib.optionalAttrs (config.packageName != null) { ${config.packageName} = native; }
+        // lib.mapAttrs (_: b: b.package) builds;
+      checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit craneLib crossflake; build = b; })
+        ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
+        (builtins.attrValues builds);
+      devShells = {
+        default = devCraneLib.devShell {
+          packages = [ pkgs.zig pkgs.cargo-zigbuild crossflake ] ++ cf.runnerPackages;
+          shellHook = ''
+            export RUST_SRC_PATH="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+          '';
+        };
+      } // lib.mapAttrs
+        (_: b: cf.devShellForTarget {
+          craneLib = devCraneLib;
+          spec = b.package.passthru.spec;
+          profile = config.profile;
+          packages = [ crossflake ];
+        })
+        builds;
+      apps = lib.optionalAttrs (entrypoint != null) {
+        default = {
+          type = "app";
+          program = "${native}/bin/${entrypoint}";
+          meta.description = "${pname} built for ${system}";
+        };
+      };
+      formatter = pkgs.nixpkgs-fmt;
+    };
+  all = lib.genAttrs systems perSystem;
+  pick = kind: lib.mapAttrs (_: s: s.${kind}) all;
+in
+{
+  packages = pick "packages";
+  checks = pick "checks";
+  devShells = pick "devShells";
+  apps = pick "apps";
+  formatter = pick "formatter";
+}

@@ -1,0 +1,35 @@
+# toolchain { rustToolchainToml ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }
+#   -> one toolchain derivation (fenix.combine): cargo, rustc, the components of
+#      rust-toolchain.toml, rust-std for every target triple, and `extraComponents`.
+#   toolchain { rustToolchainToml = ./rust-toolchain.toml; targets = [ "aarch64-unknown-linux-musl" ]; }
+#
+# The channel comes from rust-toolchain.toml (stable when there is none). With a toolchain
+# lock (rust-toolchain.lock.toml, written by `crossflake toolchain lock`) the components
+# come from the lock through fenix.fromManifestFile: any channel, no IFD. With no lock,
+# `stable` is fenix's stable, pinned by flake.lock; any other channel needs the lock.
+{ fenix, lockCheck, strings }:
+{ rustToolchainToml ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }:
+let
+  parsed = if rustToolchainToml == null then { } else builtins.fromTOML (builtins.readFile rustToolchainToml);
+  t = parsed.toolchain or { };
+  channel = t.channel or "stable";
+  components = t.components or [ "clippy" "rustfmt" "rust-src" ];
+  fromLock = lockFile != null;
+  checked = if fromLock then lockCheck { lock = builtins.fromTOML (builtins.readFile lockFile); toolchain = t; inherit targets; } else null;
+  base =
+    if fromLock then builtins.seq checked (fenix.fromManifestFile lockFile)
+    else if channel == "stable" then fenix.stable
+    else
+      throw ''
+        crossflake: rust-toolchain.toml pins channel "${channel}", which the flake can only build from a toolchain lock.
+        Run `crossflake toolchain lock` and commit rust-toolchain.lock.toml (or use channel = "stable").'';
+  stdFor = triple:
+    let byTarget = fenix.targets.${triple} or (throw "crossflake: fenix has no rust-std for ${triple}");
+    in if fromLock then (byTarget.fromManifestFile lockFile).rust-std else byTarget.stable.rust-std;
+  component = name: base.${name} or (throw
+    "crossflake: rust-toolchain.toml asks for component `${name}`, which the ${channel} toolchain does not have for this host");
+in
+fenix.combine (
+  map component (strings.unique ([ "cargo" "rustc" ] ++ components ++ extraComponents))
+  ++ map stdFor targets
+)
