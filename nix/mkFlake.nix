@@ -7,7 +7,10 @@
 #   devShells.<system>.default   toolchain with every target's rust-std, rust-src,
 #                                rust-analyzer, zig, cargo-zigbuild, the runners, crossflake
 #   devShells.<system>.<alias>   plain `cargo build`/`cargo test` build for that target
+#   packages.<system>.<alias>-oci  with an image table: an OCI image of each static linux target
+#   packages.<system>.oci        ... and one multi-platform image index of all of them
 #   apps.<system>.default        the image entrypoint or the package's binary
+#   apps.<system>.push-oci       `nix run .#push-oci -- REGISTRY/NAME:TAG` pushes packages.oci (skopeo)
 #   formatter.<system>           nixpkgs-fmt
 # Targets and image settings come from Cargo.toml's [package.metadata.crossflake]
 # (`crossflake init` writes it). `cleanSrc` replaces the source crane builds (default: the
@@ -65,11 +68,27 @@ let
         (spec: lib.nameValuePair spec.alias (cf.buildForTarget (common // { inherit craneLib spec; profile = config.profile; })))
         outs.build);
       crossflake = cf.crossflake;
+      image = config.image;
+      ociOf = specs: cf.ociImage {
+        inherit crossflake;
+        inherit (image) name;
+        tag = version;
+        caBundle = image.caBundle;
+        binaries = map (s: { platform = s.alias; path = "${builds.${s.alias}.package}/bin/${image.entrypoint}"; }) specs;
+        inherit revision version;
+        source = cargoToml.package.repository or null;
+        epoch = if self == null then 0 else self.lastModified or 0;
+      };
+      images = lib.optionalAttrs (outs.oci != [ ]) (
+        lib.listToAttrs (map (s: lib.nameValuePair "${s.alias}-oci" (ociOf [ s ])) outs.oci)
+        // { oci = ociOf outs.oci; }
+      );
     in
     {
       packages = { default = native; }
         // lib.optionalAttrs (config.packageName != null) { ${config.packageName} = native; }
-        // lib.mapAttrs (_: b: b.package) builds;
+        // lib.mapAttrs (_: b: b.package) builds
+        // images;
       checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit craneLib crossflake; build = b; })
         ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
         (builtins.attrValues builds);
@@ -88,11 +107,24 @@ let
           packages = [ crossflake ];
         })
         builds;
-      apps = lib.optionalAttrs (entrypoint != null) {
-        default = {
+      apps = lib.optionalAttrs (entrypoint != null)
+        {
+          default = {
+            type = "app";
+            program = "${native}/bin/${entrypoint}";
+            meta.description = "${pname} built for ${system}";
+          };
+        } // lib.optionalAttrs (images != { }) {
+        push-oci = {
           type = "app";
-          program = "${native}/bin/${entrypoint}";
-          meta.description = "${pname} built for ${system}";
+          program = "${pkgs.writeShellScript "push-oci" ''
+            if [ $# -ne 1 ]; then
+              echo "usage: nix run .#push-oci -- REGISTRY/NAME[:TAG]   (pushes ${images.oci.passthru.tag} of ${images.oci})" >&2
+              exit 2
+            fi
+            exec ${pkgs.skopeo}/bin/skopeo copy --all "oci:${images.oci}:${images.oci.passthru.tag}" "docker://$1"
+          ''}";
+          meta.description = "push the multi-platform image of ${pname} with skopeo";
         };
       };
       formatter = pkgs.nixpkgs-fmt;

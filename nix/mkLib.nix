@@ -5,6 +5,7 @@
 #   buildForTarget     { craneLib, src, spec, profile?, ... } -> { package, deps, env, common }
 #   checksForTarget    { craneLib, build, crossflake } -> verify, test (or skip), clippy checks
 #   devShellForTarget  { craneLib, spec, profile?, packages? } -> shell for plain cargo
+#   ociImage           { crossflake, name, binaries, tag?, ... } -> OCI image layout
 #   runnerPackages     the runner packages this host has
 #   crossflake         the crossflake CLI for this host
 #   let cf = crossflake.lib.mkLib nixpkgs.legacyPackages.x86_64-linux;
@@ -20,10 +21,11 @@ let
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
   devShellForTarget = import ./devShellForTarget.nix { inherit pkgs crossEnvFor; };
   crossflakeCli = import ./crossflakeCli.nix { inherit crossflakeSource; };
+  ociImage = import ./ociImage.nix { inherit pkgs; };
   runnerPackages = map (r: pkgs.${r.nixpkgs})
     (builtins.filter (r: r ? nixpkgs && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));
 in
 {
-  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget runnerPackages;
+  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages;
   crossflake = crossflakeCli { craneLib = craneLibFor (toolchain { }); };
 }

@@ -52,6 +52,10 @@ pub enum Command {
     ///
     /// Example: crossflake verify --target x86_64-unknown-linux-gnu.2.17 target/x86_64-unknown-linux-gnu/crossflake/app
     Verify(VerifyArgs),
+    /// Build OCI images from static binaries, with no container engine.
+    ///
+    /// Example: crossflake oci build --output image --tag 1.0 --binary aarch64-musl=target/aarch64-unknown-linux-musl/crossflake/app
+    Oci(OciArgs),
 }
 
 /// `crossflake targets`.
@@ -232,4 +236,80 @@ pub struct VerifyArgs {
     /// Print JSON reports.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `crossflake oci`.
+#[derive(Debug, Args)]
+pub struct OciArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: OciAction,
+}
+
+/// `crossflake oci build`.
+#[derive(Debug, Subcommand)]
+pub enum OciAction {
+    /// Write a reproducible OCI image layout: one image per platform, an image index over them.
+    ///
+    /// The image holds the binary (/usr/local/bin), an optional CA bundle, /etc/passwd and
+    /// /etc/group with the non-root user 65532 it runs as, and /tmp. Push it with
+    /// `skopeo copy --all oci:DIR:TAG docker://REGISTRY/NAME:TAG`.
+    ///
+    /// Example: crossflake oci build --output image --binary linux/arm64=rg-arm64 --binary linux/amd64=rg-amd64
+    Build(OciBuildArgs),
+}
+
+/// Arguments of `crossflake oci build`.
+#[derive(Debug, Args)]
+pub struct OciBuildArgs {
+    /// Directory to write the OCI image layout to.
+    #[arg(long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Image name (the title annotation; default: the project's image name or package name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Tag the layout's index.json names the image by (org.opencontainers.image.ref.name).
+    #[arg(long, default_value = "latest")]
+    pub tag: String,
+    /// A binary for a platform: a catalog alias or an OCI platform (linux/arm64, linux/arm/v7),
+    /// `=`, a path. Repeatable. Default: the project's static linux targets, as `crossflake build` left them.
+    #[arg(long = "binary", value_name = "PLATFORM=PATH")]
+    pub binaries: Vec<String>,
+    /// Entrypoint, one argument each (repeatable); default: the binary.
+    #[arg(long = "entrypoint", value_name = "ARG", allow_hyphen_values = true)]
+    pub entrypoint: Vec<String>,
+    /// PEM CA bundle to install as /etc/ssl/certs/ca-certificates.crt (sets SSL_CERT_FILE).
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
+    /// A config label (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// org.opencontainers.image.source (default: the package's repository).
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+    /// org.opencontainers.image.revision (a VCS revision).
+    #[arg(long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// org.opencontainers.image.version (default: the package's version).
+    #[arg(long, value_name = "VERSION")]
+    pub image_version: Option<String>,
+    /// Accept dynamically linked binaries (they will not run from a scratch image without their libraries).
+    #[arg(long)]
+    pub allow_dynamic: bool,
+    /// Replace an existing non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

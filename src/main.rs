@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod commands;
 mod emit;
+mod oci;
 mod plan;
 mod project;
 mod recipe;
@@ -27,6 +28,7 @@ fn main() {
         Command::Build(a) => commands::build::run(a),
         Command::Test(a) => commands::test::run(a),
         Command::Verify(a) => commands::verify::run(a),
+        Command::Oci(a) => commands::oci::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -4,6 +4,7 @@ pub mod build;
 pub mod env;
 pub mod init;
 pub mod new;
+pub mod oci;
 pub mod target;
 pub mod targets;
 pub mod test;

@@ -6,5 +6,7 @@ mod bad_input;
 mod consistency;
 mod e2e;
 mod init;
+mod oci;
+mod oci_e2e;
 mod targets;
 mod templates;

@@ -59,6 +59,13 @@ impl TempProject {
         out
     }
 
+    /// Every file under `dir` (relative path -> bytes).
+    pub fn snapshot_bytes_of(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        walk(dir, dir, &mut out);
+        out
+    }
+
     /// The text files as one reviewable string: `=== path` headers, then content.
     pub fn render(&self, rels: &[&str]) -> String {
         let mut s = String::new();
@@ -143,4 +150,55 @@ impl Drop for ReadOnly {
         }
         let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
     }
+}
+
+/// ELF machine numbers (the ELF gABI).
+pub const EM_X86_64: u16 = 62;
+pub const EM_AARCH64: u16 = 183;
+
+/// A minimal ELF64 little-endian executable for `machine`, `size` bytes long: one PT_LOAD,
+/// plus a PT_INTERP naming `interp` when given (a dynamically linked binary). The rest is
+/// deterministic filler. Enough for crossflake's binary checks, not for running.
+pub fn elf(machine: u16, interp: Option<&str>, size: usize) -> Vec<u8> {
+    let phnum: u16 = if interp.is_some() { 2 } else { 1 };
+    let mut b = Vec::with_capacity(size);
+    b.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0]);
+    b.extend_from_slice(&[0; 8]);
+    b.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    b.extend_from_slice(&machine.to_le_bytes());
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&0x400000u64.to_le_bytes()); // e_entry
+    b.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+    b.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+    b.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+    for v in [64u16, 56, phnum, 64, 0, 0] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    let interp_off = 64 + 56 * phnum as u64;
+    let mut ph = |kind: u32, flags: u32, off: u64, len: u64| {
+        b.extend_from_slice(&kind.to_le_bytes());
+        b.extend_from_slice(&flags.to_le_bytes());
+        b.extend_from_slice(&off.to_le_bytes());
+        b.extend_from_slice(&(0x400000 + off).to_le_bytes());
+        b.extend_from_slice(&(0x400000 + off).to_le_bytes());
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&0x1000u64.to_le_bytes());
+    };
+    if let Some(i) = interp {
+        ph(3, 4, interp_off, i.len() as u64 + 1); // PT_INTERP
+    }
+    ph(1, 5, 0, size as u64); // PT_LOAD
+    if let Some(i) = interp {
+        b.extend_from_slice(i.as_bytes());
+        b.push(0);
+    }
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    while b.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b.push(x as u8);
+    }
+    b
 }

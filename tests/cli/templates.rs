@@ -31,8 +31,15 @@ fn copy(from: &Path, to: &Path) {
 fn assert_same_files(emitted: &TempProject, template: &Path) {
     let want = tree(template).snapshot_bytes();
     let got = emitted.snapshot_bytes();
-    let names = |m: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&got), names(&want), "file sets differ from {}", template.display());
+    let names = |m: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>| {
+        m.keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&got),
+        names(&want),
+        "file sets differ from {}",
+        template.display()
+    );
     for (path, bytes) in &want {
         assert_eq!(
             String::from_utf8_lossy(&got[path]),
@@ -48,7 +55,9 @@ fn assert_same_files(emitted: &TempProject, template: &Path) {
 fn default_template_is_crossflake_new() {
     let p = TempProject::empty();
     p.cmd(&["new", "app"]).assert().success();
-    let app = TempProject { dir: tempfile::tempdir().unwrap() };
+    let app = TempProject {
+        dir: tempfile::tempdir().unwrap(),
+    };
     copy(&p.path().join("app"), app.path());
     assert_same_files(&app, &repo().join("templates/default"));
 }

@@ -4,7 +4,8 @@
 # failed assertions (empty when all hold) and how many were checked.
 { flake, cf, lib }:
 let
-  hasInfix = lib.hasInfix;
+  # string context would make builtins.match refuse store paths
+  hasInfix = a: b: lib.hasInfix (builtins.unsafeDiscardStringContext a) (builtins.unsafeDiscardStringContext b);
   cargoToml = builtins.fromTOML (builtins.readFile ./Cargo.toml);
   config = cf.projectConfig { inherit cargoToml; };
   symbolic = {
@@ -56,7 +57,18 @@ let
           ];
         in
         map (c: "${spec.alias}: ${c.what}") (builtins.filter (c: !c.ok) checks);
-      failures = lib.concatMap perTarget outs.build;
+      images = flake.packages.${system};
+      imageChecks = [
+        { what = "an image per static linux target"; ok = builtins.all (s: images ? "${s.alias}-oci") outs.oci && builtins.length outs.oci == 4; }
+        {
+          what = "the image index holds every static linux binary";
+          ok = builtins.all (s: hasInfix "--binary '${s.alias}=${flake.packages.${system}.${s.alias}}/bin/cross-hello'" images.oci.buildCommand) outs.oci
+            && hasInfix "crossflake oci build --output \"$TMPDIR/image\"" images.oci.buildCommand;
+        }
+        { what = "images have a fixed epoch"; ok = images.oci.SOURCE_DATE_EPOCH == toString (flake.packages.${system}.oci.SOURCE_DATE_EPOCH); }
+        { what = "push-oci runs skopeo copy --all"; ok = flake.apps.${system} ? push-oci && builtins.isString flake.apps.${system}.push-oci.program; }
+      ];
+      failures = lib.concatMap perTarget outs.build ++ map (c: "image: ${c.what}") (builtins.filter (c: !c.ok) imageChecks);
     in
     {
       built = map (s: s.alias) outs.build;

@@ -1,0 +1,41 @@
+# ociImage { crossflake, name, tag ? "latest", binaries, caBundle ? false, revision ? null,
+#            version ? null, source ? null, epoch ? 0, labels ? { } }
+#   -> a derivation whose output is an OCI image layout, written by `crossflake oci build`
+#      (no container engine; builds on darwin hosts too). `binaries` is a list of
+#      { platform; path; } (platform: an OCI platform such as linux/arm64 or a catalog
+#      alias); with several, the layout holds an image index over one image per platform.
+#   ociImage { inherit crossflake; name = "app"; binaries = [ { platform = "aarch64-musl"; path = "${pkg}/bin/app"; } ]; }
+{ pkgs }:
+{ crossflake
+, name
+, tag ? "latest"
+, binaries
+, caBundle ? false
+, revision ? null
+, version ? null
+, source ? null
+, epoch ? 0
+, labels ? { }
+}:
+let
+  inherit (pkgs) lib;
+  optional = flag: value: lib.optionals (value != null) [ flag value ];
+  args = [ "--name" name "--tag" tag ]
+    ++ lib.concatMap (b: [ "--binary" "${b.platform}=${b.path}" ]) binaries
+    ++ lib.optionals caBundle [ "--ca-bundle" "${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt" ]
+    ++ optional "--revision" revision
+    ++ optional "--image-version" version
+    ++ optional "--source" source
+    ++ lib.concatLists (lib.mapAttrsToList (k: v: [ "--label" "${k}=${v}" ]) labels);
+in
+pkgs.runCommand "${lib.strings.sanitizeDerivationName name}-oci"
+{
+  nativeBuildInputs = [ crossflake ];
+  SOURCE_DATE_EPOCH = toString epoch;
+  passthru = { inherit tag; };
+}
+  ''
+    # staged outside the store, which only admits $out itself
+    crossflake oci build --output "$TMPDIR/image" ${lib.escapeShellArgs args}
+    mv "$TMPDIR/image" "$out"
+  ''

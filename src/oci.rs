@@ -1,0 +1,425 @@
+//! The OCI image layout writer: from-scratch images for static binaries, one image manifest
+//! per platform and an image index over them, byte for byte reproducible.
+//!
+//! Layout (image-spec image-layout.md): `oci-layout`, `index.json`, `blobs/sha256/<hex>`.
+//! With one platform `index.json` lists its image manifest; with several it lists one image
+//! index that lists the manifests. The `index.json` entry carries
+//! `org.opencontainers.image.ref.name` = the tag, which `oci:DIR:TAG` references look up.
+//!
+//! Reproducibility: the layer tar has sorted entries with fixed modes, uid/gid and mtime (the
+//! image's `SOURCE_DATE_EPOCH`), gzip has no timestamp or file name, and every JSON document
+//! is written with sorted keys and no whitespace (oci-spec keeps annotations and labels in
+//! hash maps, whose order varies from run to run). Nothing depends on paths, umask or clock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use oci_spec::image::{
+    Arch, ConfigBuilder, Descriptor, DescriptorBuilder, Digest, HistoryBuilder,
+    ImageConfigurationBuilder, ImageIndexBuilder, ImageManifestBuilder, MediaType, Os,
+    PlatformBuilder, RootFsBuilder,
+};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::catalog::OciPlatform;
+
+/// The non-root user images run as (uid and gid), as distroless images do.
+pub const NONROOT: u32 = 65532;
+/// Where the binary goes in the image.
+pub const BIN_DIR: &str = "usr/local/bin";
+/// Where a CA bundle goes (and what SSL_CERT_FILE names).
+pub const CA_BUNDLE_PATH: &str = "etc/ssl/certs/ca-certificates.crt";
+/// The annotation skopeo and umoci look the tag up by.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// What every platform's image shares.
+#[derive(Debug, Clone)]
+pub struct ImageSpec {
+    /// The tag, written as `org.opencontainers.image.ref.name`.
+    pub tag: String,
+    /// File name of the binary in `/usr/local/bin`.
+    pub binary_name: String,
+    /// Entrypoint arguments; empty means `/usr/local/bin/<binary_name>`.
+    pub entrypoint: Vec<String>,
+    /// PEM CA bundle to put at /etc/ssl/certs/ca-certificates.crt.
+    pub ca_bundle: Option<Vec<u8>>,
+    /// Config labels (`--label`), besides the annotations.
+    pub labels: BTreeMap<String, String>,
+    /// `org.opencontainers.image.*` annotations (source, revision, version, created), also
+    /// copied into the config's labels.
+    pub annotations: BTreeMap<String, String>,
+    /// Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH).
+    pub epoch: u64,
+}
+
+/// One platform's binary.
+#[derive(Debug, Clone)]
+pub struct PlatformBinary {
+    /// Its OCI platform.
+    pub platform: OciPlatform,
+    /// The executable's bytes.
+    pub binary: Vec<u8>,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct LayoutSummary {
+    /// Digest of what index.json points to (the image index, or the one manifest).
+    pub digest: String,
+    /// Per platform: (platform, manifest digest, compressed layer size in bytes).
+    pub manifests: Vec<(String, String, u64)>,
+}
+
+/// A blob: its bytes and digest.
+struct Blob {
+    bytes: Vec<u8>,
+    digest: String,
+}
+
+impl Blob {
+    fn new(bytes: Vec<u8>) -> Blob {
+        let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
+        Blob { bytes, digest }
+    }
+
+    fn descriptor(&self, media_type: MediaType) -> Result<Descriptor> {
+        Ok(DescriptorBuilder::default()
+            .media_type(media_type)
+            .digest(Digest::from_str(&self.digest)?)
+            .size(self.bytes.len() as u64)
+            .build()?)
+    }
+}
+
+/// JSON with object keys sorted at every level and no whitespace.
+pub fn canonical_json(value: &impl Serialize) -> Result<Vec<u8>> {
+    fn write(v: &serde_json::Value, out: &mut Vec<u8>) -> Result<()> {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push(b'{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, k)?;
+                    out.push(b':');
+                    write(&map[k.as_str()], out)?;
+                }
+                out.push(b'}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write(item, out)?;
+                }
+                out.push(b']');
+            }
+            other => serde_json::to_writer(&mut *out, other)?,
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    write(&serde_json::to_value(value)?, &mut out)?;
+    Ok(out)
+}
+
+/// One tar entry of the layer.
+struct Entry {
+    path: String,
+    mode: u32,
+    uid: u32,
+    data: Option<Vec<u8>>,
+}
+
+/// The layer: directories, /etc/passwd and /etc/group with root and nonroot (65532),
+/// /tmp (1777), /home/nonroot (0700, owned by nonroot), the CA bundle, the binary (0755).
+/// Returns the uncompressed tar.
+fn layer_tar(spec: &ImageSpec, binary: &[u8]) -> Result<Vec<u8>> {
+    let dir = |path: &str, mode: u32, uid: u32| Entry {
+        path: format!("{path}/"),
+        mode,
+        uid,
+        data: None,
+    };
+    let file = |path: &str, mode: u32, data: Vec<u8>| Entry {
+        path: path.to_string(),
+        mode,
+        uid: 0,
+        data: Some(data),
+    };
+    let passwd = format!(
+        "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:{NONROOT}:{NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n"
+    );
+    let group = format!("root:x:0:\nnonroot:x:{NONROOT}:\n");
+    let mut entries = vec![
+        dir("etc", 0o755, 0),
+        file("etc/group", 0o644, group.into_bytes()),
+        file("etc/passwd", 0o644, passwd.into_bytes()),
+        dir("home", 0o755, 0),
+        dir("home/nonroot", 0o700, NONROOT),
+        dir("tmp", 0o1777, 0),
+        dir("usr", 0o755, 0),
+        dir("usr/local", 0o755, 0),
+        dir(BIN_DIR, 0o755, 0),
+        file(
+            &format!("{BIN_DIR}/{}", spec.binary_name),
+            0o755,
+            binary.to_vec(),
+        ),
+    ];
+    if let Some(bundle) = &spec.ca_bundle {
+        entries.push(dir("etc/ssl", 0o755, 0));
+        entries.push(dir("etc/ssl/certs", 0o755, 0));
+        entries.push(file(CA_BUNDLE_PATH, 0o644, bundle.clone()));
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut builder = tar::Builder::new(Vec::new());
+    for e in &entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(&e.path)
+            .with_context(|| format!("failed to add {} to the layer", e.path))?;
+        h.set_mode(e.mode);
+        h.set_uid(e.uid as u64);
+        h.set_gid(e.uid as u64);
+        h.set_mtime(spec.epoch);
+        match &e.data {
+            Some(d) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(d.len() as u64);
+                h.set_cksum();
+                builder.append(&h, d.as_slice())?;
+            }
+            None => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_size(0);
+                h.set_cksum();
+                builder.append(&h, std::io::empty())?;
+            }
+        }
+    }
+    Ok(builder.into_inner()?)
+}
+
+/// gzip with no file name, mtime 0 and a fixed OS byte.
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::default());
+    enc.write_all(data)?;
+    Ok(enc.finish()?)
+}
+
+fn platform_of(p: &OciPlatform) -> Result<oci_spec::image::Platform> {
+    let mut b = PlatformBuilder::default()
+        .architecture(Arch::from(p.architecture.as_str()))
+        .os(Os::from(p.os.as_str()));
+    if let Some(v) = &p.variant {
+        b = b.variant(v.clone());
+    }
+    Ok(b.build()?)
+}
+
+fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// The config document of one platform (exposed for golden tests).
+pub fn config_json(spec: &ImageSpec, platform: &OciPlatform, diff_id: &str) -> Result<Vec<u8>> {
+    let created = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(spec.epoch),
+    )
+    .to_string();
+    let entrypoint = if spec.entrypoint.is_empty() {
+        vec![format!("/{BIN_DIR}/{}", spec.binary_name)]
+    } else {
+        spec.entrypoint.clone()
+    };
+    let mut env = vec![format!("PATH=/{BIN_DIR}:/usr/bin:/bin")];
+    if spec.ca_bundle.is_some() {
+        env.push(format!("SSL_CERT_FILE=/{CA_BUNDLE_PATH}"));
+    }
+    let mut labels = spec.labels.clone();
+    labels.extend(spec.annotations.clone());
+    let config = ConfigBuilder::default()
+        .user(format!("{NONROOT}:{NONROOT}"))
+        .env(env)
+        .entrypoint(entrypoint)
+        .working_dir("/home/nonroot".to_string())
+        .labels(hash_map(&labels))
+        .build()?;
+    let mut image = ImageConfigurationBuilder::default()
+        .created(created.clone())
+        .architecture(Arch::from(platform.architecture.as_str()))
+        .os(Os::from(platform.os.as_str()))
+        .config(config)
+        .rootfs(
+            RootFsBuilder::default()
+                .typ("layers")
+                .diff_ids(vec![diff_id.to_string()])
+                .build()?,
+        )
+        .history(vec![
+            HistoryBuilder::default()
+                .created(created)
+                .created_by("crossflake oci build")
+                .build()?,
+        ]);
+    if let Some(v) = &platform.variant {
+        image = image.variant(v.clone());
+    }
+    canonical_json(&image.build()?)
+}
+
+/// Writes the layout into `dir` (which must exist and be empty) and returns its digests.
+pub fn write_layout(
+    dir: &Path,
+    spec: &ImageSpec,
+    binaries: &[PlatformBinary],
+) -> Result<LayoutSummary> {
+    let blobs_dir = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs_dir)
+        .with_context(|| format!("failed to create {}", blobs_dir.display()))?;
+    let put = |blob: &Blob| -> Result<()> {
+        let path = blobs_dir.join(blob.digest.trim_start_matches("sha256:"));
+        std::fs::write(&path, &blob.bytes)
+            .with_context(|| format!("failed to write {}", path.display()))
+    };
+    let mut manifests = Vec::new();
+    let mut summary = Vec::new();
+    for pb in binaries {
+        let tar = layer_tar(spec, &pb.binary)?;
+        let diff_id = format!("sha256:{}", hex::encode(Sha256::digest(&tar)));
+        let layer = Blob::new(gzip(&tar)?);
+        let config = Blob::new(config_json(spec, &pb.platform, &diff_id)?);
+        let manifest = ImageManifestBuilder::default()
+            .schema_version(2u32)
+            .media_type(MediaType::ImageManifest)
+            .config(config.descriptor(MediaType::ImageConfig)?)
+            .layers(vec![layer.descriptor(MediaType::ImageLayerGzip)?])
+            .annotations(hash_map(&spec.annotations))
+            .build()?;
+        let manifest = Blob::new(canonical_json(&manifest)?);
+        for b in [&layer, &config, &manifest] {
+            put(b)?;
+        }
+        let mut desc = manifest.descriptor(MediaType::ImageManifest)?;
+        desc.set_platform(Some(platform_of(&pb.platform)?));
+        summary.push((
+            pb.platform.to_string(),
+            manifest.digest.clone(),
+            layer.bytes.len() as u64,
+        ));
+        manifests.push(desc);
+    }
+    let mut top = if manifests.len() == 1 {
+        manifests.remove(0)
+    } else {
+        let index = ImageIndexBuilder::default()
+            .schema_version(2u32)
+            .media_type(MediaType::ImageIndex)
+            .manifests(manifests)
+            .annotations(hash_map(&spec.annotations))
+            .build()?;
+        let index = Blob::new(canonical_json(&index)?);
+        put(&index)?;
+        index.descriptor(MediaType::ImageIndex)?
+    };
+    let digest = top.digest().to_string();
+    top.set_annotations(Some(HashMap::from([(
+        REF_NAME.to_string(),
+        spec.tag.clone(),
+    )])));
+    let index_json = ImageIndexBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageIndex)
+        .manifests(vec![top])
+        .build()?;
+    std::fs::write(dir.join("index.json"), canonical_json(&index_json)?)?;
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    Ok(LayoutSummary {
+        digest,
+        manifests: summary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ImageSpec {
+        ImageSpec {
+            tag: "latest".into(),
+            binary_name: "app".into(),
+            entrypoint: vec![],
+            ca_bundle: None,
+            labels: BTreeMap::from([("b".into(), "2".into()), ("a".into(), "1".into())]),
+            annotations: BTreeMap::new(),
+            epoch: 0,
+        }
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_everywhere() {
+        let v = serde_json::json!({"b": 1, "a": {"d": [{"z": 1, "y": 2}], "c": "x"}});
+        assert_eq!(
+            String::from_utf8(canonical_json(&v).unwrap()).unwrap(),
+            r#"{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn layer_entries_are_sorted_with_fixed_owners_and_modes() {
+        let tar = layer_tar(&spec(), b"\x7fELF").unwrap();
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let entries: Vec<(String, u32, u64, u64)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (
+                    e.path().unwrap().display().to_string(),
+                    h.mode().unwrap(),
+                    h.uid().unwrap(),
+                    h.mtime().unwrap(),
+                )
+            })
+            .collect();
+        let paths: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths, sorted);
+        assert!(
+            entries.contains(&("tmp/".into(), 0o1777, 0, 0)),
+            "{entries:?}"
+        );
+        assert!(
+            entries.contains(&("home/nonroot/".into(), 0o700, 65532, 0)),
+            "{entries:?}"
+        );
+        assert!(
+            entries.contains(&("usr/local/bin/app".into(), 0o755, 0, 0)),
+            "{entries:?}"
+        );
+    }
+
+    #[test]
+    fn gzip_has_no_timestamp_or_name() {
+        let gz = gzip(b"hello").unwrap();
+        assert_eq!(&gz[..4], &[0x1f, 0x8b, 8, 0], "no FNAME flag");
+        assert_eq!(&gz[4..8], &[0, 0, 0, 0], "mtime 0");
+        assert_eq!(gz[9], 255, "fixed OS byte");
+    }
+}

@@ -1,0 +1,316 @@
+//! `crossflake oci build` without external tools: layout structure, reproducibility, a
+//! golden config, and bad input (each refused with nothing written).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{EM_AARCH64, EM_X86_64, ReadOnly, TempProject, elf};
+
+fn blob(dir: &Path, digest: &str) -> serde_json::Value {
+    let hex = digest.strip_prefix("sha256:").unwrap();
+    serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(hex)).unwrap()).unwrap()
+}
+
+fn two_binaries(p: &TempProject) {
+    std::fs::write(p.path().join("app-arm64"), elf(EM_AARCH64, None, 4096)).unwrap();
+    std::fs::write(p.path().join("app-amd64"), elf(EM_X86_64, None, 4096)).unwrap();
+}
+
+const BUILD: [&str; 8] = [
+    "oci",
+    "build",
+    "--tag",
+    "1.2",
+    "--binary",
+    "linux/arm64=app-arm64",
+    "--binary",
+    "x86_64-musl=app-amd64",
+];
+
+#[test]
+fn multi_platform_layout() {
+    let p = TempProject::empty();
+    two_binaries(&p);
+    let mut args = BUILD.to_vec();
+    args.extend([
+        "--output",
+        "img",
+        "--label",
+        "team=core",
+        "--revision",
+        "abc123",
+        "--entrypoint",
+        "/usr/local/bin/app-arm64",
+        "--entrypoint",
+        "--serve",
+    ]);
+    p.cmd(&args).assert().success();
+    let img = p.path().join("img");
+    assert_eq!(
+        std::fs::read_to_string(img.join("oci-layout")).unwrap(),
+        r#"{"imageLayoutVersion":"1.0.0"}"#
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let top = &index["manifests"][0];
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1);
+    assert_eq!(top["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        top["annotations"]["org.opencontainers.image.ref.name"],
+        "1.2"
+    );
+    let image_index = blob(&img, top["digest"].as_str().unwrap());
+    let platforms: Vec<String> = image_index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().unwrap(),
+                m["platform"]["architecture"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(platforms, ["linux/arm64", "linux/amd64"]);
+    let manifest = blob(
+        &img,
+        image_index["manifests"][0]["digest"].as_str().unwrap(),
+    );
+    assert_eq!(
+        manifest["layers"][0]["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    );
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.revision"],
+        "abc123"
+    );
+    let config = blob(&img, manifest["config"]["digest"].as_str().unwrap());
+    assert_eq!(config["config"]["User"], "65532:65532");
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/app-arm64", "--serve"])
+    );
+    assert_eq!(config["config"]["Labels"]["team"], "core");
+    assert_eq!(config["architecture"], "arm64");
+    assert_eq!(config["rootfs"]["diff_ids"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_same_inputs_give_the_same_bytes_whatever_the_directory_or_umask() {
+    let runs: Vec<(TempProject, &str, &str)> = vec![
+        (TempProject::empty(), "022", "img"),
+        (TempProject::empty(), "077", "deeper/other-name"),
+    ];
+    let mut layouts = Vec::new();
+    for (p, umask, out) in &runs {
+        two_binaries(p);
+        let script = format!("umask {umask} && exec \"$0\" \"$@\"");
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_crossflake"))
+            .args(BUILD)
+            .args(["--output", out, "--ca-bundle", "app-amd64"])
+            .current_dir(p.path())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        layouts.push(TempProject::snapshot_bytes_of(&p.path().join(out)));
+    }
+    assert_eq!(layouts[0].len(), layouts[1].len());
+    assert_eq!(
+        layouts[0], layouts[1],
+        "two builds of the same inputs differ"
+    );
+    // and a different epoch gives a different image
+    let p = TempProject::empty();
+    two_binaries(&p);
+    let mut args = BUILD.to_vec();
+    args.extend(["--output", "img"]);
+    p.cmd(&args)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .assert()
+        .success();
+    assert_ne!(
+        TempProject::snapshot_bytes_of(&p.path().join("img")),
+        layouts[0]
+    );
+}
+
+#[test]
+fn golden_config() {
+    let p = TempProject::empty();
+    std::fs::write(p.path().join("server"), elf(EM_AARCH64, None, 1024)).unwrap();
+    std::fs::write(
+        p.path().join("ca.pem"),
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    p.cmd(&[
+        "oci",
+        "build",
+        "--output",
+        "img",
+        "--binary",
+        "aarch64-musl=server",
+        "--ca-bundle",
+        "ca.pem",
+        "--label",
+        "b=2",
+        "--label",
+        "a=1",
+        "--source",
+        "https://example.com/server",
+        "--revision",
+        "0123abc",
+        "--image-version",
+        "1.0.0",
+    ])
+    .env("SOURCE_DATE_EPOCH", "1700000000")
+    .assert()
+    .success();
+    let img = p.path().join("img");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap();
+    assert_eq!(index["manifests"][0]["platform"]["architecture"], "arm64");
+    let manifest = blob(&img, manifest_digest);
+    let config_digest = manifest["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("sha256:")
+        .unwrap();
+    let config = std::fs::read_to_string(img.join("blobs/sha256").join(config_digest)).unwrap();
+    insta::assert_snapshot!("golden_config", config);
+}
+
+#[test]
+fn refuses_bad_input_and_writes_nothing() {
+    let p = TempProject::empty();
+    std::fs::write(p.path().join("arm"), elf(EM_AARCH64, None, 1024)).unwrap();
+    std::fs::write(
+        p.path().join("dyn"),
+        elf(EM_X86_64, Some("/lib64/ld-linux-x86-64.so.2"), 1024),
+    )
+    .unwrap();
+    std::fs::write(p.path().join("script"), "#!/bin/sh\n").unwrap();
+    std::fs::create_dir(p.path().join("taken")).unwrap();
+    std::fs::write(p.path().join("taken/keep"), "x").unwrap();
+    let refuses = |args: &[&str], message: &str| {
+        let before = p.snapshot_bytes();
+        let out = p.cmd(args).assert().failure().get_output().stderr.clone();
+        let err = String::from_utf8(out).unwrap();
+        assert!(err.contains(message), "expected `{message}` in:\n{err}");
+        assert_eq!(
+            before,
+            p.snapshot_bytes(),
+            "`crossflake {}` changed files",
+            args.join(" ")
+        );
+    };
+    let build = |binary: &str, output: &str| {
+        vec!["oci", "build", "--output", output, "--binary", binary]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let run =
+        |v: Vec<String>, m: &str| refuses(&v.iter().map(String::as_str).collect::<Vec<_>>(), m);
+    run(
+        build("linux/s390x=arm", "out"),
+        "unknown platform `linux/s390x`; platforms: linux/amd64 (x86_64-musl)",
+    );
+    run(
+        build("x86_64-gnu=arm", "out"),
+        "x86_64-gnu (x86_64-unknown-linux-gnu) has no OCI platform",
+    );
+    run(
+        build("linux/amd64=arm", "out"),
+        "machine: expected x86_64, found aarch64",
+    );
+    run(
+        build("linux/amd64=script", "out"),
+        "format: expected ELF, found no known executable format",
+    );
+    run(
+        build("linux/amd64=dyn", "out"),
+        "static: dynamically linked: PT_INTERP /lib64/ld-linux-x86-64.so.2",
+    );
+    run(build("linux/amd64=dyn", "out"), "--allow-dynamic");
+    run(
+        build("linux/arm64=arm", "taken"),
+        "exists and is not empty; pass --force",
+    );
+    run(build("linux/arm64=missing", "out"), "failed to read");
+    run(build("linux/arm64", "out"), "is not PLATFORM=PATH");
+    let mut two = build("linux/arm64=arm", "out");
+    two.extend(["--binary".into(), "aarch64-musl=arm".into()]);
+    run(two, "two binaries for linux/arm64");
+    // unreadable file (a directory stands in: root reads any file)
+    run(build("linux/arm64=taken", "out"), "failed to read");
+    // --allow-dynamic and --force do what they say
+    let mut ok = build("linux/amd64=dyn", "taken");
+    ok.extend(["--allow-dynamic".into(), "--force".into()]);
+    p.cmd(&ok.iter().map(String::as_str).collect::<Vec<_>>())
+        .assert()
+        .success();
+    assert!(p.path().join("taken/index.json").is_file() && !p.path().join("taken/keep").exists());
+    // a read-only parent: refused, nothing left behind
+    let ro = p.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let guard = ReadOnly::new(&ro);
+    run(build("linux/arm64=arm", "ro/img"), "failed to write in");
+    drop(guard);
+}
+
+#[test]
+fn without_binaries_it_takes_the_projects_static_linux_targets() {
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"2.0.0\"\nrepository = \"https://example.com/svc\"\n\n\
+         [package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\", \"x86_64-gnu\", \"wasm32-wasip1\"]\n\n\
+         [package.metadata.crossflake.image]\nname = \"svc\"\nentrypoint = \"svc\"\nca-bundle = false\n\n\
+         [profile.crossflake]\ninherits = \"release\"\n",
+    )]);
+    p.cmd(&["oci", "build", "--output", "img"])
+        .env_remove("CARGO_TARGET_DIR")
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "build it first with `crossflake build --target aarch64-musl`",
+        ));
+    p.write("target/aarch64-unknown-linux-musl/crossflake/svc", "");
+    std::fs::write(
+        p.path()
+            .join("target/aarch64-unknown-linux-musl/crossflake/svc"),
+        elf(EM_AARCH64, None, 2048),
+    )
+    .unwrap();
+    p.cmd(&["oci", "build", "--output", "img"])
+        .env_remove("CARGO_TARGET_DIR")
+        .assert()
+        .success();
+    let img = p.path().join("img");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        index["manifests"][0]["platform"]["architecture"], "arm64",
+        "only the static linux target: {index}"
+    );
+    let manifest = blob(&img, index["manifests"][0]["digest"].as_str().unwrap());
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.version"],
+        "2.0.0"
+    );
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.source"],
+        "https://example.com/svc"
+    );
+    let config = blob(&img, manifest["config"]["digest"].as_str().unwrap());
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/svc"])
+    );
+}
