@@ -14,7 +14,11 @@
 pkgs:
 let
   system = pkgs.stdenv.hostPlatform.system;
-  toolchain = import ./toolchain.nix { fenix = fenix.packages.${system}; inherit (pure) lockCheck strings; };
+  toolchain = import ./toolchain.nix {
+    fenix = fenix.packages.${system};
+    inherit (pure) lockCheck lockedSources strings;
+    hostTriple = pure.catalog.hosts.${system}.triple;
+  };
   craneLibFor = tc: (crane.mkLib pkgs).overrideToolchain (_: tc);
   crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs; };
   buildForTarget = import ./buildForTarget.nix { inherit pkgs crossEnvFor; };

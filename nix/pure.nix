@@ -12,7 +12,8 @@ let
   projectConfig = import ./projectConfig.nix { inherit resolveTarget; };
   hostOutputs = import ./hostOutputs.nix { };
   lockCheck = import ./lockCheck.nix { inherit strings; };
+  lockedSources = import ./lockedSources.nix { };
 in
 {
-  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck;
+  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources;
 }

@@ -7,7 +7,9 @@
 # lock (rust-toolchain.lock.toml, written by `crossflake toolchain lock`) the components
 # come from the lock through fenix.fromManifestFile: any channel, no IFD. With no lock,
 # `stable` is fenix's stable, pinned by flake.lock; any other channel needs the lock.
-{ fenix, lockCheck, strings }:
+# `extraComponents` (rust-src, rust-analyzer for dev shells) are left out when the channel
+# does not have them; the file's own components are required.
+{ fenix, lockCheck, lockedSources, strings, hostTriple }:
 { rustToolchainToml ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }:
 let
   parsed = if rustToolchainToml == null then { } else builtins.fromTOML (builtins.readFile rustToolchainToml);
@@ -15,7 +17,11 @@ let
   channel = t.channel or "stable";
   components = t.components or [ "clippy" "rustfmt" "rust-src" ];
   fromLock = lockFile != null;
-  checked = if fromLock then lockCheck { lock = builtins.fromTOML (builtins.readFile lockFile); toolchain = t; inherit targets; } else null;
+  lock = builtins.fromTOML (builtins.readFile lockFile);
+  # a clear error, naming the command to run, before fenix would silently drop a piece
+  checked = fromLock
+    && lockCheck { inherit lock; toolchain = t; }
+    && builtins.deepSeq (lockedSources { inherit lock targets components; host = hostTriple; }) true;
   base =
     if fromLock then builtins.seq checked (fenix.fromManifestFile lockFile)
     else if channel == "stable" then fenix.stable
@@ -30,6 +36,7 @@ let
     "crossflake: rust-toolchain.toml asks for component `${name}`, which the ${channel} toolchain does not have for this host");
 in
 fenix.combine (
-  map component (strings.unique ([ "cargo" "rustc" ] ++ components ++ extraComponents))
+  map component (strings.unique ([ "cargo" "rustc" ] ++ components))
+  ++ builtins.filter (c: c != null) (map (name: base.${name} or null) extraComponents)
   ++ map stdFor targets
 )

@@ -56,6 +56,10 @@ pub enum Command {
     ///
     /// Example: crossflake oci build --output image --tag 1.0 --binary aarch64-musl=target/aarch64-unknown-linux-musl/crossflake/app
     Oci(OciArgs),
+    /// Pin the toolchain: write rust-toolchain.lock.toml, which the flake reads with no IFD.
+    ///
+    /// Example: crossflake toolchain lock --check
+    Toolchain(ToolchainArgs),
 }
 
 /// `crossflake targets`.
@@ -299,6 +303,44 @@ pub struct OciBuildArgs {
     /// Replace an existing non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
+/// `crossflake toolchain`.
+#[derive(Debug, Args)]
+pub struct ToolchainArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ToolchainAction,
+}
+
+/// `crossflake toolchain lock`.
+#[derive(Debug, Subcommand)]
+pub enum ToolchainAction {
+    /// Write rust-toolchain.lock.toml: rust-toolchain.toml's channel manifest pruned to cargo,
+    /// rustc, its components for the four host systems, and rust-std for the hosts and targets.
+    ///
+    /// The manifest is downloaded from the dist server (RUSTUP_DIST_SERVER, default
+    /// https://static.rust-lang.org) and checked against its published .sha256.
+    ///
+    /// Example: crossflake toolchain lock --channel-manifest channel-rust-1.90.0.toml
+    Lock(LockArgs),
+}
+
+/// Arguments of `crossflake toolchain lock`.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Use this channel manifest instead of downloading it (FILE.sha256 is checked when present).
+    #[arg(long, value_name = "FILE")]
+    pub channel_manifest: Option<PathBuf>,
+    /// Exit non-zero with a diff when the lock no longer matches rust-toolchain.toml; write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Show the changes as a unified diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,

@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod commands;
 mod emit;
+mod lockfile;
 mod oci;
 mod plan;
 mod project;
@@ -29,6 +30,7 @@ fn main() {
         Command::Test(a) => commands::test::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Oci(a) => commands::oci::run(a),
+        Command::Toolchain(a) => commands::toolchain::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -118,10 +118,33 @@ pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
     let spec = ToolchainSpec {
         channel: str_key("channel")?.unwrap_or_else(|| "stable".into()),
         profile: str_key("profile")?,
-        components: strs("components")?,
+        components: match t.and_then(|t| t.get("components")) {
+            Some(_) => strs("components")?,
+            None => Vec::new(),
+        },
         targets: strs("targets")?,
     };
     Ok((doc, spec))
+}
+
+/// Reads the project's toolchain: rust-toolchain.toml, else the legacy file, else stable
+/// with the default components. Targets are the file's own.
+pub fn read(plan: &Plan, root: &Path) -> Result<ToolchainSpec> {
+    let path = root.join(FILE);
+    if let Some(text) = plan.read(&path)? {
+        return Ok(parse(&path, &text)?.1);
+    }
+    let legacy = root.join(LEGACY_FILE);
+    let channel = match plan.read(&legacy)? {
+        Some(text) => read_legacy(&legacy, &text)?,
+        None => "stable".into(),
+    };
+    Ok(ToolchainSpec {
+        channel,
+        profile: None,
+        components: DEFAULT_COMPONENTS.map(String::from).to_vec(),
+        targets: Vec::new(),
+    })
 }
 
 /// Plans rust-toolchain.toml for `targets`: creates it, or merges into the existing file

@@ -8,6 +8,7 @@ pub mod oci;
 pub mod target;
 pub mod targets;
 pub mod test;
+pub mod toolchain;
 pub mod verify;
 
 use std::path::Path;

@@ -6,6 +6,7 @@ mod bad_input;
 mod consistency;
 mod e2e;
 mod init;
+mod lock;
 mod oci;
 mod oci_e2e;
 mod targets;

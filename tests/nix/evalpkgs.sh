@@ -59,3 +59,42 @@ for system, v in r.items():
     bad += len(v["failures"])
 sys.exit(1 if bad else 0)
 PY
+
+echo "== a pinned channel through a toolchain lock (fenix.fromManifestFile), every host"
+pinned=$(mktemp -d)
+trap 'rm -rf "$work" "$pinned"' EXIT
+cp -r "$work/." "$pinned/"
+rm -rf "$pinned/.git"
+cargo build --quiet --manifest-path "$here/Cargo.toml"
+cf="$here/target/debug/crossflake"
+(cd "$pinned" && "$cf" init --force --flake-url "git+file://$here" --toolchain 1.95.0 >/dev/null 2>&1 &&
+  "$cf" toolchain lock --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1)
+git -C "$pinned" init -q && git -C "$pinned" add -A
+eval_in() {
+  (cd "$1" && nix eval --raw --no-write-lock-file \
+    --override-input crossflake/nixpkgs path:/tmp/evalpkgs \
+    --override-input crossflake/crane "$crane" \
+    --override-input crossflake/fenix "$fenix" \
+    --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src \
+    "$2")
+}
+for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
+  locked=$(eval_in "$pinned" ".#packages.$system.x86_64-musl.drvPath" 2>/dev/null)
+  shell=$(eval_in "$pinned" ".#devShells.$system.default.drvPath" 2>/dev/null)
+  stable=$(eval_in "$work" ".#packages.$system.x86_64-musl.drvPath" 2>/dev/null)
+  [ -n "$locked" ] && [ -n "$shell" ] && [ "$locked" != "$stable" ] || { echo "   $system: FAILED (locked '$locked', stable '$stable')"; exit 1; }
+  echo "   $system: toolchain from the lock evaluates (x86_64-musl $(basename "$locked"), dev shell too), differs from stable's"
+done
+sed -i 's/^targets = \[/targets = ["i686-unknown-linux-gnu", /' "$pinned/rust-toolchain.toml"
+git -C "$pinned" add -A
+if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then
+  echo "   a stale lock evaluated: FAILED"; exit 1
+fi
+echo "$err" | grep -q 'does not match rust-toolchain.toml' && echo "$err" | grep -q 'crossflake toolchain lock' &&
+  echo "   a stale lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.lock.toml does not match[^(]*')"
+git -C "$pinned" rm -q --cached rust-toolchain.lock.toml && rm "$pinned/rust-toolchain.lock.toml"
+if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then
+  echo "   a pinned channel without a lock evaluated: FAILED"; exit 1
+fi
+echo "$err" | grep -q 'Run `crossflake toolchain lock`' &&
+  echo "   a pinned channel without a lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.toml pins channel[^,]*')"

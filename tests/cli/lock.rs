@@ -1,0 +1,334 @@
+//! `crossflake toolchain lock` with a real channel manifest (tests/fixtures/toolchain, cut
+//! from rustup's 1.95.0 manifest): what the lock holds, bad input (nothing written), the
+//! download path against a local HTTP server, `--check`, and init/target keeping it in step.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use crate::support::TempProject;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/toolchain")
+        .join(name)
+}
+
+fn manifest_text() -> String {
+    std::fs::read_to_string(fixture("channel-rust-1.95.0.toml")).unwrap()
+}
+
+const CARGO_TOML: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\n\n[package.metadata.crossflake]\nschema = 1\n\
+    targets = [\"aarch64-musl\", \"x86_64-musl\", \"wasm32-wasip1\"]\n";
+
+fn project(toolchain: &str) -> TempProject {
+    let p = TempProject::with(&[
+        ("Cargo.toml", CARGO_TOML),
+        ("rust-toolchain.toml", toolchain),
+    ]);
+    std::fs::copy(
+        fixture("channel-rust-1.95.0.toml"),
+        p.path().join("manifest.toml"),
+    )
+    .unwrap();
+    p
+}
+
+fn standard() -> TempProject {
+    project(&std::fs::read_to_string(fixture("rust-toolchain.toml")).unwrap())
+}
+
+fn lock_with_manifest(p: &TempProject) -> assert_cmd::assert::Assert {
+    p.cmd(&["toolchain", "lock", "--channel-manifest", "manifest.toml"])
+        .assert()
+}
+
+/// (package, target) -> (url, hash) of a manifest or lock.
+fn entries(text: &str) -> BTreeMap<(String, String), (String, String)> {
+    let doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let mut out = BTreeMap::new();
+    for (pkg, p) in doc["pkg"].as_table().unwrap() {
+        for (t, e) in p["target"].as_table().unwrap() {
+            if e["available"].as_bool() == Some(true) {
+                out.insert(
+                    (pkg.to_string(), t.to_string()),
+                    (
+                        e["url"].as_str().unwrap().to_string(),
+                        e["hash"].as_str().unwrap().to_string(),
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_lock_is_the_manifest_pruned() {
+    let p = standard();
+    lock_with_manifest(&p).success();
+    let lock = p.read("rust-toolchain.lock.toml");
+    let full = entries(&manifest_text());
+    let kept = entries(&lock);
+    // every url and hash is the manifest's own
+    for (key, v) in &kept {
+        assert_eq!(full.get(key), Some(v), "{key:?}");
+    }
+    let hosts = [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+    ];
+    let mut want: Vec<(String, String)> = Vec::new();
+    // clippy and rustfmt resolve to their -preview packages through the manifest's renames
+    for pkg in [
+        "cargo",
+        "rustc",
+        "clippy-preview",
+        "rustfmt-preview",
+        "rust-analyzer-preview",
+        "rust-std",
+    ] {
+        for h in hosts {
+            want.push((pkg.into(), h.into()));
+        }
+    }
+    want.push(("rust-src".into(), "*".into()));
+    for t in [
+        "aarch64-unknown-linux-musl",
+        "x86_64-unknown-linux-musl",
+        "wasm32-wasip1",
+    ] {
+        want.push(("rust-std".into(), t.into()));
+    }
+    want.sort();
+    assert_eq!(kept.keys().cloned().collect::<Vec<_>>(), want);
+    // fenix reads these as they are
+    let doc: toml_edit::DocumentMut = lock.parse().unwrap();
+    assert_eq!(doc["date"].as_str(), Some("2026-04-16"));
+    assert_eq!(
+        doc["renames"]["rustfmt"]["to"].as_str(),
+        Some("rustfmt-preview")
+    );
+    assert!(doc["profiles"]["minimal"].as_array().is_some());
+    assert_eq!(
+        doc["crossflake"]["source"].as_str(),
+        Some("https://static.rust-lang.org/dist/channel-rust-1.95.0.toml")
+    );
+    // a second run writes nothing, and the committed fixture lock is what the CLI makes now
+    let before = p.snapshot_bytes();
+    lock_with_manifest(&p)
+        .success()
+        .stderr(predicates::str::contains("nothing to change"));
+    assert_eq!(before, p.snapshot_bytes());
+    assert_eq!(
+        lock,
+        std::fs::read_to_string(fixture("rust-toolchain.lock.toml")).unwrap()
+    );
+    p.cmd(&["toolchain", "lock", "--check"]).assert().success();
+}
+
+fn refuses(p: &TempProject, args: &[&str], message: &str) {
+    let before = p.snapshot_bytes();
+    let out = p.cmd(args).assert().failure().get_output().stderr.clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains(message), "expected `{message}` in:\n{err}");
+    assert_eq!(
+        before,
+        p.snapshot_bytes(),
+        "`crossflake {}` changed files",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    let lock = ["toolchain", "lock", "--channel-manifest", "manifest.toml"];
+    let with = |components: &str, targets: &str| {
+        project(&format!(
+            "[toolchain]\nchannel = \"1.95.0\"\ncomponents = [{components}]\ntargets = [{targets}]\n"
+        ))
+    };
+    refuses(
+        &with("\"rustfmtt\"", ""),
+        &lock,
+        "unknown component `rustfmtt`",
+    );
+    // published for linux only
+    refuses(
+        &with("\"reproducible-artifacts\"", ""),
+        &lock,
+        "component `reproducible-artifacts` (reproducible-artifacts) is not available for host x86_64-apple-darwin",
+    );
+    refuses(
+        &with("\"clippy\"", "\"x86_64-unknown-haiku\""),
+        &lock,
+        "target x86_64-unknown-haiku has no rust-std",
+    );
+
+    let p = standard();
+    std::fs::write(
+        p.path().join("manifest.toml.sha256"),
+        format!("{}  channel-rust-1.95.0.toml\n", "0".repeat(64)),
+    )
+    .unwrap();
+    refuses(&p, &lock, "does not match its published checksum");
+    let p = standard();
+    let text = manifest_text();
+    std::fs::write(p.path().join("manifest.toml"), &text[..text.len() / 2]).unwrap();
+    refuses(
+        &p,
+        &lock,
+        "failed to parse the channel manifest manifest.toml",
+    );
+    std::fs::write(p.path().join("manifest.toml"), "manifest-version = \"2\"\n").unwrap();
+    refuses(
+        &p,
+        &lock,
+        "is not a rustup channel manifest: it has no `date` (truncated?)",
+    );
+    std::fs::write(p.path().join("manifest.toml"), "<html>not found</html>\n").unwrap();
+    refuses(&p, &lock, "it is not valid TOML");
+    let p = project("[toolchain]\nchannel = \"my-custom\"\n");
+    refuses(
+        &p,
+        &["toolchain", "lock"],
+        "is not a channel the lock can pin",
+    );
+}
+
+/// Serves `files` (URL path -> body) over HTTP/1.1 on 127.0.0.1 until the test ends.
+fn serve(files: BTreeMap<String, Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            reader.read_line(&mut request).unwrap();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let (status, body) = match files.get(&path) {
+                Some(b) => ("200 OK", b.clone()),
+                None => ("404 Not Found", b"not found".to_vec()),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn downloads_from_the_dist_server_and_checks_the_checksum() {
+    let text = manifest_text();
+    let sums = std::fs::read_to_string(fixture("channel-rust-1.95.0.toml.sha256")).unwrap();
+    let server = serve(BTreeMap::from([
+        (
+            "/dist/channel-rust-1.95.0.toml".to_string(),
+            text.clone().into_bytes(),
+        ),
+        (
+            "/dist/channel-rust-1.95.0.toml.sha256".to_string(),
+            sums.into_bytes(),
+        ),
+        (
+            "/dist/channel-rust-beta.toml".to_string(),
+            text.into_bytes(),
+        ),
+        (
+            "/dist/channel-rust-beta.toml.sha256".to_string(),
+            format!("{}  x\n", "f".repeat(64)).into_bytes(),
+        ),
+    ]));
+    let p = standard();
+    p.cmd(&["toolchain", "lock"])
+        .env("RUSTUP_DIST_SERVER", &server)
+        .assert()
+        .success();
+    assert_eq!(
+        p.read("rust-toolchain.lock.toml"),
+        std::fs::read_to_string(fixture("rust-toolchain.lock.toml")).unwrap()
+    );
+
+    let beta = project("[toolchain]\nchannel = \"beta\"\ncomponents = [\"clippy\"]\n");
+    let before = beta.snapshot_bytes();
+    beta.cmd(&["toolchain", "lock"])
+        .env("RUSTUP_DIST_SERVER", &server)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "does not match its published checksum",
+        ));
+    assert_eq!(before, beta.snapshot_bytes());
+    let nightly = project("[toolchain]\nchannel = \"nightly-2026-01-02\"\n");
+    nightly
+        .cmd(&["toolchain", "lock"])
+        .env("RUSTUP_DIST_SERVER", &server)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "/dist/2026-01-02/channel-rust-nightly.toml",
+        ));
+}
+
+#[test]
+fn check_init_and_target_keep_the_lock_in_step() {
+    let p = standard();
+    lock_with_manifest(&p).success();
+    // removing a target: the lock is pruned from itself, offline
+    p.cmd(&["target", "remove", "wasm32-wasip1"])
+        .assert()
+        .success();
+    assert!(!p.read("rust-toolchain.lock.toml").contains("wasm32-wasip1"));
+    p.cmd(&["toolchain", "lock", "--check"]).assert().success();
+    // adding one needs the manifest: with no server, a note names the command and --check fails with a diff
+    let dead = serve(BTreeMap::new());
+    p.cmd(&["target", "add", "armv7-musl"])
+        .env("RUSTUP_DIST_SERVER", &dead)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("run `crossflake toolchain lock`"));
+    let out = p
+        .cmd(&["toolchain", "lock", "--check"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(
+        "+targets = [\"aarch64-unknown-linux-musl\", \"armv7-unknown-linux-musleabihf\""
+    ));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no longer matches rust-toolchain.toml"));
+    // with the manifest at hand, init brings it back in step
+    let server = serve(BTreeMap::from([
+        (
+            "/dist/channel-rust-1.95.0.toml".to_string(),
+            manifest_text().into_bytes(),
+        ),
+        (
+            "/dist/channel-rust-1.95.0.toml.sha256".to_string(),
+            std::fs::read(fixture("channel-rust-1.95.0.toml.sha256")).unwrap(),
+        ),
+    ]));
+    p.cmd(&["init"])
+        .env("RUSTUP_DIST_SERVER", &server)
+        .assert()
+        .success();
+    p.cmd(&["toolchain", "lock", "--check"]).assert().success();
+    assert!(
+        p.read("rust-toolchain.lock.toml")
+            .contains("rust-std-1.95.0-armv7-unknown-linux-musleabihf.tar.gz")
+    );
+}
