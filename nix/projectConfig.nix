@@ -23,6 +23,9 @@ let
   unknown = builtins.filter (k: !(builtins.elem k known)) (builtins.attrNames table);
   packageName = if hasPackage && builtins.isString (cargoToml.package.name or null) then cargoToml.package.name else null;
   displayName = if packageName != null then packageName else "app";
+  # the first [[bin]] target's name, else the package name (as Project::default_binary)
+  bins = builtins.filter (b: builtins.isString (b.name or null)) (cargoToml.bin or [ ]);
+  defaultBinary = if bins != [ ] then (builtins.head bins).name else displayName;
 
   rawTargets = table.targets or [ ];
   specs = builtins.genList
@@ -43,7 +46,7 @@ let
       throw "crossflake: ${at "image"}.${builtins.head imageUnknown}: unknown key; the image table takes name, entrypoint and ca-bundle"
     else {
       name = imageTable.name or displayName;
-      entrypoint = imageTable.entrypoint or displayName;
+      entrypoint = imageTable.entrypoint or defaultBinary;
       caBundle = imageTable.ca-bundle or false;
     };
 in

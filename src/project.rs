@@ -202,6 +202,20 @@ impl Project {
         })
     }
 
+    /// The binary an image runs by default: the first `[[bin]]` target's name, else the
+    /// package name (cargo's default binary), else the directory name.
+    pub fn default_binary(&self) -> String {
+        self.doc
+            .get("bin")
+            .and_then(Item::as_array_of_tables)
+            .and_then(|bins| {
+                bins.iter()
+                    .find_map(|b| b.get("name").and_then(Item::as_str))
+            })
+            .map(str::to_string)
+            .unwrap_or_else(|| self.display_name())
+    }
+
     /// Whether `[profile.NAME]` exists.
     pub fn has_profile(&self, name: &str) -> bool {
         self.doc.get("profile").and_then(|p| p.get(name)).is_some()
@@ -279,7 +293,7 @@ impl Project {
             .with_context(|| format!("{at}: must be a table"))?;
         let mut image = ImageConfig {
             name: self.display_name(),
-            entrypoint: self.display_name(),
+            entrypoint: self.default_binary(),
             ca_bundle: false,
         };
         for (k, v) in table.iter() {
@@ -577,6 +591,19 @@ mod tests {
         assert_eq!(p2.text(), once);
         p2.set_targets(&["aarch64-musl".into()], "c").unwrap();
         assert!(!p2.text().contains("x86_64-musl"), "{}", p2.text());
+    }
+
+    #[test]
+    fn the_default_binary_is_the_first_bin_target() {
+        assert_eq!(
+            parse("[package]\nname = 'ripgrep'\n[[bin]]\nname = 'rg'\npath = 'main.rs'\n")
+                .default_binary(),
+            "rg"
+        );
+        assert_eq!(
+            parse("[package]\nname = 'hexyl'\n").default_binary(),
+            "hexyl"
+        );
     }
 
     #[test]

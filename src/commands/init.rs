@@ -65,15 +65,12 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &InitOptions) -> R
     let written: Vec<String> = targets.iter().map(|t| t.written.clone()).collect();
     project.set_targets(&written, ADDED_BY)?;
     if opts.oci {
-        let name = project.display_name();
-        project.ensure_image(
-            &ImageConfig {
-                entrypoint: name.clone(),
-                name,
-                ca_bundle: true,
-            },
-            ADDED_BY,
-        )?;
+        let image = ImageConfig {
+            name: project.display_name(),
+            entrypoint: project.default_binary(),
+            ca_bundle: true,
+        };
+        project.ensure_image(&image, ADDED_BY)?;
     }
     project.ensure_profile(
         "The shipping profile `nix build` and `crossflake build` use (added by `crossflake init`).",

@@ -273,3 +273,18 @@ fn a_legacy_toolchain_file_is_read_and_reported() {
     );
     assert_eq!(p.read("rust-toolchain"), "1.88.0\n");
 }
+
+#[test]
+fn oci_entrypoint_is_the_packages_binary_not_its_name() {
+    // as in fd-find and ripgrep: the package is named differently from its binary
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        "[package]\nname = \"fd-find\"\nversion = \"10.2.0\"\n\n[[bin]]\nname = \"fd\"\npath = \"src/main.rs\"\n",
+    )]);
+    p.cmd(&["init", "--oci"]).assert().success();
+    let cargo = p.read("Cargo.toml");
+    assert!(
+        cargo.contains("name = \"fd-find\"\nentrypoint = \"fd\"\n"),
+        "{cargo}"
+    );
+}

@@ -38,6 +38,11 @@ in
   }
   { name = "profile crossflake when present"; expr = c.profile; expected = "crossflake"; }
   {
+    name = "image entrypoint defaults to the first [[bin]]";
+    expr = (config "[package]\nname = \"ripgrep\"\n[[bin]]\nname = \"rg\"\n[package.metadata.crossflake]\nschema = 1\n[package.metadata.crossflake.image]\n").image.entrypoint;
+    expected = "rg";
+  }
+  {
     name = "profile release when absent; virtual workspace table";
     expr = let w = config "[workspace]\nmembers = []\n[workspace.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-musl\"]\n"; in [ w.profile w.kind w.metadataKey w.image ];
     expected = [ "release" "virtual-workspace" "workspace.metadata.crossflake" null ];
