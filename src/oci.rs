@@ -235,12 +235,15 @@ fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
     m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
+/// `epoch` seconds as an RFC 3339 UTC timestamp (`1970-01-01T00:00:00Z`).
+pub fn rfc3339(epoch: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch))
+        .to_string()
+}
+
 /// The config document of one platform (exposed for golden tests).
 pub fn config_json(spec: &ImageSpec, platform: &OciPlatform, diff_id: &str) -> Result<Vec<u8>> {
-    let created = humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(spec.epoch),
-    )
-    .to_string();
+    let created = rfc3339(spec.epoch);
     let entrypoint = if spec.entrypoint.is_empty() {
         vec![format!("/{BIN_DIR}/{}", spec.binary_name)]
     } else {

@@ -222,10 +222,7 @@ fn build(args: OciBuildArgs) -> Result<()> {
         .or_else(|| image_config.as_ref().map(|i| i.name.clone()))
         .unwrap_or_else(|| binary_name.clone());
     let mut annotations = BTreeMap::new();
-    let created = humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch),
-    )
-    .to_string();
+    let created = oci::rfc3339(epoch);
     annotations.insert("org.opencontainers.image.created".to_string(), created);
     annotations.insert("org.opencontainers.image.title".to_string(), name);
     for (key, value) in [

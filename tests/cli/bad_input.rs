@@ -1,22 +1,8 @@
 //! Bad input: each case checks the message and that every file is byte-for-byte unchanged.
 
-use crate::support::{ReadOnly, TempProject};
+use crate::support::{ReadOnly, TempProject, refuses};
 
 const PACKAGE: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-
-/// Runs `args` in `p`, expects failure with `message` on stderr, and no file changed.
-fn refuses(p: &TempProject, args: &[&str], message: &str) {
-    let before = p.snapshot_bytes();
-    let out = p.cmd(args).assert().failure().get_output().stderr.clone();
-    let err = String::from_utf8(out).unwrap();
-    assert!(err.contains(message), "expected `{message}` in:\n{err}");
-    assert_eq!(
-        before,
-        p.snapshot_bytes(),
-        "`crossflake {}` changed files",
-        args.join(" ")
-    );
-}
 
 #[test]
 fn no_cargo_toml() {

@@ -9,15 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::require_tool;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{repo, require_tool};
 
 /// `scripts/with-debian-rust crossflake ARGS` in the fixture, with a shared target dir
 /// and cache under target/e2e, and the test wasmtime on PATH when there is no CLI.
-fn crossflake(args: &[&str]) -> std::process::Output {
+pub fn crossflake(args: &[&str]) -> std::process::Output {
     let mut path = std::env::var_os("PATH").unwrap_or_default();
     if which::which("wasmtime").is_err() {
         let mut p = vec![repo().join("tests/support/bin")];
@@ -37,7 +33,7 @@ fn crossflake(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn ok(out: &std::process::Output, what: &str) -> String {
+pub fn ok(out: &std::process::Output, what: &str) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),

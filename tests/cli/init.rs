@@ -2,9 +2,8 @@
 //! into existing files, idempotency, dry runs.
 
 use std::fs;
-use std::path::Path;
 
-use crate::support::{TempProject, assert_nix_parses};
+use crate::support::{TempProject, assert_nix_parses, copy_dir, repo};
 
 const FILES: [&str; 5] = [
     "Cargo.toml",
@@ -17,25 +16,8 @@ const FILES: [&str; 5] = [
 /// Copies tests/fixtures/init/NAME into a temp project.
 fn fixture(name: &str) -> TempProject {
     let p = TempProject::empty();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/init")
-            .join(name),
-        p.path(),
-    );
+    copy_dir(&repo().join("tests/fixtures/init").join(name), p.path());
     p
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// Runs the command, checks a second run changes nothing, returns the files.

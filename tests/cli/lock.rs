@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use crate::support::TempProject;
+use crate::support::{TempProject, refuses};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -128,19 +128,6 @@ fn the_lock_is_the_manifest_pruned() {
         std::fs::read_to_string(fixture("rust-toolchain.lock.toml")).unwrap()
     );
     p.cmd(&["toolchain", "lock", "--check"]).assert().success();
-}
-
-fn refuses(p: &TempProject, args: &[&str], message: &str) {
-    let before = p.snapshot_bytes();
-    let out = p.cmd(args).assert().failure().get_output().stderr.clone();
-    let err = String::from_utf8(out).unwrap();
-    assert!(err.contains(message), "expected `{message}` in:\n{err}");
-    assert_eq!(
-        before,
-        p.snapshot_bytes(),
-        "`crossflake {}` changed files",
-        args.join(" ")
-    );
 }
 
 #[test]

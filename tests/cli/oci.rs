@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{EM_AARCH64, EM_X86_64, ReadOnly, TempProject, elf};
+use crate::support::{EM_AARCH64, EM_X86_64, ReadOnly, TempProject, elf, refuses};
 
 fn blob(dir: &Path, digest: &str) -> serde_json::Value {
     let hex = digest.strip_prefix("sha256:").unwrap();
@@ -198,18 +198,6 @@ fn refuses_bad_input_and_writes_nothing() {
     std::fs::write(p.path().join("script"), "#!/bin/sh\n").unwrap();
     std::fs::create_dir(p.path().join("taken")).unwrap();
     std::fs::write(p.path().join("taken/keep"), "x").unwrap();
-    let refuses = |args: &[&str], message: &str| {
-        let before = p.snapshot_bytes();
-        let out = p.cmd(args).assert().failure().get_output().stderr.clone();
-        let err = String::from_utf8(out).unwrap();
-        assert!(err.contains(message), "expected `{message}` in:\n{err}");
-        assert_eq!(
-            before,
-            p.snapshot_bytes(),
-            "`crossflake {}` changed files",
-            args.join(" ")
-        );
-    };
     let build = |binary: &str, output: &str| {
         vec!["oci", "build", "--output", output, "--binary", binary]
             .into_iter()
@@ -217,7 +205,7 @@ fn refuses_bad_input_and_writes_nothing() {
             .collect::<Vec<_>>()
     };
     let run =
-        |v: Vec<String>, m: &str| refuses(&v.iter().map(String::as_str).collect::<Vec<_>>(), m);
+        |v: Vec<String>, m: &str| refuses(&p, &v.iter().map(String::as_str).collect::<Vec<_>>(), m);
     run(
         build("linux/s390x=arm", "out"),
         "unknown platform `linux/s390x`; platforms: linux/amd64 (x86_64-musl)",

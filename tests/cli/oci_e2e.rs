@@ -9,11 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-use crate::support::{TempProject, require_tool};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{TempProject, repo, require_tool};
 
 fn ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -28,22 +24,18 @@ fn ok(cmd: &mut Command) -> String {
 
 /// The two static binaries, built by `crossflake build --build-std` (shared with e2e.rs).
 fn binaries() -> (PathBuf, PathBuf) {
-    let e2e = repo().join("target/e2e");
-    ok(Command::new(repo().join("scripts/with-debian-rust"))
-        .arg(env!("CARGO_BIN_EXE_crossflake"))
-        .args([
-            "build",
-            "--build-std",
-            "--target",
-            "aarch64-musl",
-            "--target",
-            "x86_64-musl",
-        ])
-        .current_dir(repo().join("tests/fixtures/cross-hello"))
-        .env("CARGO_TARGET_DIR", e2e.join("target"))
-        .env("XDG_CACHE_HOME", e2e.join("cache")));
+    let built = crate::e2e::crossflake(&[
+        "build",
+        "--build-std",
+        "--target",
+        "aarch64-musl",
+        "--target",
+        "x86_64-musl",
+    ]);
+    crate::e2e::ok(&built, "crossflake build");
     let at = |triple: &str| {
-        e2e.join("target")
+        repo()
+            .join("target/e2e/target")
             .join(triple)
             .join("crossflake/cross-hello")
     };

@@ -91,6 +91,39 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
     }
 }
 
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Runs `crossflake ARGS` in `p`, expects failure with `message` on stderr, and checks that
+/// every file under `p` is byte-for-byte unchanged.
+pub fn refuses(p: &TempProject, args: &[&str], message: &str) {
+    let before = p.snapshot_bytes();
+    let out = p.cmd(args).assert().failure().get_output().stderr.clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains(message), "expected `{message}` in:\n{err}");
+    assert_eq!(
+        before,
+        p.snapshot_bytes(),
+        "`crossflake {}` changed files",
+        args.join(" ")
+    );
+}
+
 /// Fails the test when a tool CI installs is missing (never a silent pass).
 pub fn require_tool(name: &str, install: &str) -> PathBuf {
     which::which(name).unwrap_or_else(|_| {

@@ -4,28 +4,12 @@
 
 use std::path::Path;
 
-use crate::support::{TempProject, assert_nix_parses};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{TempProject, assert_nix_parses, copy_dir, repo};
 
 fn tree(dir: &Path) -> TempProject {
     let p = TempProject::empty();
-    copy(dir, p.path());
+    copy_dir(dir, p.path());
     p
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn assert_same_files(emitted: &TempProject, template: &Path) {
@@ -58,7 +42,7 @@ fn default_template_is_crossflake_new() {
     let app = TempProject {
         dir: tempfile::tempdir().unwrap(),
     };
-    copy(&p.path().join("app"), app.path());
+    copy_dir(&p.path().join("app"), app.path());
     assert_same_files(&app, &repo().join("templates/default"));
 }
 
