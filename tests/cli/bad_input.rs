@@ -178,3 +178,58 @@ fn new_into_a_non_empty_directory() {
         "is not a valid package name",
     );
 }
+
+#[test]
+fn missing_tools_are_named_with_the_fix_before_anything_starts() {
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        &format!(
+            "{PACKAGE}\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\"]\n"
+        ),
+    )]);
+    let empty = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = p
+            .cmd(args)
+            .env("PATH", empty.path())
+            .env("RUSTC", "/nonexistent/rustc")
+            .env_remove("CARGO_ZIGBUILD_ZIG_PATH")
+            .env("CARGO_ZIGBUILD_PYTHON_PATH", "/nonexistent/python3")
+            .assert()
+            .failure()
+            .get_output()
+            .stderr
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let err = run(&["build"]);
+    for missing in [
+        "building needs tools this machine lacks",
+        "- cargo: install Rust with rustup",
+        "- cargo-zigbuild: pip install cargo-zigbuild",
+        "- zig: pip install ziglang",
+        "- rust-std for aarch64-unknown-linux-musl: rustup target add aarch64-unknown-linux-musl, or pass --build-std",
+    ] {
+        assert!(err.contains(missing), "expected `{missing}` in:\n{err}");
+    }
+    let err = run(&["build", "--build-std"]);
+    assert!(
+        err.contains("- rust-src (std's source, for --build-std): rustup component add rust-src"),
+        "{err}"
+    );
+    let err = run(&["test", "--target", "aarch64-musl"]);
+    assert!(
+        err.contains("testing needs tools")
+            && err
+                .contains("qemu-aarch64 (the qemu-user runner): apt-get install qemu-user-static"),
+        "{err}"
+    );
+    assert!(!p.path().join("target").exists(), "nothing was built");
+    // a target this host cannot build is refused naming the hosts that can
+    let err = run(&["build", "--target", "aarch64-darwin"]);
+    assert!(
+        err.contains("aarch64-darwin (aarch64-apple-darwin) cannot be built on")
+            && err.contains("it builds on x86_64-darwin, aarch64-darwin"),
+        "{err}"
+    );
+}
