@@ -211,14 +211,65 @@ fn layer_tar(spec: &ImageSpec, binary: &[u8]) -> Result<Vec<u8>> {
     Ok(builder.into_inner()?)
 }
 
+/// Size of the pieces a layer is compressed in (see [`gzip`]).
+pub const GZIP_CHUNK: usize = 8 << 20;
+
 /// gzip with no file name, mtime 0 and a fixed OS byte.
+///
+/// Data longer than [`GZIP_CHUNK`] is cut into pieces of that size, each compressed as its
+/// own gzip member on its own thread, and the members concatenated (a multi-member gzip
+/// file, RFC 1952 section 2.2, which Go's compress/gzip and so skopeo, containerd and
+/// registries read as one stream). The pieces do not depend on the number of threads, so
+/// neither do the bytes.
 fn gzip(data: &[u8]) -> Result<Vec<u8>> {
-    let mut enc = flate2::GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(Vec::new(), flate2::Compression::default());
-    enc.write_all(data)?;
-    Ok(enc.finish()?)
+    let member = |piece: &[u8]| -> std::io::Result<Vec<u8>> {
+        let mut enc = flate2::GzBuilder::new()
+            .mtime(0)
+            .operating_system(255)
+            .write(
+                Vec::with_capacity(piece.len() / 2),
+                flate2::Compression::default(),
+            );
+        enc.write_all(piece)?;
+        enc.finish()
+    };
+    if data.len() <= GZIP_CHUNK {
+        return Ok(member(data)?);
+    }
+    let pieces: Vec<&[u8]> = data.chunks(GZIP_CHUNK).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(pieces.len());
+    let mut members: Vec<Option<std::io::Result<Vec<u8>>>> =
+        (0..pieces.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let slots: Vec<&mut [Option<std::io::Result<Vec<u8>>>]> =
+            members.chunks_mut(pieces.len().div_ceil(threads)).collect();
+        let mut start = 0;
+        for slot in slots {
+            let mine = &pieces[start..start + slot.len()];
+            start += slot.len();
+            scope.spawn(move || {
+                for (out, piece) in slot.iter_mut().zip(mine) {
+                    *out = Some(member(piece));
+                }
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(data.len() / 2);
+    for m in members {
+        out.extend(m.expect("every piece was compressed")?);
+    }
+    Ok(out)
+}
+
+/// The layer's uncompressed digest (`diff_id`) and its gzip, computed side by side.
+fn digest_and_gzip(tar: &[u8]) -> Result<(String, Vec<u8>)> {
+    std::thread::scope(|scope| {
+        let hash = scope.spawn(|| format!("sha256:{}", hex::encode(Sha256::digest(tar))));
+        let gz = gzip(tar);
+        Ok((hash.join().expect("hashing does not panic"), gz?))
+    })
 }
 
 fn platform_of(p: &OciPlatform) -> Result<oci_spec::image::Platform> {
@@ -303,8 +354,8 @@ pub fn write_layout(
     let mut summary = Vec::new();
     for pb in binaries {
         let tar = layer_tar(spec, &pb.binary)?;
-        let diff_id = format!("sha256:{}", hex::encode(Sha256::digest(&tar)));
-        let layer = Blob::new(gzip(&tar)?);
+        let (diff_id, gz) = digest_and_gzip(&tar)?;
+        let layer = Blob::new(gz);
         let config = Blob::new(config_json(spec, &pb.platform, &diff_id)?);
         let manifest = ImageManifestBuilder::default()
             .schema_version(2u32)
@@ -416,6 +467,25 @@ mod tests {
             entries.contains(&("usr/local/bin/app".into(), 0o755, 0, 0)),
             "{entries:?}"
         );
+    }
+
+    #[test]
+    fn large_layers_are_multi_member_gzip_that_reads_back_whole() {
+        let data: Vec<u8> = (0..GZIP_CHUNK * 2 + 12345)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let gz = gzip(&data).unwrap();
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(gz.as_slice()),
+            &mut back,
+        )
+        .unwrap();
+        assert_eq!(back, data);
+        let members = gz.windows(4).filter(|w| *w == [0x1f, 0x8b, 8, 0]).count();
+        assert!(members >= 3, "{members} gzip members");
+        // the same bytes every time, whatever the scheduling
+        assert_eq!(gzip(&data).unwrap(), gz);
     }
 
     #[test]

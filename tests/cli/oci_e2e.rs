@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-use crate::support::{TempProject, repo, require_tool};
+use crate::support::{EM_X86_64, TempProject, elf, repo, require_tool};
 
 fn ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -209,4 +209,39 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
             std::fs::read(img.join("blobs/sha256").join(hex)).unwrap()
         );
     }
+}
+
+#[test]
+fn a_large_layer_in_several_gzip_members_copies_and_unpacks_whole() {
+    let skopeo = require_tool("skopeo", "apt-get install skopeo");
+    let umoci = require_tool("umoci", "apt-get install umoci");
+    let p = TempProject::empty();
+    // over two of the writer's 8 MiB compression pieces
+    let binary = elf(EM_X86_64, None, 20_000_000);
+    std::fs::write(p.path().join("big"), &binary).unwrap();
+    let img = p.path().join("img");
+    ok(Command::new(env!("CARGO_BIN_EXE_crossflake"))
+        .args([
+            "oci",
+            "build",
+            "--output",
+            img.to_str().unwrap(),
+            "--binary",
+            "linux/amd64=big",
+        ])
+        .current_dir(p.path()));
+    let copy = p.path().join("copy");
+    ok(Command::new(&skopeo)
+        .arg("copy")
+        .arg(format!("oci:{}:latest", img.display()))
+        .arg(format!("oci:{}:latest", copy.display())));
+    let bundle = p.path().join("bundle");
+    ok(Command::new(&umoci)
+        .args(["unpack", "--image"])
+        .arg(format!("{}:latest", copy.display()))
+        .arg(&bundle));
+    assert!(
+        std::fs::read(bundle.join("rootfs/usr/local/bin/big")).unwrap() == binary,
+        "the unpacked binary differs"
+    );
 }
