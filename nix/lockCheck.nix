@@ -1,5 +1,5 @@
 # lockCheck { lock, toolchain } -> true, or throws when a toolchain lock no longer matches
-# rust-toolchain.toml (channel, components, targets; order does not matter). `lock` is the
+# rust-toolchain.toml (channel, profile, components, targets; order does not matter). `lock` is the
 # parsed rust-toolchain.lock.toml, `toolchain` rust-toolchain.toml's parsed [toolchain] table.
 #   lockCheck { lock = fromTOML (readFile ./rust-toolchain.lock.toml); toolchain = (fromTOML ...).toolchain; }
 # The same comparison as `crossflake toolchain lock --check`.
@@ -10,16 +10,18 @@ let
   sorted = l: builtins.sort builtins.lessThan (strings.unique l);
   want = {
     channel = toolchain.channel or "stable";
+    profile = toolchain.profile or null;
     components = sorted (toolchain.components or [ ]);
     targets = sorted (toolchain.targets or [ ]);
   };
   have = {
     channel = made.channel or null;
+    profile = made.profile or null;
     components = sorted (made.components or [ ]);
     targets = sorted (made.targets or [ ]);
   };
-  show = v: if builtins.isList v then "[ ${builtins.concatStringsSep " " v} ]" else toString v;
-  diffs = builtins.filter (k: want.${k} != have.${k}) [ "channel" "components" "targets" ];
+  show = v: if builtins.isList v then "[ ${builtins.concatStringsSep " " v} ]" else if v == null then "none" else toString v;
+  diffs = builtins.filter (k: want.${k} != have.${k}) [ "channel" "profile" "components" "targets" ];
 in
 if diffs == [ ] then true
 else

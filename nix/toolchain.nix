@@ -1,6 +1,7 @@
 # toolchain { rustToolchainToml ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }
 #   -> one toolchain derivation (fenix.combine): cargo, rustc, the components of
-#      rust-toolchain.toml, rust-std for every target triple, and `extraComponents`.
+#      rust-toolchain.toml and of its rustup `profile` (those the channel has for this host,
+#      as rustup installs them), rust-std for every target triple, and `extraComponents`.
 #   toolchain { rustToolchainToml = ./rust-toolchain.toml; targets = [ "aarch64-unknown-linux-musl" ]; }
 #
 # The channel comes from rust-toolchain.toml (stable when there is none). With a toolchain
@@ -32,11 +33,21 @@ let
   stdFor = triple:
     let byTarget = fenix.targets.${triple} or (throw "crossflake: fenix has no rust-std for ${triple}");
     in if fromLock then (byTarget.fromManifestFile lockFile).rust-std else byTarget.stable.rust-std;
+  profile = t.profile or null;
+  profiles = base.manifest.profiles or { };
+  profileComponents =
+    if profile == null then [ ]
+    else
+      builtins.filter (name: base ? ${name}) (
+        profiles.${profile} or (throw
+          "crossflake: rust-toolchain.toml: toolchain.profile \"${profile}\" is not a profile of the ${channel} channel; it has ${builtins.concatStringsSep ", " (builtins.attrNames profiles)}")
+      );
   component = name: base.${name} or (throw
     "crossflake: rust-toolchain.toml asks for component `${name}`, which the ${channel} toolchain does not have for this host");
 in
-fenix.combine (
-  map component (strings.unique ([ "cargo" "rustc" ] ++ components))
+fenix.combine (strings.unique (
+  map component ([ "cargo" "rustc" ] ++ components)
+  ++ map (name: base.${name}) profileComponents
   ++ builtins.filter (c: c != null) (map (name: base.${name} or null) extraComponents)
   ++ map stdFor targets
-)
+))

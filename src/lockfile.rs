@@ -1,6 +1,8 @@
 //! The toolchain lock, `rust-toolchain.lock.toml`: rust-toolchain.toml's channel manifest
 //! (rustup's `channel-rust-*.toml`) pruned to what the project needs: cargo, rustc, the
-//! listed components for the four host systems, rust-std for the hosts and the targets.
+//! listed components for the four host systems, the components of rust-toolchain.toml's
+//! `profile` where the channel has them for a host (as rustup installs them), rust-std for
+//! the hosts and the targets.
 //!
 //! It stays a channel manifest, so fenix reads it as is (`fenix.fromManifestFile`,
 //! `fenix.targets.<triple>.fromManifestFile`, which read `date`,
@@ -78,11 +80,13 @@ pub struct Rename {
     pub to: String,
 }
 
-/// What a lock is made from: the toolchain request plus where the manifest came from.
+/// What a lock is made from: rust-toolchain.toml's toolchain request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// rust-toolchain.toml's channel.
     pub channel: String,
+    /// rust-toolchain.toml's rustup profile (`minimal`, `default`, `complete`), if given.
+    pub profile: Option<String>,
     /// Components as rust-toolchain.toml writes them.
     pub components: Vec<String>,
     /// Target triples.
@@ -94,6 +98,7 @@ impl Request {
     pub fn from_spec(spec: &ToolchainSpec) -> Request {
         Request {
             channel: spec.channel.clone(),
+            profile: spec.profile.clone(),
             components: spec.components.clone(),
             targets: spec.targets.clone(),
         }
@@ -108,6 +113,7 @@ impl Request {
         };
         Request {
             channel: self.channel.clone(),
+            profile: self.profile.clone(),
             components: sort(&self.components),
             targets: sort(&self.targets),
         }
@@ -217,7 +223,8 @@ pub fn host_triples() -> Vec<String> {
 /// Builds the lock text for `req` from manifest `m`, recording `source` (the canonical dist
 /// URL) and `sha256` (of the full manifest).
 ///
-/// Errors: an unknown component, a component or rust-std missing for a host or target.
+/// Errors: an unknown component or profile, a component or rust-std missing for a host or
+/// target.
 pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Result<String> {
     let hosts = host_triples();
     let mut wanted: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -258,6 +265,40 @@ pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Re
         }
     }
     let std_pkg = resolve_component(m, "rust-std")?;
+    if let Some(profile) = &req.profile {
+        let Some(list) = m.profiles.get(profile) else {
+            bail!(
+                "rust-toolchain.toml: toolchain.profile `{profile}` is not a profile of the {} channel ({}); \
+                 it has {}",
+                req.channel,
+                m.date,
+                m.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        };
+        // as rustup does for a profile, a package the channel did not build for a host is
+        // left out on that host (rust-mingw, on every non-windows host); rust-std is per target
+        for pkg in list {
+            let Some((pkg, p)) = m.pkg.get_key_value(pkg) else {
+                continue;
+            };
+            if pkg.as_str() == std_pkg || wanted.contains_key(pkg.as_str()) {
+                continue;
+            }
+            let usable = |k: &str| {
+                p.target
+                    .get(k)
+                    .is_some_and(|e| e.available && e.url.is_some() && e.hash.is_some())
+            };
+            let triples: Vec<String> = if usable("*") {
+                vec!["*".into()]
+            } else {
+                hosts.iter().filter(|h| usable(h)).cloned().collect()
+            };
+            if !triples.is_empty() {
+                wanted.insert(pkg, triples);
+            }
+        }
+    }
     let mut std_triples = hosts.clone();
     for t in &req.targets {
         if !std_triples.contains(t) {
@@ -276,6 +317,9 @@ pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Re
     doc.insert("date", value(m.date.as_str()));
     let mut made = Table::new();
     made.insert("channel", value(req.channel.as_str()));
+    if let Some(profile) = &req.profile {
+        made.insert("profile", value(profile.as_str()));
+    }
     made.insert(
         "components",
         value(req.components.iter().map(String::as_str).collect::<Array>()),
@@ -391,6 +435,7 @@ pub fn recorded(lock_text: &str, origin: &Path) -> Result<(Request, String, Stri
     Ok((
         Request {
             channel: s("channel"),
+            profile: t.get("profile").and_then(Item::as_str).map(String::from),
             components: strs("components"),
             targets: strs("targets"),
         },
@@ -485,7 +530,10 @@ pub fn plan_update(plan: &mut Plan, root: &Path) -> Result<()> {
     if have.same_as(&req) {
         return Ok(());
     }
+    // the lock itself holds what a new target list or component list needs, not what a
+    // new profile may add
     if have.channel == req.channel
+        && have.profile == req.profile
         && let Ok(m) = parse_manifest(&lock_text, &path.display().to_string())
         && let Ok(text) = build_lock(&m, &req, &source, &sha)
     {

@@ -21,8 +21,12 @@ fn render(r: &Request) -> String {
     components.sort();
     let mut targets = r.targets.clone();
     targets.sort();
+    let profile = match &r.profile {
+        Some(p) => format!("profile = {p:?}\n"),
+        None => String::new(),
+    };
     format!(
-        "channel = {:?}\ncomponents = {:?}\ntargets = {:?}\n",
+        "channel = {:?}\n{profile}components = {:?}\ntargets = {:?}\n",
         r.channel, components, targets
     )
 }

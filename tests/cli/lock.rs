@@ -186,6 +186,66 @@ fn bad_input_is_refused_and_nothing_is_written() {
     );
 }
 
+#[test]
+fn a_profile_adds_its_components_where_the_channel_has_them() {
+    let p = project(
+        "[toolchain]\nchannel = \"1.95.0\"\nprofile = \"default\"\ncomponents = [\"rust-src\"]\n\
+         targets = [\"aarch64-unknown-linux-musl\"]\n",
+    );
+    lock_with_manifest(&p).success();
+    let lock = p.read("rust-toolchain.lock.toml");
+    let full = entries(&manifest_text());
+    let kept = entries(&lock);
+    for (key, v) in &kept {
+        assert_eq!(full.get(key), Some(v), "{key:?}");
+    }
+    let pkgs: std::collections::BTreeSet<&str> = kept.keys().map(|(p, _)| p.as_str()).collect();
+    // the default profile: rustc, cargo, rust-std, rust-mingw, rust-docs, rustfmt, clippy;
+    // rust-mingw is built for windows hosts only, so no host here gets it
+    for pkg in ["rust-docs", "rustfmt-preview", "clippy-preview"] {
+        for h in ["x86_64-unknown-linux-gnu", "aarch64-apple-darwin"] {
+            assert!(
+                kept.contains_key(&(pkg.to_string(), h.to_string())),
+                "{pkg} {h}"
+            );
+        }
+    }
+    assert!(!pkgs.contains("rust-mingw"), "{pkgs:?}");
+    let doc: toml_edit::DocumentMut = lock.parse().unwrap();
+    assert_eq!(doc["crossflake"]["profile"].as_str(), Some("default"));
+    p.cmd(&["toolchain", "lock", "--check"]).assert().success();
+
+    // another profile makes it stale, and --check shows the change
+    std::fs::write(
+        p.path().join("rust-toolchain.toml"),
+        p.read("rust-toolchain.toml")
+            .replace("\"default\"", "\"minimal\""),
+    )
+    .unwrap();
+    let out = p
+        .cmd(&["toolchain", "lock", "--check"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        diff.contains("-profile = \"default\"") && diff.contains("+profile = \"minimal\""),
+        "{diff}"
+    );
+    lock_with_manifest(&p).success();
+    let after = entries(&p.read("rust-toolchain.lock.toml"));
+    assert!(after.keys().all(|(pkg, _)| pkg != "rust-docs"), "{after:?}");
+    assert!(after.contains_key(&("cargo".to_string(), "x86_64-apple-darwin".to_string())));
+
+    let p = project("[toolchain]\nchannel = \"1.95.0\"\nprofile = \"fat\"\n");
+    refuses(
+        &p,
+        &["toolchain", "lock", "--channel-manifest", "manifest.toml"],
+        "rust-toolchain.toml: toolchain.profile `fat` is not a profile of the 1.95.0 channel (2026-04-16); it has complete, default, minimal",
+    );
+}
+
 /// Serves `files` (URL path -> body) over HTTP/1.1 on 127.0.0.1 until the test ends.
 fn serve(files: BTreeMap<String, Vec<u8>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -76,7 +76,7 @@ eval_in() {
     --override-input crossflake/crane "$crane" \
     --override-input crossflake/fenix "$fenix" \
     --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src \
-    "$2")
+    "$2" "${@:3}")
 }
 for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
   locked=$(eval_in "$pinned" ".#packages.$system.x86_64-musl.drvPath" 2>/dev/null)
@@ -85,6 +85,20 @@ for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
   [ -n "$locked" ] && [ -n "$shell" ] && [ "$locked" != "$stable" ] || { echo "   $system: FAILED (locked '$locked', stable '$stable')"; exit 1; }
   echo "   $system: toolchain from the lock evaluates (x86_64-musl $(basename "$locked"), dev shell too), differs from stable's"
 done
+# rust-toolchain.toml's profile: its components join the toolchain where the lock has them
+docs() {
+  eval_in "$pinned" ".#devShells.$1.default" --apply \
+    'd: builtins.toJSON (builtins.any (p: builtins.any (q: builtins.match "rust-docs-.*" q.name != null) (p.paths or [ ])) d.nativeBuildInputs)' 2>/dev/null
+}
+[ "$(docs x86_64-linux)" = false ] || { echo "   rust-docs without a profile: FAILED"; exit 1; }
+sed -i 's/^channel = .*/&\nprofile = "default"/' "$pinned/rust-toolchain.toml"
+"$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
+  --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1
+git -C "$pinned" add -A
+for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
+  [ "$(docs $system)" = true ] || { echo "   $system: profile = \"default\" brought no rust-docs: FAILED"; exit 1; }
+done
+echo "   profile = \"default\" adds the profile's rust-docs to the toolchain on every host; none without it"
 sed -i 's/^targets = \[/targets = ["i686-unknown-linux-gnu", /' "$pinned/rust-toolchain.toml"
 git -C "$pinned" add -A
 if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then

@@ -46,5 +46,7 @@ in
   { name = "the lock matches its rust-toolchain.toml"; expr = lockCheck { inherit lock toolchain; }; expected = true; }
   { name = "order does not matter"; expr = lockCheck { inherit lock; toolchain = toolchain // { targets = builtins.sort (a: b: a > b) toolchain.targets; }; }; expected = true; }
   { name = "a new target makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { targets = toolchain.targets ++ [ "armv7-unknown-linux-musleabihf" ]; }; }; expected = { throws = true; }; }
+  { name = "another profile makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { profile = "default"; }; }; expected = { throws = true; }; }
+  { name = "a lock made for that profile matches"; expr = lockCheck { lock = lock // { crossflake = lock.crossflake // { profile = "default"; }; }; toolchain = toolchain // { profile = "default"; }; }; expected = true; }
   { name = "another channel makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { channel = "1.96.0"; }; }; expected = { throws = true; }; }
 ]
