@@ -1,7 +1,8 @@
 //! End to end: the recipe on a real crate with C code (tests/fixtures/cross-hello, cc-rs),
-//! built by `crossflake build --build-std` with Debian's rustc-web and zig for five
+//! built by `crossflake build --build-std` with Debian's rustc-web and zig for eight
 //! targets, each binary checked by `crossflake verify` and run (natively, under
-//! qemu-aarch64-static, under wasmtime). Needs what scripts/provision installs.
+//! qemu-user-static for aarch64, arm and riscv64, with Debian's arm64 glibc for aarch64-gnu,
+//! under wasmtime). Needs what scripts/provision installs.
 //!
 //! The targets share one cargo target directory and one zig cache (each target's std
 //! and objects stay apart in their own target subdirectory), so warm reruns are fast.
@@ -95,6 +96,12 @@ fn cross_builds_verify_and_run() {
         "wasm32-wasip1",
         "--target",
         "x86_64-windows",
+        "--target",
+        "armv7-musl",
+        "--target",
+        "riscv64gc-unknown-linux-musl",
+        "--target",
+        "aarch64-gnu",
     ]);
     ok(&built, "crossflake build");
     let log = String::from_utf8_lossy(&built.stderr);
@@ -104,6 +111,9 @@ fn cross_builds_verify_and_run() {
         "x86_64-gnu",
         "wasm32-wasip1",
         "x86_64-windows",
+        "armv7-musl",
+        "riscv64-musl",
+        "aarch64-gnu",
     ] {
         assert!(
             log.contains(&format!("crossflake: built {alias} in ")),
@@ -160,6 +170,48 @@ fn cross_builds_verify_and_run() {
     cmd.args(&runner[1..]).arg(&wasm);
     assert_eq!(run(&mut cmd), "cross-hello on wasm32: 2+3=5\n");
 
+    // armv7-musl and riscv64-musl: static, the right machine, run under qemu-user
+    for (alias, triple, qemu, arch) in [
+        (
+            "armv7-musl",
+            "armv7-unknown-linux-musleabihf",
+            "qemu-arm-static",
+            "arm",
+        ),
+        (
+            "riscv64-musl",
+            "riscv64gc-unknown-linux-musl",
+            "qemu-riscv64-static",
+            "riscv64",
+        ),
+    ] {
+        let bin = artifact(triple, "cross-hello");
+        let r = verify(alias, &bin);
+        assert_eq!(r[0]["ok"], true, "{r}");
+        assert_eq!(r[0]["facts"]["machine"], arch, "{r}");
+        let qemu = require_tool(qemu, "apt-get install qemu-user-static");
+        assert_eq!(
+            run(Command::new(&qemu).arg(&bin)),
+            format!("cross-hello on {arch}: 2+3=5\n")
+        );
+    }
+
+    // aarch64-gnu with its 2.28 floor: dynamic, runs under qemu with Debian's arm64 glibc
+    let sysroot = Path::new("/usr/aarch64-linux-gnu");
+    assert!(
+        sysroot.join("lib").is_dir(),
+        "needs an arm64 glibc (apt-get install libc6-arm64-cross)"
+    );
+    let aarch64_gnu = artifact("aarch64-unknown-linux-gnu", "cross-hello");
+    let r = verify("aarch64-gnu", &aarch64_gnu);
+    assert_eq!(r[0]["ok"], true, "{r}");
+    let max = r[0]["facts"]["max-glibc"].as_str().unwrap().to_string();
+    assert!(crate_version(&max) <= crate_version("2.28"), "{max}");
+    assert_eq!(
+        run(Command::new(&qemu).arg("-L").arg(sysroot).arg(&aarch64_gnu)),
+        "cross-hello on aarch64: 2+3=5\n"
+    );
+
     // x86_64-windows: a PE for x86_64
     let exe = artifact("x86_64-pc-windows-gnu", "cross-hello.exe");
     let r = verify("x86_64-windows", &exe);
@@ -200,7 +252,11 @@ fn cross_builds_verify_and_run() {
     );
 
     // tests run on the target under the host's runner
-    for (target, runner) in [("aarch64-musl", "qemu-user"), ("wasm32-wasip1", "wasmtime")] {
+    for (target, runner) in [
+        ("aarch64-musl", "qemu-user"),
+        ("aarch64-gnu", "qemu-user"),
+        ("wasm32-wasip1", "wasmtime"),
+    ] {
         let t = crossflake(&["test", "--build-std", "--target", target]);
         let stdout = ok(&t, &format!("crossflake test --target {target}"));
         assert!(
