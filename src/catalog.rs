@@ -63,6 +63,10 @@ pub struct Runner {
     /// Arguments placed before the binary.
     #[serde(default)]
     pub args: Vec<String>,
+    /// Other names the CLI looks for on PATH when `program` is not there (Debian installs
+    /// wine64's loader as `wine`). The Nix side always uses `nixpkgs`'s `program`.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
     /// The nixpkgs attribute providing `program`.
     pub nixpkgs: Option<String>,
     /// How to install it without Nix (for missing-tool errors).

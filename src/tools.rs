@@ -59,9 +59,17 @@ pub fn find_zig() -> Option<String> {
     ok.then(|| format!("{python} -m ziglang"))
 }
 
-/// The runner program on PATH: `program`, else `program-static` (Debian's qemu-user-static).
-pub fn find_runner(program: &str) -> Option<PathBuf> {
-    which(program).or_else(|| which(&format!("{program}-static")))
+/// The runner `kind`'s program on PATH: `program`, else `program-static` (Debian's
+/// qemu-user-static), else one of the runner's `alternatives` in the catalog.
+pub fn find_runner(kind: &str, program: &str) -> Option<PathBuf> {
+    let alternatives = catalog()
+        .runners
+        .get(kind)
+        .map(|r| r.alternatives.as_slice())
+        .unwrap_or_default();
+    which(program)
+        .or_else(|| which(&format!("{program}-static")))
+        .or_else(|| alternatives.iter().find_map(|a| which(a)))
 }
 
 /// A glibc sysroot for qemu-user: `$QEMU_LD_PREFIX`, else `/usr/<zig target>` (where
@@ -79,8 +87,12 @@ pub fn find_sysroot(spec: &TargetSpec) -> Option<String> {
 /// (see [`missing_for`] for the check that refuses to build without them).
 pub fn tool_paths(spec: &TargetSpec, host: &str) -> ToolPaths {
     let runner = match catalog().runner_for(spec.target(), host) {
-        RunnerChoice::Program { program, args, .. } => {
-            let path = find_runner(&program)
+        RunnerChoice::Program {
+            kind,
+            program,
+            args,
+        } => {
+            let path = find_runner(&kind, &program)
                 .map(|p| p.display().to_string())
                 .unwrap_or(program);
             Some(
@@ -165,7 +177,7 @@ pub fn missing_for(
         && let RunnerChoice::Program { kind, program, .. } = catalog().runner_for(target, host)
     {
         let runner = &catalog().runners[&kind];
-        if find_runner(&program).is_none() {
+        if find_runner(&kind, &program).is_none() {
             missing.push(Missing {
                 what: format!("{program} (the {kind} runner)"),
                 install: runner.install.clone(),

@@ -2,7 +2,7 @@
 //! built by `crossflake build --build-std` with Debian's rustc-web and zig for eight
 //! targets, each binary checked by `crossflake verify` and run (natively, under
 //! qemu-user-static for aarch64, arm and riscv64, with Debian's arm64 glibc for aarch64-gnu,
-//! under wasmtime). Needs what scripts/provision installs.
+//! under wasmtime, under wine). Needs what scripts/provision installs.
 //!
 //! The targets share one cargo target directory and one zig cache (each target's std
 //! and objects stay apart in their own target subdirectory), so warm reruns are fast.
@@ -212,11 +212,26 @@ fn cross_builds_verify_and_run() {
         "cross-hello on aarch64: 2+3=5\n"
     );
 
-    // x86_64-windows: a PE for x86_64
+    // x86_64-windows: a PE for x86_64 that runs under wine, found the way `crossflake test`
+    // finds it (the catalog's wine64, or Debian's `wine`)
     let exe = artifact("x86_64-pc-windows-gnu", "cross-hello.exe");
     let r = verify("x86_64-windows", &exe);
     assert_eq!(r[0]["ok"], true, "{r}");
     assert_eq!(r[0]["facts"]["format"], "pe");
+    let out = crossflake(&["env", "--target", "x86_64-windows", "--json"]);
+    let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wine = env["tools"]["runner"].as_str().unwrap().to_string();
+    assert!(
+        Path::new(&wine).is_absolute(),
+        "no wine on PATH ({wine}): apt-get install wine wine64"
+    );
+    assert_eq!(
+        run(Command::new(&wine)
+            .arg(&exe)
+            .env("WINEPREFIX", repo().join("target/e2e/wine"))
+            .env("WINEDEBUG", "-all")),
+        "cross-hello on x86_64: 2+3=5\n"
+    );
 
     // wrong claims are rejected, with the reason
     let bad = crossflake(&["verify", "--target", "x86_64-musl", gnu.to_str().unwrap()]);
