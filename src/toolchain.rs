@@ -149,7 +149,8 @@ pub fn read(plan: &Plan, root: &Path) -> Result<ToolchainSpec> {
 
 /// Plans rust-toolchain.toml for `targets`: creates it, or merges into the existing file
 /// (channel set only when `channel` is given or missing; components added only when the
-/// key is missing; catalog triples made to follow `targets`, other triples kept).
+/// key is missing; catalog triples made to follow `targets`, other triples kept). A new
+/// file gets `profile = "minimal"`, so rustup installs what the flake's toolchain has.
 ///
 /// Returns the path written. A legacy `rust-toolchain` file is read for the channel and
 /// reported in the plan's notes.
@@ -202,6 +203,11 @@ pub fn plan_file(
                 );
             }
         }
+    }
+    // a new file pins rustup's profile too, so rustup installs exactly what the flake's
+    // toolchain has (rustup's own default profile varies by user, and adds rust-docs)
+    if existing.is_none() && !t.contains_key("profile") {
+        t.insert("profile", toml_edit::value("minimal"));
     }
     if !t.contains_key("components") {
         t.insert(
