@@ -44,8 +44,11 @@ fn lock_with_manifest(p: &TempProject) -> assert_cmd::assert::Assert {
         .assert()
 }
 
-/// (package, target) -> (url, hash) of a manifest or lock.
-fn entries(text: &str) -> BTreeMap<(String, String), (String, String)> {
+/// (package, target) -> (url, hash).
+type Entries = BTreeMap<(String, String), (String, String)>;
+
+/// The entries of a manifest or lock.
+fn entries(text: &str) -> Entries {
     let doc: toml_edit::DocumentMut = text.parse().unwrap();
     let mut out = BTreeMap::new();
     for (pkg, p) in doc["pkg"].as_table().unwrap() {
@@ -64,17 +67,37 @@ fn entries(text: &str) -> BTreeMap<(String, String), (String, String)> {
     out
 }
 
-#[test]
-fn the_lock_is_the_manifest_pruned() {
-    let p = standard();
-    lock_with_manifest(&p).success();
+/// `toolchain lock --check` on a stale lock: it fails; returns its stdout (the diff) and stderr.
+fn check_fails(p: &TempProject) -> (String, String) {
+    let out = p
+        .cmd(&["toolchain", "lock", "--check"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Locks `p` from the fixture manifest; returns the lock and its entries, each checked to
+/// be the manifest's own url and hash.
+fn lock_and_read(p: &TempProject) -> (String, Entries) {
+    lock_with_manifest(p).success();
     let lock = p.read("rust-toolchain.lock.toml");
     let full = entries(&manifest_text());
     let kept = entries(&lock);
-    // every url and hash is the manifest's own
     for (key, v) in &kept {
         assert_eq!(full.get(key), Some(v), "{key:?}");
     }
+    (lock, kept)
+}
+
+#[test]
+fn the_lock_is_the_manifest_pruned() {
+    let p = standard();
+    let (lock, kept) = lock_and_read(&p);
     let hosts = [
         "x86_64-unknown-linux-gnu",
         "aarch64-unknown-linux-gnu",
@@ -192,13 +215,7 @@ fn a_profile_adds_its_components_where_the_channel_has_them() {
         "[toolchain]\nchannel = \"1.95.0\"\nprofile = \"default\"\ncomponents = [\"rust-src\"]\n\
          targets = [\"aarch64-unknown-linux-musl\"]\n",
     );
-    lock_with_manifest(&p).success();
-    let lock = p.read("rust-toolchain.lock.toml");
-    let full = entries(&manifest_text());
-    let kept = entries(&lock);
-    for (key, v) in &kept {
-        assert_eq!(full.get(key), Some(v), "{key:?}");
-    }
+    let (lock, kept) = lock_and_read(&p);
     let pkgs: std::collections::BTreeSet<&str> = kept.keys().map(|(p, _)| p.as_str()).collect();
     // the default profile: rustc, cargo, rust-std, rust-mingw, rust-docs, rustfmt, clippy;
     // rust-mingw is built for windows hosts only, so no host here gets it
@@ -222,13 +239,7 @@ fn a_profile_adds_its_components_where_the_channel_has_them() {
             .replace("\"default\"", "\"minimal\""),
     )
     .unwrap();
-    let out = p
-        .cmd(&["toolchain", "lock", "--check"])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let diff = String::from_utf8_lossy(&out.stdout);
+    let (diff, _) = check_fails(&p);
     assert!(
         diff.contains("-profile = \"default\"") && diff.contains("+profile = \"minimal\""),
         "{diff}"
@@ -348,16 +359,11 @@ fn check_init_and_target_keep_the_lock_in_step() {
         .assert()
         .success()
         .stderr(predicates::str::contains("run `crossflake toolchain lock`"));
-    let out = p
-        .cmd(&["toolchain", "lock", "--check"])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    assert!(String::from_utf8_lossy(&out.stdout).contains(
+    let (diff, err) = check_fails(&p);
+    assert!(diff.contains(
         "+targets = [\"aarch64-unknown-linux-musl\", \"armv7-unknown-linux-musleabihf\""
     ));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no longer matches rust-toolchain.toml"));
+    assert!(err.contains("no longer matches rust-toolchain.toml"));
     // with the manifest at hand, init brings it back in step
     let server = serve(BTreeMap::from([
         (
