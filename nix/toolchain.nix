@@ -35,19 +35,17 @@ let
     in if fromLock then (byTarget.fromManifestFile lockFile).rust-std else byTarget.stable.rust-std;
   profile = t.profile or null;
   profiles = base.manifest.profiles or { };
+  # the profile's packages, like `extraComponents`, are taken where this host has them
   profileComponents =
     if profile == null then [ ]
     else
-      builtins.filter (name: base ? ${name}) (
-        profiles.${profile} or (throw
-          "crossflake: rust-toolchain.toml: toolchain.profile \"${profile}\" is not a profile of the ${channel} channel; it has ${builtins.concatStringsSep ", " (builtins.attrNames profiles)}")
-      );
+      profiles.${profile} or (throw
+        "crossflake: rust-toolchain.toml: toolchain.profile \"${profile}\" is not a profile of the ${channel} channel; it has ${builtins.concatStringsSep ", " (builtins.attrNames profiles)}");
   component = name: base.${name} or (throw
     "crossflake: rust-toolchain.toml asks for component `${name}`, which the ${channel} toolchain does not have for this host");
 in
 fenix.combine (strings.unique (
   map component ([ "cargo" "rustc" ] ++ components)
-  ++ map (name: base.${name}) profileComponents
-  ++ builtins.filter (c: c != null) (map (name: base.${name} or null) extraComponents)
+  ++ builtins.filter (c: c != null) (map (name: base.${name} or null) (profileComponents ++ extraComponents))
   ++ map stdFor targets
 ))

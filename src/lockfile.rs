@@ -73,56 +73,38 @@ pub struct Entry {
     pub hash: Option<String>,
 }
 
+impl Entry {
+    /// Built, with a url and hash to fetch it by.
+    fn usable(&self) -> bool {
+        self.available && self.url.is_some() && self.hash.is_some()
+    }
+}
+
+impl Package {
+    /// The artifact for `triple` (or `*`), when usable.
+    fn entry(&self, triple: &str) -> Option<&Entry> {
+        self.target.get(triple).filter(|e| e.usable())
+    }
+
+    /// Where the lock takes this package from for `hosts`: `["*"]` when it is
+    /// target-independent, else the hosts that have it (possibly none).
+    fn usable_on(&self, hosts: &[String]) -> Vec<String> {
+        if self.entry("*").is_some() {
+            return vec!["*".into()];
+        }
+        hosts
+            .iter()
+            .filter(|h| self.entry(h).is_some())
+            .cloned()
+            .collect()
+    }
+}
+
 /// `[renames.<name>]`.
 #[derive(Debug, Deserialize)]
 pub struct Rename {
     /// The package name.
     pub to: String,
-}
-
-/// What a lock is made from: rust-toolchain.toml's toolchain request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    /// rust-toolchain.toml's channel.
-    pub channel: String,
-    /// rust-toolchain.toml's rustup profile (`minimal`, `default`, `complete`), if given.
-    pub profile: Option<String>,
-    /// Components as rust-toolchain.toml writes them.
-    pub components: Vec<String>,
-    /// Target triples.
-    pub targets: Vec<String>,
-}
-
-impl Request {
-    /// The request rust-toolchain.toml makes.
-    pub fn from_spec(spec: &ToolchainSpec) -> Request {
-        Request {
-            channel: spec.channel.clone(),
-            profile: spec.profile.clone(),
-            components: spec.components.clone(),
-            targets: spec.targets.clone(),
-        }
-    }
-
-    fn sorted(&self) -> Request {
-        let sort = |v: &[String]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v.dedup();
-            v
-        };
-        Request {
-            channel: self.channel.clone(),
-            profile: self.profile.clone(),
-            components: sort(&self.components),
-            targets: sort(&self.targets),
-        }
-    }
-
-    /// Whether two requests ask for the same toolchain (order does not matter).
-    pub fn same_as(&self, other: &Request) -> bool {
-        self.sorted() == other.sorted()
-    }
 }
 
 /// The dist URL of a channel's manifest: `stable`, `beta`, `nightly`, `1.x[.y]`, or a
@@ -225,7 +207,7 @@ pub fn host_triples() -> Vec<String> {
 ///
 /// Errors: an unknown component or profile, a component or rust-std missing for a host or
 /// target.
-pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Result<String> {
+pub fn build_lock(m: &Manifest, req: &ToolchainSpec, source: &str, sha256: &str) -> Result<String> {
     let hosts = host_triples();
     let mut wanted: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut why: BTreeMap<&str, String> = BTreeMap::new();
@@ -253,15 +235,10 @@ pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Re
         if wanted.contains_key(pkg) {
             continue;
         }
-        let t = &m.pkg[pkg].target;
-        let usable = |k: &str| {
-            t.get(k)
-                .is_some_and(|e| e.available && e.url.is_some() && e.hash.is_some())
-        };
-        if usable("*") {
-            wanted.insert(pkg, vec!["*".into()]);
-        } else if hosts.iter().all(|h| usable(h)) {
-            wanted.insert(pkg, hosts.clone());
+        // only when every host has it: the dev shells are the same everywhere
+        let on = m.pkg[pkg].usable_on(&hosts);
+        if on == ["*"] || on.len() == hosts.len() {
+            wanted.insert(pkg, on);
         }
     }
     let std_pkg = resolve_component(m, "rust-std")?;
@@ -284,18 +261,9 @@ pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Re
             if pkg.as_str() == std_pkg || wanted.contains_key(pkg.as_str()) {
                 continue;
             }
-            let usable = |k: &str| {
-                p.target
-                    .get(k)
-                    .is_some_and(|e| e.available && e.url.is_some() && e.hash.is_some())
-            };
-            let triples: Vec<String> = if usable("*") {
-                vec!["*".into()]
-            } else {
-                hosts.iter().filter(|h| usable(h)).cloned().collect()
-            };
-            if !triples.is_empty() {
-                wanted.insert(pkg, triples);
+            let on = p.usable_on(&hosts);
+            if !on.is_empty() {
+                wanted.insert(pkg, on);
             }
         }
     }
@@ -345,11 +313,7 @@ pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Re
         let mut targets = Table::new();
         targets.set_implicit(true);
         for triple in triples {
-            let entry = p
-                .target
-                .get(triple.as_str())
-                .filter(|e| e.available && e.url.is_some() && e.hash.is_some());
-            let Some(e) = entry else {
+            let Some(e) = p.entry(triple) else {
                 let asked = &why.get(pkg).cloned().unwrap_or_else(|| pkg.to_string());
                 if *pkg == std_pkg && !hosts.contains(triple) {
                     bail!(
@@ -402,7 +366,7 @@ pub fn build_lock(m: &Manifest, req: &Request, source: &str, sha256: &str) -> Re
 }
 
 /// What a lock records about how it was made: its request, source and manifest sha256.
-pub fn recorded(lock_text: &str, origin: &Path) -> Result<(Request, String, String)> {
+pub fn recorded(lock_text: &str, origin: &Path) -> Result<(ToolchainSpec, String, String)> {
     let doc: DocumentMut = lock_text
         .parse()
         .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
@@ -433,7 +397,7 @@ pub fn recorded(lock_text: &str, origin: &Path) -> Result<(Request, String, Stri
             .to_string()
     };
     Ok((
-        Request {
+        ToolchainSpec {
             channel: s("channel"),
             profile: t.get("profile").and_then(Item::as_str).map(String::from),
             components: strs("components"),
@@ -504,7 +468,7 @@ pub fn fetch_manifest(channel: &str, source: ManifestSource) -> Result<(String, 
 pub fn plan_lock(
     plan: &mut Plan,
     root: &Path,
-    req: &Request,
+    req: &ToolchainSpec,
     manifest_text: &str,
     sha256: &str,
     origin: &str,
@@ -525,7 +489,7 @@ pub fn plan_update(plan: &mut Plan, root: &Path) -> Result<()> {
     let Some(lock_text) = plan.read(&path)? else {
         return Ok(());
     };
-    let req = Request::from_spec(&toolchain::read(plan, root)?);
+    let req = toolchain::read(plan, root)?;
     let (have, source, sha) = recorded(&lock_text, &path)?;
     if have.same_as(&req) {
         return Ok(());

@@ -30,6 +30,29 @@ pub struct ToolchainSpec {
     pub targets: Vec<String>,
 }
 
+impl ToolchainSpec {
+    /// The same request with components and targets sorted and deduplicated.
+    pub fn sorted(&self) -> ToolchainSpec {
+        let sort = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v.dedup();
+            v
+        };
+        ToolchainSpec {
+            channel: self.channel.clone(),
+            profile: self.profile.clone(),
+            components: sort(&self.components),
+            targets: sort(&self.targets),
+        }
+    }
+
+    /// Whether two specs ask for the same toolchain (order does not matter).
+    pub fn same_as(&self, other: &ToolchainSpec) -> bool {
+        self.sorted() == other.sorted()
+    }
+}
+
 /// The triples a list of project targets needs, deduplicated, in order.
 pub fn triples(targets: &[TargetSpec]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -3,10 +3,10 @@
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{LockArgs, ToolchainAction, ToolchainArgs};
-use crate::lockfile::{self, LOCK_FILE, ManifestSource, Request};
+use crate::lockfile::{self, LOCK_FILE, ManifestSource};
 use crate::plan::Plan;
 use crate::project::Project;
-use crate::toolchain;
+use crate::toolchain::{self, ToolchainSpec};
 
 /// Runs `crossflake toolchain ...`.
 pub fn run(args: ToolchainArgs) -> Result<()> {
@@ -15,19 +15,16 @@ pub fn run(args: ToolchainArgs) -> Result<()> {
     }
 }
 
-/// The part of a request `--check` compares, as TOML lines for a diff.
-fn render(r: &Request) -> String {
-    let mut components = r.components.clone();
-    components.sort();
-    let mut targets = r.targets.clone();
-    targets.sort();
+/// The part of a toolchain request `--check` compares, as TOML lines for a diff.
+fn render(r: &ToolchainSpec) -> String {
+    let r = r.sorted();
     let profile = match &r.profile {
         Some(p) => format!("profile = {p:?}\n"),
         None => String::new(),
     };
     format!(
         "channel = {:?}\n{profile}components = {:?}\ntargets = {:?}\n",
-        r.channel, components, targets
+        r.channel, r.components, r.targets
     )
 }
 
@@ -35,7 +32,7 @@ fn lock(args: LockArgs) -> Result<()> {
     let project = Project::load(args.manifest_path.as_deref())?;
     let root = &project.root;
     let mut plan = Plan::new();
-    let req = Request::from_spec(&toolchain::read(&plan, root)?);
+    let req = toolchain::read(&plan, root)?;
     let lock_path = root.join(LOCK_FILE);
 
     if args.check && args.channel_manifest.is_none() {
