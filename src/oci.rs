@@ -22,6 +22,7 @@ use oci_spec::image::{
     ImageConfigurationBuilder, ImageIndexBuilder, ImageManifestBuilder, MediaType, Os,
     PlatformBuilder, RootFsBuilder,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -217,7 +218,7 @@ pub const GZIP_CHUNK: usize = 8 << 20;
 /// gzip with no file name, mtime 0 and a fixed OS byte.
 ///
 /// Data longer than [`GZIP_CHUNK`] is cut into pieces of that size, each compressed as its
-/// own gzip member on its own thread, and the members concatenated (a multi-member gzip
+/// own gzip member in parallel (rayon), and the members concatenated (a multi-member gzip
 /// file, RFC 1952 section 2.2, which Go's compress/gzip and so skopeo, containerd and
 /// registries read as one stream). The pieces do not depend on the number of threads, so
 /// neither do the bytes.
@@ -236,40 +237,20 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     if data.len() <= GZIP_CHUNK {
         return Ok(member(data)?);
     }
-    let pieces: Vec<&[u8]> = data.chunks(GZIP_CHUNK).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(pieces.len());
-    let mut members: Vec<Option<std::io::Result<Vec<u8>>>> =
-        (0..pieces.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let slots: Vec<&mut [Option<std::io::Result<Vec<u8>>>]> =
-            members.chunks_mut(pieces.len().div_ceil(threads)).collect();
-        let mut start = 0;
-        for slot in slots {
-            let mine = &pieces[start..start + slot.len()];
-            start += slot.len();
-            scope.spawn(move || {
-                for (out, piece) in slot.iter_mut().zip(mine) {
-                    *out = Some(member(piece));
-                }
-            });
-        }
-    });
-    let mut out = Vec::with_capacity(data.len() / 2);
-    for m in members {
-        out.extend(m.expect("every piece was compressed")?);
-    }
-    Ok(out)
+    let members = data
+        .par_chunks(GZIP_CHUNK)
+        .map(member)
+        .collect::<std::io::Result<Vec<_>>>()?;
+    Ok(members.concat())
 }
 
 /// The layer's uncompressed digest (`diff_id`) and its gzip, computed side by side.
 fn digest_and_gzip(tar: &[u8]) -> Result<(String, Vec<u8>)> {
-    std::thread::scope(|scope| {
-        let hash = scope.spawn(|| format!("sha256:{}", hex::encode(Sha256::digest(tar))));
-        let gz = gzip(tar);
-        Ok((hash.join().expect("hashing does not panic"), gz?))
-    })
+    let (hash, gz) = rayon::join(
+        || format!("sha256:{}", hex::encode(Sha256::digest(tar))),
+        || gzip(tar),
+    );
+    Ok((hash, gz?))
 }
 
 fn platform_of(p: &OciPlatform) -> Result<oci_spec::image::Platform> {
