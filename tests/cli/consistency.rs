@@ -97,34 +97,20 @@ fn cli_recipe(p: &TempProject, alias: &str, host: &str, build_std: bool) -> Valu
         }
         Value::String(s)
     };
-    let env: BTreeMap<String, Value> = v["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["name"].as_str().unwrap().to_string(),
-                json!({ "value": symbolic(&e["value"]), "buildStd": e["build-std"] }),
-            )
-        })
-        .collect();
-    let scripts: BTreeMap<String, Value> = v["scripts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let content = symbolic(&s["content"]);
-            let body = content
-                .as_str()
-                .unwrap()
-                .strip_prefix("#!/bin/sh\n")
-                .expect("a #!/bin/sh script");
-            (
-                s["tool"].as_str().unwrap().to_string(),
-                json!({ "body": body, "path": symbolic(&s["path"]) }),
-            )
-        })
-        .collect();
+    let env = keyed(
+        &v["env"],
+        "name",
+        |e| json!({ "value": symbolic(&e["value"]), "buildStd": e["build-std"] }),
+    );
+    let scripts = keyed(&v["scripts"], "tool", |s| {
+        let content = symbolic(&s["content"]);
+        let body = content
+            .as_str()
+            .unwrap()
+            .strip_prefix("#!/bin/sh\n")
+            .expect("a #!/bin/sh script");
+        json!({ "body": body, "path": symbolic(&s["path"]) })
+    });
     json!({
         "alias": v["alias"], "target": v["target"], "host": v["host"],
         "command": v["command"], "testCommand": v["test-command"],
@@ -132,18 +118,22 @@ fn cli_recipe(p: &TempProject, alias: &str, host: &str, build_std: bool) -> Valu
     })
 }
 
-fn nix_shape(recipe: &Value) -> Value {
-    let scripts: BTreeMap<String, Value> = recipe["scripts"]
+/// A JSON array of objects as a map from each one's `key` field to `f` of it.
+fn keyed(array: &Value, key: &str, f: impl Fn(&Value) -> Value) -> BTreeMap<String, Value> {
+    array
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| {
-            (
-                s["tool"].as_str().unwrap().to_string(),
-                json!({ "body": s["body"], "path": s["path"] }),
-            )
-        })
-        .collect();
+        .map(|e| (e[key].as_str().unwrap().to_string(), f(e)))
+        .collect()
+}
+
+fn nix_shape(recipe: &Value) -> Value {
+    let scripts = keyed(
+        &recipe["scripts"],
+        "tool",
+        |s| json!({ "body": s["body"], "path": s["path"] }),
+    );
     let mut r = recipe.clone();
     r["scripts"] = json!(scripts);
     r

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{repo, require_tool};
+use crate::support::{repo, require_tool, run_ok};
 
 /// `scripts/with-debian-rust crossflake ARGS` in the fixture, with a shared target dir
 /// and cache under target/e2e, and the test wasmtime on PATH when there is no CLI.
@@ -44,22 +44,13 @@ pub fn ok(out: &std::process::Output, what: &str) -> String {
     stdout
 }
 
-fn artifact(triple: &str, name: &str) -> PathBuf {
+/// Where `crossflake build` in the fixture puts `name` for `triple` (profile crossflake).
+pub fn artifact(triple: &str, name: &str) -> PathBuf {
     repo()
         .join("target/e2e/target")
         .join(triple)
         .join("crossflake")
         .join(name)
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn verify(target: &str, path: &Path) -> serde_json::Value {
@@ -126,7 +117,7 @@ fn cross_builds_verify_and_run() {
     let r = verify("aarch64-musl", &aarch64);
     assert_eq!(r[0]["ok"], true, "{r}");
     assert_eq!(
-        run(Command::new(&qemu).arg(&aarch64)),
+        run_ok(Command::new(&qemu).arg(&aarch64)),
         "cross-hello on aarch64: 2+3=5\n"
     );
 
@@ -134,7 +125,7 @@ fn cross_builds_verify_and_run() {
     let x86_musl = artifact("x86_64-unknown-linux-musl", "cross-hello");
     assert_eq!(verify("x86_64-musl", &x86_musl)[0]["ok"], true);
     assert_eq!(
-        run(&mut Command::new(&x86_musl)),
+        run_ok(&mut Command::new(&x86_musl)),
         "cross-hello on x86_64: 2+3=5\n"
     );
 
@@ -151,7 +142,7 @@ fn cross_builds_verify_and_run() {
             .contains("ld-linux-x86-64")
     );
     assert_eq!(
-        run(&mut Command::new(&gnu)),
+        run_ok(&mut Command::new(&gnu)),
         "cross-hello on x86_64: 2+3=5\n"
     );
 
@@ -168,7 +159,7 @@ fn cross_builds_verify_and_run() {
         .collect();
     let mut cmd = Command::new(&runner[0]);
     cmd.args(&runner[1..]).arg(&wasm);
-    assert_eq!(run(&mut cmd), "cross-hello on wasm32: 2+3=5\n");
+    assert_eq!(run_ok(&mut cmd), "cross-hello on wasm32: 2+3=5\n");
 
     // armv7-musl and riscv64-musl: static, the right machine, run under qemu-user
     for (alias, triple, qemu, arch) in [
@@ -191,7 +182,7 @@ fn cross_builds_verify_and_run() {
         assert_eq!(r[0]["facts"]["machine"], arch, "{r}");
         let qemu = require_tool(qemu, "apt-get install qemu-user-static");
         assert_eq!(
-            run(Command::new(&qemu).arg(&bin)),
+            run_ok(Command::new(&qemu).arg(&bin)),
             format!("cross-hello on {arch}: 2+3=5\n")
         );
     }
@@ -208,7 +199,7 @@ fn cross_builds_verify_and_run() {
     let max = r[0]["facts"]["max-glibc"].as_str().unwrap().to_string();
     assert!(crate_version(&max) <= crate_version("2.28"), "{max}");
     assert_eq!(
-        run(Command::new(&qemu).arg("-L").arg(sysroot).arg(&aarch64_gnu)),
+        run_ok(Command::new(&qemu).arg("-L").arg(sysroot).arg(&aarch64_gnu)),
         "cross-hello on aarch64: 2+3=5\n"
     );
 
@@ -226,10 +217,12 @@ fn cross_builds_verify_and_run() {
         "no wine on PATH ({wine}): apt-get install wine wine64"
     );
     assert_eq!(
-        run(Command::new(&wine)
-            .arg(&exe)
-            .env("WINEPREFIX", repo().join("target/e2e/wine"))
-            .env("WINEDEBUG", "-all")),
+        run_ok(
+            Command::new(&wine)
+                .arg(&exe)
+                .env("WINEPREFIX", repo().join("target/e2e/wine"))
+                .env("WINEDEBUG", "-all")
+        ),
         "cross-hello on x86_64: 2+3=5\n"
     );
 

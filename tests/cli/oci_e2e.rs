@@ -9,17 +9,17 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-use crate::support::{EM_X86_64, TempProject, elf, repo, require_tool};
+use crate::e2e::artifact;
+use crate::support::{EM_X86_64, TempProject, elf, require_tool, run_ok};
 
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+/// `crossflake oci build ARGS` in `dir`; fails the test unless it succeeds.
+fn oci_build(dir: &Path, args: &[String]) {
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_crossflake"))
+            .args(["oci", "build"])
+            .args(args)
+            .current_dir(dir),
     );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The two static binaries, built by `crossflake build --build-std` (shared with e2e.rs).
@@ -33,15 +33,9 @@ fn binaries() -> (PathBuf, PathBuf) {
         "x86_64-musl",
     ]);
     crate::e2e::ok(&built, "crossflake build");
-    let at = |triple: &str| {
-        repo()
-            .join("target/e2e/target")
-            .join(triple)
-            .join("crossflake/cross-hello")
-    };
     (
-        at("aarch64-unknown-linux-musl"),
-        at("x86_64-unknown-linux-musl"),
+        artifact("aarch64-unknown-linux-musl", "cross-hello"),
+        artifact("x86_64-unknown-linux-musl", "cross-hello"),
     )
 }
 
@@ -82,7 +76,7 @@ fn start_registry(dir: &Path) -> (Registry, String) {
 }
 
 fn inspect(skopeo: &Path, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&ok(Command::new(skopeo).args(args))).unwrap()
+    serde_json::from_str(&run_ok(Command::new(skopeo).args(args))).unwrap()
 }
 
 #[test]
@@ -93,17 +87,15 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
     let (arm64, amd64) = binaries();
     let p = TempProject::empty();
     let img = p.path().join("img");
-    ok(Command::new(env!("CARGO_BIN_EXE_crossflake"))
-        .args([
-            "oci",
-            "build",
-            "--output",
-            img.to_str().unwrap(),
-            "--tag",
-            "v1",
-        ])
-        .arg(format!("--binary=linux/arm64={}", arm64.display()))
-        .arg(format!("--binary=linux/amd64={}", amd64.display())));
+    oci_build(
+        p.path(),
+        &[
+            format!("--output={}", img.display()),
+            "--tag=v1".into(),
+            format!("--binary=linux/arm64={}", arm64.display()),
+            format!("--binary=linux/amd64={}", amd64.display()),
+        ],
+    );
     let reference = format!("oci:{}:v1", img.display());
 
     // the index names both platforms
@@ -125,19 +117,23 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
         );
         // one platform copied out, unpacked by umoci
         let single = p.path().join(format!("single-{arch}"));
-        ok(Command::new(&skopeo)
-            .args(["--override-arch", arch, "copy", &reference])
-            .arg(format!("oci:{}:v1", single.display())));
+        run_ok(
+            Command::new(&skopeo)
+                .args(["--override-arch", arch, "copy", &reference])
+                .arg(format!("oci:{}:v1", single.display())),
+        );
         let bundle = p.path().join(format!("bundle-{arch}"));
-        ok(Command::new(&umoci)
-            .args(["unpack", "--image"])
-            .arg(format!("{}:v1", single.display()))
-            .arg(&bundle));
+        run_ok(
+            Command::new(&umoci)
+                .args(["unpack", "--image"])
+                .arg(format!("{}:v1", single.display()))
+                .arg(&bundle),
+        );
         let rootfs = bundle.join("rootfs");
         let bin = rootfs.join("usr/local/bin/cross-hello");
         let out = match &runs_under {
-            Some(q) => ok(Command::new(q).arg(&bin)),
-            None => ok(&mut Command::new(&bin)),
+            Some(q) => run_ok(Command::new(q).arg(&bin)),
+            None => run_ok(&mut Command::new(&bin)),
         };
         let machine = if arch == "arm64" { "aarch64" } else { "x86_64" };
         assert_eq!(out, format!("cross-hello on {machine}: 2+3=5\n"));
@@ -174,7 +170,7 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
     // push the index to a registry on loopback and pull it back: digests unchanged
     let (_registry, addr) = start_registry(p.path());
     let remote = format!("docker://{addr}/cross-hello:v1");
-    ok(Command::new(&skopeo).args([
+    run_ok(Command::new(&skopeo).args([
         "copy",
         "--all",
         "--dest-tls-verify=false",
@@ -182,13 +178,15 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
         &remote,
     ]));
     let pushed =
-        ok(Command::new(&skopeo).args(["inspect", "--raw", "--tls-verify=false", &remote]));
-    let local = ok(Command::new(&skopeo).args(["inspect", "--raw", &reference]));
+        run_ok(Command::new(&skopeo).args(["inspect", "--raw", "--tls-verify=false", &remote]));
+    let local = run_ok(Command::new(&skopeo).args(["inspect", "--raw", &reference]));
     assert_eq!(pushed, local, "the registry holds the same index bytes");
     let pulled = p.path().join("pulled");
-    ok(Command::new(&skopeo)
-        .args(["copy", "--all", "--src-tls-verify=false", &remote])
-        .arg(format!("oci:{}:v1", pulled.display())));
+    run_ok(
+        Command::new(&skopeo)
+            .args(["copy", "--all", "--src-tls-verify=false", &remote])
+            .arg(format!("oci:{}:v1", pulled.display())),
+    );
     let digest_of = |dir: &Path| -> String {
         let index: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
@@ -220,26 +218,27 @@ fn a_large_layer_in_several_gzip_members_copies_and_unpacks_whole() {
     let binary = elf(EM_X86_64, None, 20_000_000);
     std::fs::write(p.path().join("big"), &binary).unwrap();
     let img = p.path().join("img");
-    ok(Command::new(env!("CARGO_BIN_EXE_crossflake"))
-        .args([
-            "oci",
-            "build",
-            "--output",
-            img.to_str().unwrap(),
-            "--binary",
-            "linux/amd64=big",
-        ])
-        .current_dir(p.path()));
+    oci_build(
+        p.path(),
+        &[
+            format!("--output={}", img.display()),
+            "--binary=linux/amd64=big".into(),
+        ],
+    );
     let copy = p.path().join("copy");
-    ok(Command::new(&skopeo)
-        .arg("copy")
-        .arg(format!("oci:{}:latest", img.display()))
-        .arg(format!("oci:{}:latest", copy.display())));
+    run_ok(
+        Command::new(&skopeo)
+            .arg("copy")
+            .arg(format!("oci:{}:latest", img.display()))
+            .arg(format!("oci:{}:latest", copy.display())),
+    );
     let bundle = p.path().join("bundle");
-    ok(Command::new(&umoci)
-        .args(["unpack", "--image"])
-        .arg(format!("{}:latest", copy.display()))
-        .arg(&bundle));
+    run_ok(
+        Command::new(&umoci)
+            .args(["unpack", "--image"])
+            .arg(format!("{}:latest", copy.display()))
+            .arg(&bundle),
+    );
     assert!(
         std::fs::read(bundle.join("rootfs/usr/local/bin/big")).unwrap() == binary,
         "the unpacked binary differs"

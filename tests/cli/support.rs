@@ -124,6 +124,18 @@ pub fn refuses(p: &TempProject, args: &[&str], message: &str) {
     );
 }
 
+/// Runs `cmd`; fails the test, with its output, unless it succeeds. Returns its stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Fails the test when a tool CI installs is missing (never a silent pass).
 pub fn require_tool(name: &str, install: &str) -> PathBuf {
     which::which(name).unwrap_or_else(|_| {
