@@ -1,0 +1,66 @@
+# The stand-in package set for x86_64-linux: nixpkgs' attribute names for what crane, fenix's
+# stand-in and crossflake use. Native only: every pkgsXY set is this set itself, as in nixpkgs
+# when build, host and target platforms are the same.
+{ lib, platform, config, overlays }:
+let
+  system = platform.system;
+  hostTools = builtins.fromJSON (builtins.readFile ./host-tools.json);
+
+  base = self:
+    let
+      tools = import ./host-tools.nix { inherit lib system hostTools; };
+      stdenvs = import ./stdenv { inherit lib system platform; pkgs = self; };
+      rust = import ./rust.nix { inherit lib; pkgs = self; components = tools.rust; };
+      cc = import ./cc.nix {
+        inherit lib system;
+        inherit (self) bash coreutils glibc;
+        gcc = self.gcc-unwrapped;
+        binutils = self.binutils-unwrapped;
+        inherit (tools) libcDev;
+      };
+    in
+    tools.packages
+    // import ./builders.nix { inherit lib; pkgs = self; }
+    // {
+      inherit lib config system;
+      inherit (stdenvs) stdenv stdenvNoCC;
+      buildPlatform = platform;
+      hostPlatform = platform;
+      targetPlatform = platform;
+
+      pkgs = self;
+      pkgsBuildBuild = self;
+      pkgsBuildHost = self;
+      pkgsBuildTarget = self;
+      pkgsHostHost = self;
+      pkgsHostTarget = self;
+      pkgsTargetTarget = self;
+      buildPackages = self;
+      targetPackages = self;
+      __splicedPackages = self;
+
+      newScope = extra: lib.callPackageWith (self // extra);
+      callPackage = self.newScope { };
+      callPackages = lib.callPackagesWith self;
+      # no splicing when build, host and target platforms are one (as in nixpkgs)
+      splicePackages = { pkgsHostTarget, ... }: pkgsHostTarget;
+      makeScopeWithSplicing' = lib.makeScopeWithSplicing' { inherit (self) splicePackages newScope; };
+
+      runtimeShell = "${self.bash}/bin/bash";
+      bashInteractive = self.bash;
+      binutils = self.binutils-unwrapped;
+      gcc = cc;
+      qemu = self.qemu-user;
+      wine = self.wine64;
+
+      inherit (rust) rustc cargo clippy rustfmt rustPlatform makeRustPlatform;
+
+      # what the fenix stand-in and the harness take from here
+      crossflakeStandin = {
+        inherit cc;
+        inherit (tools) hostTool libcDev rust;
+        inherit (rust) combine vendorCargoLock vendoredConfig;
+      };
+    };
+in
+lib.fix (lib.foldl' (f: overlay: lib.extends overlay f) base overlays)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# setup.sh: makes this machine (Debian, as root) ready for real, sandboxed Nix builds of
+# crossflake flakes with the stand-ins in place of nixpkgs and fenix:
+#   - Nix and the tools the stand-ins repackage (apt: nix-bin, busybox-static, gcc, binutils,
+#     Debian's Rust toolchain, qemu-user-static, wine64, skopeo, ...; pip: ziglang,
+#     cargo-zigbuild, wasmtime; cargo: nixpkgs-fmt);
+#   - build users (group nixbld) for the sandbox;
+#   - STATE/nixpkgs and STATE/fenix: the stand-in flakes (this directory's nixpkgs/ and fenix/,
+#     the real nixpkgs lib from ../shared/inputs, host-tools.json from stage.sh);
+#   - the pinned crane source in the store, so flake.lock resolves it with no network.
+# Idempotent; a rerun restages only what changed. Prints the environment to use
+# (NIX_CONFIG, the state directory). STATE defaults to /tmp/crossflake-standin.
+#   tests/nix/standin/setup.sh [STATE]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+state=${1:-${CROSSFLAKE_STANDIN_DIR:-/tmp/crossflake-standin}}
+# shellcheck source=tests/nix/standin/env.sh
+source "$here/env.sh"
+
+shared=$(crossflake_shared_dir "$repo")
+inputs=$shared/inputs
+[ -d "$inputs" ] || { echo "setup: no pinned inputs at $inputs (../shared/inputs)" >&2; exit 1; }
+
+# --- packages ---------------------------------------------------------------------------
+apt_packages=(nix-bin busybox-static patchelf gcc-12 binutils libc6-dev gawk rsync jq zstd file patch
+  make bzip2 xz-utils rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web
+  qemu-user-static libc6-arm64-cross wine wine64 skopeo umoci ca-certificates)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: apt-get install ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+pip_missing=()
+python3 -c 'import ziglang' 2>/dev/null || pip_missing+=(ziglang)
+python3 -c 'import wasmtime' 2>/dev/null || pip_missing+=(wasmtime)
+command -v cargo-zigbuild >/dev/null || pip_missing+=(cargo-zigbuild)
+if ((${#pip_missing[@]})); then
+  python3 -m pip install -q --disable-pip-version-check "${pip_missing[@]}"
+  hash -r
+fi
+command -v nixpkgs-fmt >/dev/null || cargo install --locked --quiet nixpkgs-fmt
+
+# --- the sandbox's build users ----------------------------------------------------------
+getent group nixbld >/dev/null || groupadd -r nixbld
+for i in 1 2 3 4; do
+  id "nixbld$i" >/dev/null 2>&1 || useradd -r -g nixbld -G nixbld -d /var/empty -s /usr/sbin/nologin "nixbld$i"
+done
+export NIX_CONFIG=$crossflake_nix_config
+
+# --- the stand-in flakes ----------------------------------------------------------------
+mkdir -p "$state"
+rsync -a --delete --exclude nixpkgs-lib --exclude host-tools.json "$here/nixpkgs/" "$state/nixpkgs/"
+rsync -a --delete "$here/fenix/" "$state/fenix/"
+cp "$repo/targets.toml" "$state/fenix/targets.toml"
+cp /usr/lib/rustlib/src/rust/library/Cargo.lock "$state/fenix/library-Cargo.lock"
+lib_tgz=$(ls "$inputs"/nixpkgs.lib-*.tar.gz)
+if [ ! -f "$state/nixpkgs/nixpkgs-lib/.from" ] || [ "$(cat "$state/nixpkgs/nixpkgs-lib/.from")" != "$(basename "$lib_tgz")" ]; then
+  rm -rf "$state/nixpkgs/nixpkgs-lib" "$state/lib-unpack"
+  mkdir -p "$state/lib-unpack"
+  tar -xzf "$lib_tgz" -C "$state/lib-unpack" lib
+  rm -rf "$state/lib-unpack/lib/tests"
+  mv "$state/lib-unpack/lib" "$state/nixpkgs/nixpkgs-lib"
+  rmdir "$state/lib-unpack"
+  basename "$lib_tgz" >"$state/nixpkgs/nixpkgs-lib/.from"
+fi
+bash "$here/stage.sh" "$state"
+cp "$state/host-tools.json" "$state/nixpkgs/host-tools.json"
+
+# --- crane, as flake.lock pins it ----------------------------------------------------------
+crane_rev=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["crane"]["locked"]["rev"])' "$repo/flake.lock")
+crane_nar=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["crane"]["locked"]["narHash"])' "$repo/flake.lock")
+if [ ! -d "$state/crane" ] || [ "$(nix hash path "$state/crane")" != "$crane_nar" ]; then
+  rm -rf "$state/crane"
+  mkdir -p "$state/crane"
+  tar -xzf "$inputs/crane-$crane_rev.tar.gz" -C "$state/crane"
+  got=$(nix hash path "$state/crane")
+  [ "$got" = "$crane_nar" ] || { echo "setup: crane's narHash is $got, flake.lock pins $crane_nar" >&2; exit 1; }
+fi
+nix store add-path --name source "$state/crane" >/dev/null
+echo "setup: ready in $state (nix $(nix --version | awk '{print $3}'), sandboxed builds as nixbld)" >&2
