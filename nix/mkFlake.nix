@@ -14,7 +14,8 @@
 #   formatter.<system>           nixpkgs-fmt
 # Targets and image settings come from Cargo.toml's [package.metadata.crossflake]
 # (`crossflake init` writes it). `cleanSrc` replaces the source crane builds (default: the
-# files crane's filterCargoSources keeps, plus those `sourceFilter` keeps).
+# files crane's filterCargoSources keeps, the C, C++ and assembly sources build scripts compile
+# with cc-rs (cSources), and those `sourceFilter` keeps).
 #   outputs = { self, crossflake, ... }: crossflake.lib.mkFlake { inherit self; src = ./.; };
 { pure, mkLib, nixpkgs }:
 { src
@@ -37,6 +38,9 @@ let
   # the source revision (for image annotations), when the flake is a clean git checkout
   revision = if self == null then null else self.rev or null;
   entrypoint = if config.image != null then config.image.entrypoint else config.packageName;
+  # what build scripts hand to cc-rs, which crane's filterCargoSources leaves out
+  cSources = path: _type: builtins.any (suffix: lib.hasSuffix suffix path)
+    [ ".c" ".h" ".cc" ".cpp" ".cxx" ".hh" ".hpp" ".hxx" ".inc" ".S" ".s" ".asm" ];
 
   perSystem = system:
     let
@@ -55,7 +59,7 @@ let
         else
           lib.cleanSourceWith {
             src = lib.cleanSource src;
-            filter = path: type: craneLib.filterCargoSources path type || sourceFilter path type;
+            filter = path: type: craneLib.filterCargoSources path type || cSources path type || sourceFilter path type;
             name = "${pname}-source";
           };
       common = craneArgs // { src = source; inherit pname version; strictDeps = true; CARGO_PROFILE = config.profile; };
