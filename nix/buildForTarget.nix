@@ -1,12 +1,14 @@
-# buildForTarget { craneLib, src, spec, profile ? "release", ... } -> { package; deps; env; args; }
+# buildForTarget { craneLib, src, spec, profile ? "release", ... } -> { package; deps; env; common; }
 # Builds `src` for one target with crane: buildDepsOnly, then buildPackage reusing the
 # dependency build (so a source-only change rebuilds only the project's crates), both with
-# the target's recipe command and environment. Other arguments go to crane.
+# the target's recipe command and build environment (no runner: see crossEnvFor). `craneLib`
+# should carry a toolchain with this target's rust-std (mkFlake gives each target its own).
+# `env` is crossEnvFor's result; `common` the arguments both crane calls get. Other arguments
+# go to crane.
 #   buildForTarget { inherit craneLib; src = ./.; spec = resolveTarget "aarch64-musl"; profile = "crossflake"; }
-{ pkgs, crossEnvFor }:
+{ lib, crossEnvFor }:
 { craneLib, src, spec, profile ? "release", ... }@args:
 let
-  inherit (pkgs) lib;
   env = crossEnvFor spec { inherit profile; };
   craneArgs = builtins.removeAttrs args [ "craneLib" "spec" "profile" ];
   common = craneArgs // env.vars // {
@@ -19,13 +21,7 @@ let
     # the recipe's build command, profile included
     cargoBuildCommand = lib.escapeShellArgs env.command;
     nativeBuildInputs = (craneArgs.nativeBuildInputs or [ ]) ++ env.nativeBuildInputs;
-    # zig and cargo-zigbuild cache under $HOME or ~/Library by default: not writable in the
-    # sandbox, and XDG_CACHE_HOME is not read on darwin
-    preConfigure = ''
-      export ZIG_GLOBAL_CACHE_DIR="$TMPDIR/zig-global-cache"
-      export ZIG_LOCAL_CACHE_DIR="$TMPDIR/zig-local-cache"
-      export CARGO_ZIGBUILD_CACHE_DIR="$TMPDIR/cargo-zigbuild-cache"
-    '' + (craneArgs.preConfigure or "");
+    preConfigure = env.preBuild + (craneArgs.preConfigure or "");
   };
   deps = craneLib.buildDepsOnly common;
 in
@@ -34,6 +30,6 @@ in
   package = craneLib.buildPackage (common // {
     cargoArtifacts = deps;
     doCheck = false;
-    passthru = { inherit deps spec; crossEnv = env; };
+    passthru = { inherit deps spec craneLib; crossEnv = env; };
   });
 }

@@ -1,12 +1,13 @@
-# checksForTarget { craneLib, build, crossflake } -> { "<alias>-verify"; "<alias>-test"; "<alias>-clippy"; }
-# for a result of buildForTarget:
+# checksForTarget { build, crossflake, craneLib ? the build's } -> { "<alias>-verify"; "<alias>-test"; "<alias>-clippy"; }
+# for a result of buildForTarget (checked with the same toolchain it was built with):
 #   verify  `crossflake verify` proves every binary is what the target claims (format and
 #           machine; static: no PT_INTERP, no DT_NEEDED; gnu: GLIBC_ versions at or below the floor)
-#   test    the target's test command under the host's runner; where the host has none, a
-#           check that passes and says the tests were skipped, and why
+#   test    the target's test command under the host's runner (the only derivation of a
+#           target that gets the runner); where the host has none, a check that passes and
+#           says the tests were skipped, and why
 #   clippy  cargo clippy for the target, warnings denied
 { pkgs, pure }:
-{ craneLib, build, crossflake }:
+{ build, crossflake, craneLib ? build.package.passthru.craneLib }:
 let
   inherit (pkgs) lib;
   spec = build.package.passthru.spec;
@@ -31,7 +32,7 @@ in
         echo ${lib.escapeShellArg "SKIPPED: tests for ${alias} on ${host}: ${runner.reason}"} | tee $out
       ''
     else
-      craneLib.mkCargoDerivation (build.common // {
+      craneLib.mkCargoDerivation (build.common // env.runVars // {
         pnameSuffix = "-test";
         cargoArtifacts = build.deps;
         buildPhaseCargoCommand = "";

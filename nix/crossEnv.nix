@@ -13,7 +13,7 @@
 #     == [ "cargo" "zigbuild" "--target" "aarch64-unknown-linux-musl" "--profile" "crossflake" ]
 #
 # Result: { alias; target; host; command; testCommand;
-#           env = { NAME = { value; buildStd; }; ... };
+#           env = { NAME = { value; buildStd; run; }; ... };   (run: only where executables run)
 #           scripts = [ { tool; zigTarget; body; path; } ... ];  runner (see runnerFor) }
 # The same computation as recipe::derive in src/recipe.rs; tests/cli/consistency.rs checks
 # that both agree for every target and host.
@@ -54,6 +54,7 @@ let
     toolNames);
 
   templates = (recipe.env or { }) // (target.env or { }) // (if buildStd then catalog.build-std.env else { });
+  hostIsTarget = catalog.hosts.${host}.triple == target.triple;
   entries = builtins.filter (e: e != null) (map
     (nameT:
       let
@@ -61,8 +62,8 @@ let
         isBuildStd = t.build-std or false;
         value = fillTemplate values t.value;
       in
-      if isBuildStd && !buildStd || value == null then null
-      else { name = fillTemplate values nameT; inherit value isBuildStd; referenced = referencedTools t.value; })
+      if isBuildStd && !buildStd || (t.host-is-target or false) && !hostIsTarget || value == null then null
+      else { name = fillTemplate values nameT; inherit value isBuildStd; run = t.run or false; referenced = referencedTools t.value; })
     (builtins.attrNames templates));
 
   referencedTools = template:
@@ -82,6 +83,6 @@ in
   inherit host runner;
   command = commandOf recipe.build;
   testCommand = commandOf recipe.test;
-  env = builtins.listToAttrs (map (e: { inherit (e) name; value = { inherit (e) value; buildStd = e.isBuildStd; }; }) entries);
+  env = builtins.listToAttrs (map (e: { inherit (e) name; value = { inherit (e) value run; buildStd = e.isBuildStd; }; }) entries);
   scripts = map (tool: withPath (script tool)) usedTools;
 }

@@ -1,24 +1,33 @@
 # crossEnvFor spec { profile ? "release", buildStd ? false } -> the recipe of crossEnv.nix for
 # `spec` on this host, with Nix's tools filled in, plus what a derivation needs of it:
-#   vars               NAME -> value, the environment (build-std-only entries left out)
-#   nativeBuildInputs  zig and cargo-zigbuild for zig recipes
+#   vars               NAME -> value, what a build gets (build-std-only and run-only entries left
+#                      out: a runner or qemu's glibc never reaches a package build)
+#   runVars            vars plus the run-only entries (the runner, QEMU_LD_PREFIX): for the
+#                      test check and the dev shells
+#   nativeBuildInputs  zig and the pinned cargo-zigbuild for zig recipes
 #   runnerPackages     the runner's package, when the host has one for this target
+#   preBuild           shell code every zig build runs first: writable zig caches and library
 #   (crossEnvFor (resolveTarget "aarch64-musl") { profile = "crossflake"; }).vars.CC_aarch64_unknown_linux_musl
 #     == "/nix/store/...-zig-cc-aarch64-linux-musl"
-{ pkgs, pure, nixpkgs }:
+{ pkgs, pure, nixpkgs, zig, cargoZigbuild }:
 spec: { profile ? "release", buildStd ? false }:
 let
   inherit (pkgs) lib;
   host = pkgs.stdenv.hostPlatform.system;
   runner = pure.runnerFor spec.target host;
-  runnerPackage = if runner.status == "program" then pkgs.${pure.catalog.runners.${runner.kind}.nixpkgs} else null;
-  # Runners get a writable HOME (wine needs one; the sandbox's HOME is not writable).
+  runnerInfo = pure.catalog.runners.${runner.kind} or { };
+  runnerPackage = if runner.status == "program" then lib.getAttrFromPath (lib.splitString "." runnerInfo.nixpkgs) pkgs else null;
+  runnerProgram = "${runnerPackage}/${runnerInfo.package-dir or "bin"}/${runner.program or ""}";
+  # Runners get a writable HOME (wine needs one; the sandbox's HOME is not writable); a loader
+  # runs the executable with its own glibc's libraries
   runnerCommand = pkgs.writeShellScript "crossflake-runner-${runner.kind or "none"}" ''
     if [ ! -w "''${HOME:-/homeless-shelter}" ]; then
       HOME=$(mktemp -d)
       export HOME
     fi
-    exec ${lib.escapeShellArgs ([ "${runnerPackage}/bin/${runner.program or ""}" ] ++ runner.args or [ ])} "$@"
+    exec ${lib.escapeShellArgs ([ runnerProgram ]
+      ++ lib.optionals (runnerInfo ? loader-dirs) [ "--library-path" (dirOf runnerProgram) ]
+      ++ runner.args or [ ])} "$@"
   '';
   # qemu-user finds the target's dynamic loader in a glibc of the target's own system
   sysroot = "${nixpkgs.legacyPackages."${spec.target.arch}-linux".stdenv.cc.libc}";
@@ -30,16 +39,28 @@ let
   recipe = pure.crossEnv {
     inherit spec host profile buildStd;
     tools = {
-      cargoZigbuild = "${pkgs.cargo-zigbuild}/bin/cargo-zigbuild";
+      cargoZigbuild = lib.getExe cargoZigbuild;
       scriptPath = s: "${pkgs.writeShellScript "${s.tool}-${s.zigTarget}" s.body}";
       runner = if runnerPackage == null then null else "${runnerCommand}";
       inherit sysroot;
       sspStubs = "${sspStubs}";
     };
   };
+  usesZig = spec.zigTarget != null;
+  pick = keep: lib.mapAttrs (_: e: e.value) (lib.filterAttrs (_: keep) recipe.env);
 in
 recipe // {
-  vars = lib.mapAttrs (_: e: e.value) (lib.filterAttrs (_: e: buildStd || !e.buildStd) recipe.env);
-  nativeBuildInputs = lib.optionals (spec.zigTarget != null) [ pkgs.zig pkgs.cargo-zigbuild ];
+  vars = pick (e: (buildStd || !e.buildStd) && !e.run);
+  runVars = pick (e: buildStd || !e.buildStd);
+  nativeBuildInputs = lib.optionals usesZig [ zig cargoZigbuild ];
   runnerPackages = lib.optional (runnerPackage != null) runnerPackage;
+  # zig and cargo-zigbuild cache under $HOME or ~/Library by default: not writable in the
+  # sandbox, and XDG_CACHE_HOME is not read on darwin
+  preBuild = lib.optionalString usesZig ''
+    export ZIG_GLOBAL_CACHE_DIR="$TMPDIR/zig-global-cache"
+    export ZIG_LOCAL_CACHE_DIR="$TMPDIR/zig-local-cache"
+    export CARGO_ZIGBUILD_CACHE_DIR="$TMPDIR/cargo-zigbuild-cache"
+    ${builtins.readFile ./writable-zig-lib.sh}
+    crossflakeWritableZigLib "$TMPDIR/zig-lib"
+  '';
 }

@@ -6,11 +6,13 @@
 #                                clippy; fmt once
 #   devShells.<system>.default   toolchain with every target's rust-std, rust-src,
 #                                rust-analyzer, zig, cargo-zigbuild, the runners, crossflake
+#                                (each target's builds get a toolchain with its rust-std only)
 #   devShells.<system>.<alias>   plain `cargo build`/`cargo test` build for that target
 #   packages.<system>.<alias>-oci  with an image table: an OCI image of each static linux target
 #   packages.<system>.oci        ... and one multi-platform image index of all of them
 #   apps.<system>.default        the image entrypoint or the package's binary
-#   apps.<system>.push-oci       `nix run .#push-oci -- REGISTRY/NAME:TAG` pushes packages.oci (skopeo)
+#   apps.<system>.push-oci       `nix run .#push-oci -- REGISTRY/NAME:TAG [OPTIONS]` pushes packages.oci
+#                                (skopeo copy --all; OPTIONS such as --dest-creds go to skopeo)
 #   formatter.<system>           nixpkgs-fmt
 # Targets and image settings come from Cargo.toml's [package.metadata.crossflake]
 # (`crossflake init` writes it). `cleanSrc` replaces the source crane builds (default: the
@@ -28,6 +30,13 @@
 let
   inherit (nixpkgs) lib;
   cargoToml = builtins.fromTOML (builtins.readFile (src + "/Cargo.toml"));
+  # a flake sees only what git tracks: an untracked Cargo.lock is as absent as a missing one
+  lockChecked =
+    if builtins.pathExists (src + "/Cargo.lock") then true
+    else
+      throw ''
+        crossflake: the flake's source has no Cargo.lock, which the builds need to vendor the dependencies.
+        Run `cargo generate-lockfile` (if there is none) and `git add Cargo.lock`: a flake sees only the files git tracks.'';
   config = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
   optionalFile = name: if builtins.pathExists (src + "/${name}") then src + "/${name}" else null;
   rustToolchainToml = optionalFile "rust-toolchain.toml";
@@ -48,7 +57,11 @@ let
       cf = mkLib pkgs;
       outs = pure.hostOutputs { inherit config; host = system; };
       triples = map (s: s.triple) outs.build;
-      craneLib = cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; targets = triples; });
+      # the host build's toolchain has the host's rust-std only; each target's derivations get
+      # one with that target's rust-std added (so no build holds another target's std); the dev
+      # shells get every target's, with rust-src and rust-analyzer
+      craneLib = cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; });
+      craneLibForTarget = spec: cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; targets = [ spec.triple ]; });
       devCraneLib = cf.craneLibFor (cf.toolchain {
         inherit rustToolchainToml lockFile;
         targets = triples;
@@ -69,7 +82,11 @@ let
         passthru = { inherit revision; };
       });
       builds = lib.listToAttrs (map
-        (spec: lib.nameValuePair spec.alias (cf.buildForTarget (common // { inherit craneLib spec; profile = config.profile; })))
+        (spec: lib.nameValuePair spec.alias (cf.buildForTarget (common // {
+          inherit spec;
+          craneLib = craneLibForTarget spec;
+          profile = config.profile;
+        })))
         outs.build);
       crossflake = cf.crossflake;
       image = config.image;
@@ -87,20 +104,30 @@ let
         lib.listToAttrs (map (s: lib.nameValuePair "${s.alias}-oci" (ociOf [ s ])) outs.oci)
         // { oci = ociOf outs.oci; }
       );
+      # a target this host cannot build is a package whose build fails with the reason
+      unavailable = lib.listToAttrs (map
+        (s: lib.nameValuePair s.alias (pkgs.runCommand "${s.alias}-cannot-be-built-on-${system}" { } ''
+          echo ${lib.escapeShellArg "crossflake: ${s.reason}; build it on one of those hosts"} >&2
+          exit 1
+        ''))
+        outs.skipped);
     in
-    {
+    builtins.seq lockChecked {
       packages = { default = native; }
         // lib.optionalAttrs (config.packageName != null) { ${config.packageName} = native; }
+        // unavailable
         // lib.mapAttrs (_: b: b.package) builds
         // images;
-      checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit craneLib crossflake; build = b; })
+      checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit crossflake; build = b; })
         ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
         (builtins.attrValues builds);
       devShells = {
         default = devCraneLib.devShell {
-          packages = [ pkgs.zig pkgs.cargo-zigbuild crossflake ] ++ cf.runnerPackages;
+          packages = [ cf.zig cf.cargoZigbuild crossflake ] ++ cf.runnerPackages;
           shellHook = ''
             export RUST_SRC_PATH="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+            ${builtins.readFile ./writable-zig-lib.sh}
+            crossflakeWritableZigLib "''${XDG_CACHE_HOME:-$HOME/.cache}/crossflake/zig-lib-${baseNameOf "${cf.zig}"}"
           '';
         };
       } // lib.mapAttrs
@@ -122,11 +149,13 @@ let
         push-oci = {
           type = "app";
           program = "${pkgs.writeShellScript "push-oci" ''
-            if [ $# -ne 1 ]; then
-              echo "usage: nix run .#push-oci -- REGISTRY/NAME[:TAG]   (pushes ${images.oci.passthru.tag} of ${images.oci})" >&2
+            if [ $# -lt 1 ]; then
+              echo "usage: nix run .#push-oci -- REGISTRY/NAME[:TAG] [SKOPEO-COPY-OPTIONS...]   (pushes ${images.oci.passthru.tag} of ${images.oci})" >&2
               exit 2
             fi
-            exec ${pkgs.skopeo}/bin/skopeo copy --all "oci:${images.oci}:${images.oci.passthru.tag}" "docker://$1"
+            dest=$1
+            shift
+            exec ${pkgs.skopeo}/bin/skopeo copy --all "$@" "oci:${images.oci}:${images.oci.passthru.tag}" "docker://$dest"
           ''}";
           meta.description = "push the multi-platform image of ${pname} with skopeo";
         };

@@ -1,12 +1,14 @@
 # mkLib pkgs -> the per-system functions, for composing your own flake:
 #   toolchain          { rustToolchainToml?, lockFile?, targets?, extraComponents? } -> toolchain
 #   craneLibFor        toolchain -> crane's lib using it
-#   crossEnvFor        spec -> { profile?, buildStd? } -> recipe, vars, nativeBuildInputs, runnerPackages
+#   crossEnvFor        spec -> { profile?, buildStd? } -> recipe, vars, runVars, nativeBuildInputs, runnerPackages
 #   buildForTarget     { craneLib, src, spec, profile?, ... } -> { package, deps, env, common }
-#   checksForTarget    { craneLib, build, crossflake } -> verify, test (or skip), clippy checks
+#   checksForTarget    { build, crossflake, craneLib? } -> verify, test (or skip), clippy checks
 #   devShellForTarget  { craneLib, spec, profile?, packages? } -> shell for plain cargo
 #   ociImage           { crossflake, name, binaries, tag?, ... } -> OCI image layout
 #   runnerPackages     the runner packages this host has
+#   zig                nixpkgs' zig, checked against targets.toml's [zig] min-version
+#   cargoZigbuild      the cargo-zigbuild targets.toml pins, built from crates.io
 #   crossflake         the crossflake CLI for this host
 #   let cf = crossflake.lib.mkLib nixpkgs.legacyPackages.x86_64-linux;
 #   in cf.buildForTarget { craneLib = cf.craneLibFor (cf.toolchain { targets = [ "aarch64-unknown-linux-musl" ]; }); src = ./.; spec = crossflake.lib.resolveTarget "aarch64-musl"; }
@@ -20,16 +22,29 @@ let
     hostTriple = pure.catalog.hosts.${system}.triple;
   };
   craneLibFor = tc: (crane.mkLib pkgs).overrideToolchain (_: tc);
-  crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs; };
-  buildForTarget = import ./buildForTarget.nix { inherit pkgs crossEnvFor; };
+  zig =
+    let
+      min = pure.catalog.zig.min-version;
+      found = pkgs.zig.version or "unknown";
+    in
+    if builtins.compareVersions found min >= 0 then pkgs.zig
+    else
+      throw ''
+        crossflake: nixpkgs' zig is ${found}, and crossflake's recipe needs zig ${min} or newer (targets.toml [zig] min-version).
+        Update the flake's nixpkgs input (`nix flake update nixpkgs`), or give crossflake a nixpkgs whose zig is newer (an overlay: zig = final.zig_0_17).'';
+  # built with fenix's pinned stable, whatever channel the project pins
+  cargoZigbuild = import ./cargoZigbuild.nix { inherit pure; } (craneLibFor fenix.packages.${system}.minimal.toolchain);
+  crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig cargoZigbuild; };
+  buildForTarget = import ./buildForTarget.nix { inherit (pkgs) lib; inherit crossEnvFor; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
-  devShellForTarget = import ./devShellForTarget.nix { inherit pkgs crossEnvFor; };
+  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit crossEnvFor zig; };
   crossflakeCli = import ./crossflakeCli.nix { inherit crossflakeSource; };
   ociImage = import ./ociImage.nix { inherit pkgs; };
-  runnerPackages = map (r: pkgs.${r.nixpkgs})
-    (builtins.filter (r: r ? nixpkgs && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));
+  # the runner programs this host has (a loader runner's glibc is the system's own)
+  runnerPackages = map (r: pkgs.lib.getAttrFromPath (pkgs.lib.splitString "." r.nixpkgs) pkgs)
+    (builtins.filter (r: r ? nixpkgs && !(r ? loader-dirs) && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));
 in
 {
-  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages;
+  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig cargoZigbuild;
   crossflake = crossflakeCli { craneLib = craneLibFor (toolchain { }); };
 }

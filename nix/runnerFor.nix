@@ -3,16 +3,24 @@
 #   { status = "direct"; kind; }                            the host runs them itself (Rosetta 2)
 #   { status = "program"; kind; program; args; }            through a runner program
 #   { status = "unavailable"; reason; }                     tests are reported as skipped
+# Where arch and OS match, a target's `native-runner` (gnu: the host glibc's loader) is used
+# when the host has it.
 #   (runnerFor catalog.targets.aarch64-musl "x86_64-linux").program == "qemu-aarch64"
+#   (runnerFor catalog.targets.x86_64-gnu "x86_64-linux").program == "ld-linux-x86-64.so.2"
 # The same rules as Catalog::runner_for in src/catalog.rs.
 { catalog }:
 target: host:
 let
   h = catalog.hosts.${host};
-  kind = target.runner or null;
+  native = h.arch == target.arch && h.os == target.os;
+  nativeRunner = target.native-runner or null;
+  kind =
+    if native then
+      (if nativeRunner != null && builtins.elem host catalog.runners.${nativeRunner}.hosts then nativeRunner else null)
+    else target.runner or null;
   runner = catalog.runners.${kind};
 in
-if h.arch == target.arch && h.os == target.os then { status = "native"; }
+if native && kind == null then { status = "native"; }
 else if kind == null then {
   status = "unavailable";
   reason = "no runner can execute ${target.triple} binaries on ${host}";
@@ -25,6 +33,6 @@ else if !(runner ? program) then { status = "direct"; inherit kind; }
 else {
   status = "program";
   inherit kind;
-  program = builtins.replaceStrings [ "{qemu-arch}" ] [ (target.qemu-arch or "") ] runner.program;
+  program = builtins.replaceStrings [ "{qemu-arch}" "{glibc-loader}" ] [ (target.qemu-arch or "") (target.glibc-loader or "") ] runner.program;
   args = runner.args or [ ];
 }

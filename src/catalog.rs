@@ -37,6 +37,36 @@ pub struct Catalog {
     pub tools: IndexMap<String, Tool>,
     /// Targets by alias (`aarch64-musl`).
     pub targets: IndexMap<String, Target>,
+    /// The cargo-zigbuild the recipe is made for.
+    pub cargo_zigbuild: CargoZigbuildPin,
+    /// The oldest zig the recipe works with.
+    pub zig: ZigPin,
+}
+
+/// The cargo-zigbuild release the recipe is pinned to (`[cargo-zigbuild]`): the flake builds it
+/// from crates.io, `crossflake build` requires it. Its linker-argument filtering is part of the
+/// recipe (Rust 1.98's `-Wl,--fix-cortex-a53-843419` is filtered from 0.23.0 on).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CargoZigbuildPin {
+    /// The crates.io version (`0.24.1`).
+    pub version: String,
+    /// SHA-256 of the published `.crate`, hex (the crates.io index's `cksum`); read by the
+    /// flake, which fetches the crate (nix/cargoZigbuild.nix).
+    #[allow(dead_code)]
+    pub checksum: String,
+    /// How to install it without Nix; `{version}` is the pinned version.
+    pub install: String,
+}
+
+/// The zig versions the recipe accepts (`[zig]`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ZigPin {
+    /// The oldest accepted zig (`0.15.0`); newer ones are accepted.
+    pub min_version: String,
+    /// How to install a new enough zig without Nix.
+    pub install: String,
 }
 
 /// A host system crossflake runs on.
@@ -69,6 +99,12 @@ pub struct Runner {
     pub alternatives: Vec<String>,
     /// The nixpkgs attribute providing `program`.
     pub nixpkgs: Option<String>,
+    /// Where `program` is inside that nixpkgs package (`bin` unless given).
+    pub package_dir: Option<String>,
+    /// For a dynamic loader as runner: the directories the CLI looks for `program` in (instead
+    /// of PATH). A loader runs an executable with `--library-path` set to its own directory.
+    #[serde(default)]
+    pub loader_dirs: Vec<String>,
     /// How to install it without Nix (for missing-tool errors).
     pub install: String,
 }
@@ -82,6 +118,14 @@ pub struct EnvTemplate {
     /// Only used when std is built from source.
     #[serde(default)]
     pub build_std: bool,
+    /// Only where the target's executables run (tests, dev shells, `crossflake env`), never
+    /// in a package build: a runner or the runner's sysroot.
+    #[serde(default)]
+    pub run: bool,
+    /// Only when the host's triple is the target's (`x86_64-unknown-linux-gnu` built on
+    /// `x86_64-linux`), where cargo would otherwise link build scripts with the target's linker.
+    #[serde(default)]
+    pub host_is_target: bool,
 }
 
 /// A build recipe: the cargo command lines and the environment shared by its targets.
@@ -208,6 +252,12 @@ pub struct Target {
     pub runner: Option<String>,
     /// qemu-user's architecture name.
     pub qemu_arch: Option<String>,
+    /// The file name of the target's glibc dynamic loader (`ld-linux-x86-64.so.2`), gnu only.
+    pub glibc_loader: Option<String>,
+    /// A [`Catalog::runners`] key used even where the host's architecture and OS are the
+    /// target's (gnu targets: the host glibc's loader, since the FHS loader path the
+    /// executables name is missing on NixOS and in the Nix sandbox).
+    pub native_runner: Option<String>,
     /// Host systems that can build this target.
     pub build_hosts: Vec<String>,
     /// OCI platform, for static linux targets.
@@ -401,13 +451,24 @@ impl Catalog {
                 reason: format!("unknown host {host}"),
             };
         };
-        if h.arch == target.arch && h.os == target.os {
-            return RunnerChoice::Native;
-        }
-        let Some(kind) = &target.runner else {
-            return RunnerChoice::Unavailable {
-                reason: format!("no runner can execute {} binaries on {host}", target.triple),
-            };
+        let native = h.arch == target.arch && h.os == target.os;
+        let kind = if native {
+            match &target.native_runner {
+                Some(k) if self.runners[k].hosts.iter().any(|x| x == host) => k,
+                _ => return RunnerChoice::Native,
+            }
+        } else {
+            match &target.runner {
+                Some(k) => k,
+                None => {
+                    return RunnerChoice::Unavailable {
+                        reason: format!(
+                            "no runner can execute {} binaries on {host}",
+                            target.triple
+                        ),
+                    };
+                }
+            }
         };
         let runner = &self.runners[kind];
         if !runner.hosts.iter().any(|x| x == host) {
@@ -423,7 +484,12 @@ impl Catalog {
             None => RunnerChoice::Direct { kind: kind.clone() },
             Some(program) => RunnerChoice::Program {
                 kind: kind.clone(),
-                program: program.replace("{qemu-arch}", target.qemu_arch.as_deref().unwrap_or("")),
+                program: program
+                    .replace("{qemu-arch}", target.qemu_arch.as_deref().unwrap_or(""))
+                    .replace(
+                        "{glibc-loader}",
+                        target.glibc_loader.as_deref().unwrap_or(""),
+                    ),
                 args: runner.args.clone(),
             },
         }

@@ -25,6 +25,10 @@ pub struct ToolPaths {
     pub sysroot: Option<String>,
     /// The directory with empty libssp archives.
     pub ssp_stubs: String,
+    /// A writable mirror of zig's library directory, given to cargo-zigbuild and zig as
+    /// `ZIG_LIB_DIR` when zig's own is read-only (not part of the recipe's environment: it
+    /// only makes up for this machine's zig install).
+    pub zig_lib_dir: Option<String>,
 }
 
 /// Options that change the recipe.
@@ -46,6 +50,8 @@ pub struct EnvVar {
     pub value: String,
     /// Set only because std is built from source.
     pub build_std: bool,
+    /// Set only where the target's executables run (tests, dev shells), not for building.
+    pub run: bool,
 }
 
 /// A generated tool script.
@@ -82,9 +88,17 @@ pub struct Recipe {
 }
 
 impl Recipe {
-    /// The environment as `(name, value)` pairs.
+    /// The whole environment as `(name, value)` pairs: for tests and shells.
     pub fn env_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.env.iter().map(|e| (e.name.as_str(), e.value.as_str()))
+    }
+
+    /// The environment a build gets: without the run-only entries (runner, sysroot).
+    pub fn build_env_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env
+            .iter()
+            .filter(|e| !e.run)
+            .map(|e| (e.name.as_str(), e.value.as_str()))
     }
 }
 
@@ -147,9 +161,13 @@ pub fn derive(
         }
     }
 
+    let host_is_target = cat
+        .hosts
+        .get(host)
+        .is_some_and(|h| h.triple == target.triple);
     let mut env = Vec::new();
     for (name_t, t) in &templates {
-        if t.build_std && !opts.build_std {
+        if t.build_std && !opts.build_std || t.host_is_target && !host_is_target {
             continue;
         }
         let name = fill(name_t, &value_of)?.context("an environment variable name has no value")?;
@@ -173,6 +191,7 @@ pub fn derive(
             name,
             value,
             build_std: t.build_std,
+            run: t.run,
         });
     }
 
@@ -228,6 +247,7 @@ mod tests {
             runner: Some("/bin/qemu-aarch64".into()),
             sysroot: Some("/usr/aarch64-linux-gnu".into()),
             ssp_stubs: "/cache/ssp".into(),
+            zig_lib_dir: None,
         }
     }
 
@@ -325,14 +345,50 @@ mod tests {
 
     #[test]
     fn native_runs_drop_runner_and_sysroot() {
-        let spec = catalog().resolve("x86_64-gnu").unwrap();
+        let spec = catalog().resolve("x86_64-musl").unwrap();
         let r = derive(&spec, "x86_64-linux", &opts(false), &tools()).unwrap();
         assert_eq!(
-            get(&r, "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER"),
+            get(&r, "CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUNNER"),
             None
         );
         assert_eq!(get(&r, "QEMU_LD_PREFIX"), None);
         assert_eq!(r.runner, RunnerChoice::Native);
+    }
+
+    #[test]
+    fn the_hosts_own_gnu_triple_keeps_host_artifacts_off_zig_and_runs_through_the_loader() {
+        let spec = catalog().resolve("x86_64-gnu").unwrap();
+        let r = derive(&spec, "x86_64-linux", &opts(false), &tools()).unwrap();
+        assert_eq!(get(&r, "CARGO_TARGET_APPLIES_TO_HOST"), Some("false"));
+        assert_eq!(
+            get(&r, "CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST"),
+            Some("true")
+        );
+        assert_eq!(
+            get(&r, "__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS"),
+            Some("nightly")
+        );
+        assert_eq!(
+            r.runner,
+            RunnerChoice::Program {
+                kind: "glibc-loader".into(),
+                program: "ld-linux-x86-64.so.2".into(),
+                args: vec![],
+            }
+        );
+        // the runner is for tests only; a build never sees it
+        let build: Vec<&str> = r.build_env_pairs().map(|(n, _)| n).collect();
+        assert!(
+            !build.contains(&"CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER"),
+            "{build:?}"
+        );
+        assert!(
+            r.env_pairs()
+                .any(|(n, _)| n == "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER")
+        );
+        // another host's triple: cargo's default already keeps the target's linker off
+        let r = derive(&spec, "aarch64-linux", &opts(false), &tools()).unwrap();
+        assert_eq!(get(&r, "CARGO_TARGET_APPLIES_TO_HOST"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use sha2::Digest;
 
 use crate::catalog::{RunnerChoice, TargetSpec, catalog};
 use crate::recipe::{Recipe, ToolPaths};
@@ -42,29 +43,144 @@ pub fn rustc() -> String {
     std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into())
 }
 
-/// How cargo-zigbuild will find zig: `$CARGO_ZIGBUILD_ZIG_PATH`, `zig` on PATH, or the
-/// `ziglang` Python package (`python3 -m ziglang`), in cargo-zigbuild's own order.
-pub fn find_zig() -> Option<String> {
+/// How cargo-zigbuild will run zig, as a command line: `$CARGO_ZIGBUILD_ZIG_PATH`, `zig` on
+/// PATH, or the `ziglang` Python package (`python3 -m ziglang`), in cargo-zigbuild's own order.
+pub fn find_zig() -> Option<Vec<String>> {
     if let Ok(p) = std::env::var("CARGO_ZIGBUILD_ZIG_PATH") {
-        return Some(p);
+        return Some(vec![p]);
     }
     if let Some(p) = which("zig") {
-        return Some(p.display().to_string());
+        return Some(vec![p.display().to_string()]);
     }
     let python = std::env::var("CARGO_ZIGBUILD_PYTHON_PATH").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&python)
         .args(["-c", "import ziglang"])
         .output()
         .is_ok_and(|o| o.status.success());
-    ok.then(|| format!("{python} -m ziglang"))
+    ok.then(|| vec![python, "-m".into(), "ziglang".into()])
 }
 
-/// The runner `kind`'s program on PATH: `program`, else `program-static` (Debian's
-/// qemu-user-static), else one of the runner's `alternatives` in the catalog.
+/// The trimmed standard output of a command that succeeded, else `None`.
+fn output_of(cmd: &[String], args: &[&str]) -> Option<String> {
+    let (program, rest) = cmd.split_first()?;
+    let out = Command::new(program).args(rest).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// zig's version as `zig version` prints it (`0.17.1`, `0.16.0-dev.123+abc`).
+pub fn zig_version(zig: &[String]) -> Option<String> {
+    output_of(zig, &["version"])
+}
+
+/// zig's library directory, from `zig env`: ZON (`.lib_dir = "..."`, zig 0.14 and later) or
+/// JSON (`"lib_dir": "..."`, older ones).
+pub fn zig_lib_dir(zig: &[String]) -> Option<PathBuf> {
+    let env = output_of(zig, &["env"])?;
+    env.lines().find_map(|line| {
+        let line = line.trim();
+        let rest = line
+            .strip_prefix(".lib_dir = \"")
+            .or_else(|| line.strip_prefix("\"lib_dir\": \""))?;
+        Some(PathBuf::from(rest.split('"').next()?))
+    })
+}
+
+/// cargo-zigbuild's version (`cargo-zigbuild --version` prints `cargo-zigbuild 0.24.1`).
+pub fn cargo_zigbuild_version(cargo_zigbuild: &str) -> Option<String> {
+    let out = output_of(&[cargo_zigbuild.to_string()], &["--version"])?;
+    out.split_whitespace().nth(1).map(str::to_string)
+}
+
+/// The numeric core of a version (`0.16.0-dev.1+abc` -> [0, 16, 0]), for comparisons.
+pub fn version_core(v: &str) -> Vec<u64> {
+    v.split(['-', '+'])
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+/// A zig library directory cargo-zigbuild can write to, when zig's own is not writable (a
+/// read-only install, such as the Nix store): cargo-zigbuild writes `arm-features.h` into
+/// `libc/glibc/sysdeps/arm/` for every arm linux target. The directory is a mirror of zig's
+/// (real directories, files linked to zig's), under crossflake's cache directory, keyed by
+/// zig's library path and version; [`materialize`] creates it. `None` when zig's own is
+/// writable or zig cannot be asked.
+pub fn writable_zig_lib_dir() -> Option<PathBuf> {
+    let zig = find_zig()?;
+    let lib = zig_lib_dir(&zig)?;
+    if tempfile::tempfile_in(&lib).is_ok() {
+        return None;
+    }
+    let key = format!(
+        "{}\n{}",
+        lib.display(),
+        zig_version(&zig).unwrap_or_default()
+    );
+    let digest = hex::encode(&sha2::Sha256::digest(key.as_bytes())[..8]);
+    Some(cache_dir().join("zig-lib").join(digest))
+}
+
+/// Makes `mirror` a copy of the directory tree `from` whose files are symbolic links to
+/// `from`'s, all at once: built beside it and renamed into place.
+fn mirror_tree(from: &Path, mirror: &Path) -> Result<()> {
+    if mirror.join(".crossflake-mirror").is_file() {
+        return Ok(());
+    }
+    let parent = mirror
+        .parent()
+        .context("a zig library mirror path has no parent directory")?;
+    fs::create_dir_all(parent).with_context(|| format!("failed to create {}", parent.display()))?;
+    let staging = tempfile::TempDir::new_in(parent)
+        .with_context(|| format!("failed to write in {}", parent.display()))?;
+    fn link_all(from: &Path, to: &Path) -> Result<()> {
+        for entry in
+            fs::read_dir(from).with_context(|| format!("failed to read {}", from.display()))?
+        {
+            let entry = entry?;
+            let (src, dst) = (entry.path(), to.join(entry.file_name()));
+            if entry.file_type()?.is_dir() {
+                fs::create_dir(&dst)?;
+                link_all(&src, &dst)?;
+            } else {
+                std::os::unix::fs::symlink(&src, &dst)?;
+            }
+        }
+        Ok(())
+    }
+    link_all(from, staging.path())
+        .with_context(|| format!("failed to mirror zig's library {}", from.display()))?;
+    fs::write(
+        staging.path().join(".crossflake-mirror"),
+        from.display().to_string(),
+    )?;
+    let staged = staging.keep();
+    if let Err(e) = fs::rename(&staged, mirror) {
+        let _ = fs::remove_dir_all(&staged);
+        // another run made it first
+        if !mirror.join(".crossflake-mirror").is_file() {
+            return Err(e).with_context(|| format!("failed to create {}", mirror.display()));
+        }
+    }
+    Ok(())
+}
+
+/// The runner `kind`'s program: for a loader runner, the first of its `loader-dirs` that has
+/// it; else on PATH: `program`, else `program-static` (Debian's qemu-user-static), else one of
+/// the runner's `alternatives` in the catalog.
 pub fn find_runner(kind: &str, program: &str) -> Option<PathBuf> {
-    let alternatives = catalog()
-        .runners
-        .get(kind)
+    let runner = catalog().runners.get(kind);
+    if let Some(r) = runner.filter(|r| !r.loader_dirs.is_empty()) {
+        return r
+            .loader_dirs
+            .iter()
+            .map(|d| Path::new(d).join(program))
+            .find(|p| p.is_file());
+    }
+    let alternatives = runner
         .map(|r| r.alternatives.as_slice())
         .unwrap_or_default();
     which(program)
@@ -92,15 +208,23 @@ pub fn tool_paths(spec: &TargetSpec, host: &str) -> ToolPaths {
             program,
             args,
         } => {
-            let path = find_runner(&kind, &program)
-                .map(|p| p.display().to_string())
-                .unwrap_or(program);
-            Some(
-                std::iter::once(path)
-                    .chain(args)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
+            let found = find_runner(&kind, &program);
+            let mut words = vec![
+                found
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or(program),
+            ];
+            // a loader runs the executable with the libraries beside it
+            if !catalog().runners[&kind].loader_dirs.is_empty()
+                && let Some(dir) = found
+                    .and_then(|p| fs::canonicalize(p).ok())
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+            {
+                words.extend(["--library-path".to_string(), dir.display().to_string()]);
+            }
+            words.extend(args);
+            Some(words.join(" "))
         }
         _ => None,
     };
@@ -117,6 +241,12 @@ pub fn tool_paths(spec: &TargetSpec, host: &str) -> ToolPaths {
             )
         })),
         ssp_stubs: cache_dir().join("ssp-stubs").display().to_string(),
+        zig_lib_dir: spec
+            .target()
+            .zig_target
+            .as_ref()
+            .and_then(|_| writable_zig_lib_dir())
+            .map(|p| p.display().to_string()),
     }
 }
 
@@ -138,17 +268,55 @@ pub fn missing_for(
         });
     }
     if target.zig_target.is_some() {
-        if which("cargo-zigbuild").is_none() {
-            missing.push(Missing {
-                what: "cargo-zigbuild".into(),
-                install: format!("pip install cargo-zigbuild, or cargo install --locked cargo-zigbuild, {dev_shell}"),
-            });
+        let pin = &catalog().cargo_zigbuild;
+        let install = format!(
+            "{}, {dev_shell}",
+            pin.install.replace("{version}", &pin.version)
+        );
+        match which("cargo-zigbuild") {
+            None => missing.push(Missing {
+                what: format!("cargo-zigbuild {}", pin.version),
+                install,
+            }),
+            Some(path) => {
+                let found = cargo_zigbuild_version(&path.display().to_string());
+                if found.as_deref() != Some(pin.version.as_str()) {
+                    missing.push(Missing {
+                        what: format!(
+                            "cargo-zigbuild {} (found {} at {})",
+                            pin.version,
+                            found.as_deref().unwrap_or("an unknown version"),
+                            path.display()
+                        ),
+                        install,
+                    });
+                }
+            }
         }
-        if find_zig().is_none() {
-            missing.push(Missing {
-                what: "zig".into(),
-                install: format!("pip install ziglang, or your package manager's zig, {dev_shell}"),
-            });
+        let zig = &catalog().zig;
+        let install = format!("{}, {dev_shell}", zig.install);
+        match find_zig() {
+            None => missing.push(Missing {
+                what: format!("zig {} or newer", zig.min_version),
+                install,
+            }),
+            Some(cmd) => {
+                let found = zig_version(&cmd);
+                if found
+                    .as_deref()
+                    .is_none_or(|v| version_core(v) < version_core(&zig.min_version))
+                {
+                    missing.push(Missing {
+                        what: format!(
+                            "zig {} or newer (found {} from `{}`)",
+                            zig.min_version,
+                            found.as_deref().unwrap_or("an unknown version"),
+                            cmd.join(" ")
+                        ),
+                        install,
+                    });
+                }
+            }
         }
     }
     if build_std {
@@ -253,9 +421,15 @@ pub fn require(missing: &[Missing], what: &str) -> Result<()> {
     )
 }
 
-/// Writes the recipe's tool scripts (mode 0755, only when their content changed) and
-/// the libssp stub archives when the environment refers to them.
+/// Writes the recipe's tool scripts (mode 0755, only when their content changed), the libssp
+/// stub archives when the environment refers to them, and the writable mirror of zig's library
+/// when [`ToolPaths::zig_lib_dir`] asks for one.
 pub fn materialize(recipe: &Recipe, tools: &ToolPaths) -> Result<()> {
+    if let Some(mirror) = &tools.zig_lib_dir {
+        let zig = find_zig().context("zig is needed to mirror its library directory")?;
+        let lib = zig_lib_dir(&zig).context("`zig env` does not name zig's library directory")?;
+        mirror_tree(&lib, Path::new(mirror))?;
+    }
     for s in &recipe.scripts {
         let path = Path::new(&s.path);
         if fs::read_to_string(path).ok().as_deref() == Some(s.content.as_str()) {

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use crate::catalog::{TargetSpec, catalog};
 use crate::cli::BuildArgs;
 use crate::project::{PROFILE, Project};
-use crate::recipe::{self, Recipe, RecipeOptions};
+use crate::recipe::{self, Recipe, RecipeOptions, ToolPaths};
 use crate::tools;
 
 /// The profile used when none is given: `crossflake` when the project has
@@ -100,7 +100,7 @@ pub fn run(args: BuildArgs) -> Result<()> {
             recipe.command.join(" ")
         );
         let start = Instant::now();
-        let artifacts = run_cargo(&recipe, &recipe.command, &project, &args.cargo_args)
+        let artifacts = run_cargo(&recipe, &paths, false, &project, &args.cargo_args)
             .with_context(|| format!("failed to build {}", spec.alias))?;
         let secs = start.elapsed().as_secs_f64();
         let list: Vec<String> = artifacts.iter().map(|p| p.display().to_string()).collect();
@@ -117,14 +117,21 @@ pub fn run(args: BuildArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs a recipe command line in the project root with the recipe's environment,
-/// streaming cargo's output; returns the executables cargo reports.
+/// Runs the recipe's build command (`test` false: the build environment) or test command
+/// (`test` true: the whole environment, runner included) in the project root, streaming cargo's
+/// output; returns the executables cargo reports.
 pub fn run_cargo(
     recipe: &Recipe,
-    command: &[String],
+    tools: &ToolPaths,
+    test: bool,
     project: &Project,
     extra: &[String],
 ) -> Result<Vec<PathBuf>> {
+    let command = if test {
+        &recipe.test_command
+    } else {
+        &recipe.command
+    };
     let (program, args) = command.split_first().context("empty recipe command")?;
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -133,8 +140,15 @@ pub fn run_cargo(
         .arg("--message-format=json-render-diagnostics")
         .args(extra)
         .current_dir(&project.root)
-        .envs(recipe.env_pairs())
         .stdout(Stdio::piped());
+    if test {
+        cmd.envs(recipe.env_pairs());
+    } else {
+        cmd.envs(recipe.build_env_pairs());
+    }
+    if let Some(dir) = &tools.zig_lib_dir {
+        cmd.env("ZIG_LIB_DIR", dir);
+    }
     let mut child = cmd
         .spawn()
         .with_context(|| format!("failed to run {program}"))?;

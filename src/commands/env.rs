@@ -61,12 +61,17 @@ pub fn run(args: EnvArgs) -> Result<()> {
         for e in &recipe.env {
             println!("export {}={}", e.name, shell_quote(&e.value));
         }
+        if let Some(dir) = &paths.zig_lib_dir {
+            println!("export ZIG_LIB_DIR={}", shell_quote(dir));
+        }
         return Ok(());
     }
     println!("# {} ({}) built on {host}", recipe.alias, recipe.target);
     for e in &recipe.env {
         let tag = if e.build_std {
             "    # build-std only"
+        } else if e.run {
+            "    # tests and shells only"
         } else {
             ""
         };
@@ -105,6 +110,9 @@ fn tool_map(paths: &ToolPaths, recipe: &Recipe) -> std::collections::BTreeMap<St
     }
     if let Some(s) = &paths.sysroot {
         m.insert("sysroot".into(), s.clone());
+    }
+    if let Some(z) = &paths.zig_lib_dir {
+        m.insert("zig-lib-dir".into(), z.clone());
     }
     for s in &recipe.scripts {
         m.insert(s.tool.clone(), s.path.clone());

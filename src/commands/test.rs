@@ -47,7 +47,7 @@ pub fn run(args: TestArgs) -> Result<()> {
         recipe.test_command.join(" ")
     );
     let start = std::time::Instant::now();
-    super::build::run_cargo(&recipe, &recipe.test_command, &project, &args.cargo_args)?;
+    super::build::run_cargo(&recipe, &paths, true, &project, &args.cargo_args)?;
     eprintln!(
         "crossflake: tests for {} passed in {:.1} s",
         spec.alias,

@@ -203,14 +203,15 @@ fn missing_tools_are_named_with_the_fix_before_anything_starts() {
         String::from_utf8(out).unwrap()
     };
     let err = run(&["build"]);
+    let (pinned, zig_min) = pins();
     for missing in [
-        "building needs tools this machine lacks",
-        "- cargo: install Rust with rustup",
-        "- cargo-zigbuild: pip install cargo-zigbuild",
-        "- zig: pip install ziglang",
-        "- rust-std for aarch64-unknown-linux-musl: rustup target add aarch64-unknown-linux-musl, or pass --build-std",
+        "building needs tools this machine lacks".to_string(),
+        "- cargo: install Rust with rustup".into(),
+        format!("- cargo-zigbuild {pinned}: pip install cargo-zigbuild=={pinned}"),
+        format!("- zig {zig_min} or newer: pip install ziglang"),
+        "- rust-std for aarch64-unknown-linux-musl: rustup target add aarch64-unknown-linux-musl, or pass --build-std".into(),
     ] {
-        assert!(err.contains(missing), "expected `{missing}` in:\n{err}");
+        assert!(err.contains(&missing), "expected `{missing}` in:\n{err}");
     }
     let err = run(&["build", "--build-std"]);
     assert!(
@@ -232,4 +233,75 @@ fn missing_tools_are_named_with_the_fix_before_anything_starts() {
             && err.contains("it builds on x86_64-darwin, aarch64-darwin"),
         "{err}"
     );
+}
+
+/// targets.toml's cargo-zigbuild version and zig minimum.
+fn pins() -> (String, String) {
+    let doc: toml_edit::DocumentMut =
+        std::fs::read_to_string(crate::support::repo().join("targets.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    (
+        doc["cargo-zigbuild"]["version"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        doc["zig"]["min-version"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_cargo_zigbuild_other_than_the_pinned_one_or_an_old_zig_is_refused_naming_both_versions() {
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        &format!(
+            "{PACKAGE}\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-gnu\"]\n"
+        ),
+    )]);
+    p.write("src/main.rs", "fn main() {}\n");
+    // stand-ins that answer --version and `version` the way the real tools do; cargo would
+    // build if it got the chance
+    let bin = tempfile::tempdir().unwrap();
+    let script = |name: &str, body: &str| {
+        let path = bin.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    };
+    script("cargo-zigbuild", "echo cargo-zigbuild 0.22.3");
+    script("zig", "echo 0.13.0");
+    let path = std::env::join_paths(
+        std::iter::once(bin.path().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let (pinned, zig_min) = pins();
+    let before = p.snapshot_bytes();
+    let out = p
+        .cmd(&["build"])
+        .env("PATH", path)
+        .env_remove("CARGO_ZIGBUILD_ZIG_PATH")
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(
+        err.contains(&format!(
+            "- cargo-zigbuild {pinned} (found 0.22.3 at {}): pip install cargo-zigbuild=={pinned}",
+            bin.path().join("cargo-zigbuild").display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "- zig {zig_min} or newer (found 0.13.0 from `{}`)",
+            bin.path().join("zig").display()
+        )),
+        "{err}"
+    );
+    // refused before cargo ran: no target directory, no lock file, nothing changed
+    assert_eq!(before, p.snapshot_bytes());
 }

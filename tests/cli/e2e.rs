@@ -278,3 +278,102 @@ fn cross_builds_verify_and_run() {
 fn crate_version(v: &str) -> Vec<u32> {
     v.split('.').map(|p| p.parse().unwrap()).collect()
 }
+
+/// Where the `ziglang` Python package (zig and its library) is installed.
+fn ziglang_dir() -> PathBuf {
+    let out = run_ok(Command::new("python3").args([
+        "-c",
+        "import ziglang, os; print(os.path.dirname(ziglang.__file__))",
+    ]));
+    PathBuf::from(out.trim())
+}
+
+/// `sh -c SCRIPT` in a mount namespace where zig's install (the ziglang package, which both
+/// cargo-zigbuild and crossflake find) is a read-only copy without the `arm-features.h` that
+/// cargo-zigbuild leaves in a writable one: as a system package's or the Nix store's zig is.
+/// Needs root and unshare.
+fn with_read_only_zig(copy_in: &Path, script: &str) -> Command {
+    let unshare = require_tool("unshare", "apt-get install util-linux");
+    let zig = ziglang_dir();
+    let copy = copy_in.join("ziglang");
+    run_ok(Command::new("cp").arg("-a").arg(&zig).arg(&copy));
+    let _ = std::fs::remove_file(copy.join("lib/libc/glibc/sysdeps/arm/arm-features.h"));
+    let mut cmd = Command::new(unshare);
+    cmd.arg("-m").arg("sh").arg("-c").arg(format!(
+        "mount --bind '{copy}' '{zig}' && mount -o remount,bind,ro '{zig}' && {script}",
+        copy = copy.display(),
+        zig = zig.display()
+    ));
+    cmd
+}
+
+/// cargo-zigbuild writes `arm-features.h` into zig's library for every arm linux target
+/// (zig issue 3287); with zig's install read-only that write fails, as plain `cargo zigbuild`
+/// shows here. `crossflake build` gives it a writable mirror of zig's library instead
+/// (ZIG_LIB_DIR, under crossflake's cache directory) and armv7-musl builds and runs.
+#[test]
+fn armv7_builds_with_a_read_only_zig() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let qemu = require_tool("qemu-arm-static", "apt-get install qemu-user-static");
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let fixture = repo().join("tests/fixtures/cross-hello");
+
+    // the failure mode: cargo-zigbuild on its own, with the same read-only zig
+    let plain = with_read_only_zig(
+        tmp.path(),
+        &format!(
+            "cd '{}' && exec cargo zigbuild --target armv7-unknown-linux-musleabihf --profile crossflake",
+            fixture.display()
+        ),
+    )
+    .env("CARGO_TARGET_DIR", tmp.path().join("plain-target"))
+    .env("XDG_CACHE_HOME", &cache)
+    .env_remove("CARGO_ZIGBUILD_ZIG_PATH")
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        !plain.status.success()
+            && err.contains("arm-features.h")
+            && err.contains("Read-only file system"),
+        "plain cargo zigbuild with a read-only zig:\n{err}"
+    );
+
+    let mirror_from = tempfile::tempdir().unwrap();
+    let built = with_read_only_zig(
+        mirror_from.path(),
+        &format!(
+            "cd '{}' && exec '{}' '{}' build --build-std --target armv7-musl",
+            fixture.display(),
+            repo().join("scripts/with-debian-rust").display(),
+            env!("CARGO_BIN_EXE_crossflake")
+        ),
+    )
+    .env("CARGO_TARGET_DIR", repo().join("target/e2e/target"))
+    .env("XDG_CACHE_HOME", &cache)
+    .env_remove("CARGO_ZIGBUILD_ZIG_PATH")
+    .env_remove("CROSSFLAKE_CACHE_DIR")
+    .output()
+    .unwrap();
+    ok(
+        &built,
+        "crossflake build --target armv7-musl with a read-only zig",
+    );
+    let mirrors: Vec<PathBuf> = std::fs::read_dir(cache.join("crossflake/zig-lib"))
+        .expect("a zig library mirror under crossflake's cache")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(mirrors.len(), 1, "{mirrors:?}");
+    assert!(
+        mirrors[0]
+            .join("libc/glibc/sysdeps/arm/arm-features.h")
+            .is_file(),
+        "cargo-zigbuild wrote its header into the mirror"
+    );
+    let bin = artifact("armv7-unknown-linux-musleabihf", "cross-hello");
+    assert_eq!(
+        run_ok(Command::new(&qemu).arg(&bin)),
+        "cross-hello on arm: 2+3=5\n"
+    );
+}

@@ -1,114 +1,150 @@
 #!/usr/bin/env bash
-# Level 2.5: evaluates crossflake.lib.mkFlake on tests/fixtures/cross-hello (every catalog
-# target) with real crane and fenix through an evaluation-only nixpkgs stand-in, on all four host
-# systems, and asserts on the env each cross derivation gets (tests/nix/evalpkgs/wiring.nix).
-# Also runs `nix flake show` and `nix flake check --no-build` on crossflake's own flake.
-# Needs the evaluation-only nixpkgs stand-in at /tmp/evalpkgs with crane and fenix checkouts
-# at the pinned revisions under /tmp/evalpkgs-src; CI has neither.
+# Levels 2 and 2.5: crossflake's flake.lock resolves the pinned crane and fenix offline, and the
+# flake evaluates with real crane and fenix through the evaluation-only nixpkgs stand-in of
+# ../shared/tools/evalpkgs (set up here from ../shared/inputs): `nix flake show` and
+# `nix flake check --no-build` on crossflake's own flake, every output's drvPath on all four
+# host systems, the assertions of tests/nix/evalpkgs/wiring.nix on a project with every target,
+# a toolchain lock on every host, and the refusals (stale lock, pinned channel without a lock,
+# an old zig) with their messages. Any failing step fails the script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-[ -x /tmp/evalpkgs/nix-offline-eval ] || { echo "no evaluation stand-in at /tmp/evalpkgs" >&2; exit 1; }
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsubstituters =\nconnect-timeout = 2\nbuild-users-group ='
-crane='git+file:///tmp/evalpkgs-src/crane?rev=2c71e194474d13de031d729b729c968ddbe3507f'
-fenix='git+file:///tmp/evalpkgs-src/fenix?rev=64f11a7a106236336239646bbffccc0b80563b5c'
+# shellcheck source=tests/nix/standin/env.sh
+source "$here/tests/nix/standin/env.sh"
+shared=$(crossflake_shared_dir "$here")
+if [ "${CROSSFLAKE_EVALPKGS_READY:-}" != 1 ]; then
+  bash "$shared/tools/evalpkgs/setup.sh" >/dev/null
+fi
+export NIX_CONFIG=$'experimental-features = nix-command flakes\nsubstituters =\nconnect-timeout = 2\nbuild-users-group =\nwarn-dirty = false'
+offline_eval=/tmp/evalpkgs/nix-offline-eval
+src=/tmp/evalpkgs-src
+cd "$here"
+
+# fail NAME: report and exit
+fail() {
+  echo "FAILED: $*" >&2
+  exit 1
+}
+
+echo "== level 2: flake.lock resolves the pinned crane and fenix with no network and no override"
+for input in crane fenix; do
+  got=$(nix eval --impure --raw --expr "(builtins.getFlake (toString ./.)).inputs.$input.outPath")
+  want=$(nix eval --impure --raw --expr "builtins.path { path = $src/$input; name = \"source\"; }")
+  [ "$got" = "$want" ] || fail "$input resolves to $got, the pinned source is $want"
+  echo "   $input: $got"
+done
 
 echo "== crossflake's own flake: show, check --no-build, every output's drvPath on every system"
-/tmp/evalpkgs/nix-offline-eval "$here" flake show >/dev/null 2>&1 || /tmp/evalpkgs/nix-offline-eval "$here" flake show
-/tmp/evalpkgs/nix-offline-eval "$here" flake check --no-build 2>&1 | grep -E '^error' && exit 1
+$offline_eval "$here" flake show >/dev/null
+$offline_eval "$here" flake check --no-build
 for kind in packages checks devShells; do
-  /tmp/evalpkgs/nix-offline-eval "$here" eval --json \
-    --apply 'o: builtins.mapAttrs (_: sys: builtins.mapAttrs (_: d: d.drvPath) sys) o' ".#$kind" 2>/dev/null |
+  $offline_eval "$here" eval --json \
+    --apply 'o: builtins.mapAttrs (_: sys: builtins.mapAttrs (_: d: d.drvPath) sys) o' ".#$kind" |
     python3 -c "import json,sys; d=json.load(sys.stdin); print('    $kind:', ', '.join(f'{s} {len(p)}' for s, p in sorted(d.items())), 'drvPaths')"
 done
 
-echo "== a project with every target: wiring assertions"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pinned=$(mktemp -d)
+results=$(mktemp -d)
+trap 'rm -rf "$work" "$pinned" "$results"' EXIT
+overrides=(--no-write-lock-file
+  --override-input crossflake "git+file://$here"
+  --override-input crossflake/nixpkgs path:/tmp/evalpkgs
+  --override-input crossflake/crane "path:$src/crane"
+  --override-input crossflake/fenix "path:$src/fenix"
+  --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src)
+# eval_in DIR ATTR [ARGS...]: nix eval --raw in the project DIR with the overrides
+eval_in() {
+  (cd "$1" && nix eval --raw "${overrides[@]}" "$2" "${@:3}")
+}
+
+echo "== a project with every target: wiring assertions"
 cp -r "$here/tests/fixtures/cross-hello/." "$work/"
 cp "$here/tests/nix/evalpkgs/wiring.nix" "$work/"
-cat >"$work/flake.nix" <<NIX
+cat >"$work/flake.nix" <<'NIX'
 {
-  inputs.crossflake.url = "git+file://$here";
+  inputs.crossflake.url = "github:crossflake/crossflake";
   outputs = { self, crossflake, ... }:
     let flake = crossflake.lib.mkFlake { inherit self; src = ./.; };
-    in flake // { wiring = import ./wiring.nix { inherit flake; cf = crossflake.lib; lib = crossflake.inputs.nixpkgs.lib; }; };
+    in flake // {
+      wiring = import ./wiring.nix { inherit flake self; cf = crossflake.lib; lib = crossflake.inputs.nixpkgs.lib; };
+      # the same project, with a nixpkgs whose zig is older than targets.toml's [zig] min-version
+      oldZig = (crossflake.lib.mkLib (crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux // {
+        zig = crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux.zig // { version = "0.11.0"; };
+      })).zig;
+    };
 }
 NIX
+# locked to the overrides and committed at a known time: a clean checkout, whose commit time the
+# images take as SOURCE_DATE_EPOCH and whose commit as revision (overrides on the command line
+# would leave `self` without a revision)
 git -C "$work" init -q && git -C "$work" add -A
-cd "$work"
-nix eval --json --no-write-lock-file \
-  --override-input crossflake/nixpkgs path:/tmp/evalpkgs \
-  --override-input crossflake/crane "$crane" \
-  --override-input crossflake/fenix "$fenix" \
-  --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src \
-  .#wiring 2>/dev/null >"$work/result.json" || {
-  nix eval --json --no-write-lock-file --show-trace \
-    --override-input crossflake/nixpkgs path:/tmp/evalpkgs --override-input crossflake/crane "$crane" \
-    --override-input crossflake/fenix "$fenix" \
-    --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src .#wiring
-  exit 1
-}
-python3 - "$work/result.json" <<'PY'
+(cd "$work" && nix flake lock "${overrides[@]:1}" 2>/dev/null)
+git -C "$work" add -A
+GIT_COMMITTER_DATE=@1700000000 GIT_AUTHOR_DATE=@1700000000 git -C "$work" -c user.name=t -c user.email=t@t commit -qm fixture
+(cd "$work" && nix eval --json .#wiring) >"$results/wiring.json"
+python3 - "$results/wiring.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 bad = 0
 for system, v in r.items():
-    print(f"   {system}: built {', '.join(v['built'])}; skipped {', '.join(v['skipped']) or '-'}; {len(v['failures'])} failed")
+    print(f"   {system}: built {', '.join(v['built'])}; skipped {', '.join(v['skipped']) or '-'}; "
+          f"{v['checked']} assertions, {len(v['failures'])} failed")
     for f in v["failures"]:
         print(f"     FAILED {f}")
     bad += len(v["failures"])
+    if v["checked"] < 50:
+        print(f"     FAILED only {v['checked']} assertions were checked")
+        bad += 1
+    # the push-oci script (in its derivation's environment) runs skopeo copy --all with the
+    # options given, from the image index
+    script = json.loads(json.dumps(open(v["pushOci"]["drv"]).read()))
+    if json.dumps(v["pushOci"]["runs"])[1:-1] not in script:
+        print(f"     FAILED push-oci does not run `{v['pushOci']['runs']}`")
+        bad += 1
 sys.exit(1 if bad else 0)
 PY
+if err=$(cd "$work" && nix eval --raw .#oldZig.drvPath 2>&1); then fail "a zig older than the catalog's minimum evaluated"; fi
+echo "$err" | grep -q "nixpkgs' zig is 0.11.0, and crossflake's recipe needs zig" || fail "old zig: unexpected error: $err"
+echo "   a zig older than [zig] min-version stops evaluation: $(echo "$err" | grep -o "nixpkgs' zig is[^(]*")"
 
 echo "== a pinned channel through a toolchain lock (fenix.fromManifestFile), every host"
-pinned=$(mktemp -d)
-trap 'rm -rf "$work" "$pinned"' EXIT
 cp -r "$work/." "$pinned/"
 rm -rf "$pinned/.git"
 cargo build --quiet --manifest-path "$here/Cargo.toml"
 cf="$here/target/debug/crossflake"
-(cd "$pinned" && "$cf" init --force --flake-url "git+file://$here" --toolchain 1.95.0 >/dev/null 2>&1 &&
+(cd "$pinned" && "$cf" init --force --toolchain 1.95.0 >/dev/null 2>&1 &&
   "$cf" toolchain lock --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1)
 git -C "$pinned" init -q && git -C "$pinned" add -A
-eval_in() {
-  (cd "$1" && nix eval --raw --no-write-lock-file \
-    --override-input crossflake/nixpkgs path:/tmp/evalpkgs \
-    --override-input crossflake/crane "$crane" \
-    --override-input crossflake/fenix "$fenix" \
-    --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src \
-    "$2" "${@:3}")
-}
 for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
-  locked=$(eval_in "$pinned" ".#packages.$system.x86_64-musl.drvPath" 2>/dev/null)
-  shell=$(eval_in "$pinned" ".#devShells.$system.default.drvPath" 2>/dev/null)
-  stable=$(eval_in "$work" ".#packages.$system.x86_64-musl.drvPath" 2>/dev/null)
-  [ -n "$locked" ] && [ -n "$shell" ] && [ "$locked" != "$stable" ] || { echo "   $system: FAILED (locked '$locked', stable '$stable')"; exit 1; }
+  locked=$(eval_in "$pinned" ".#packages.$system.x86_64-musl.drvPath")
+  shell=$(eval_in "$pinned" ".#devShells.$system.default.drvPath")
+  stable=$(eval_in "$work" ".#packages.$system.x86_64-musl.drvPath")
+  [ -n "$locked" ] && [ -n "$shell" ] && [ "$locked" != "$stable" ] || fail "$system: locked '$locked', stable '$stable'"
   echo "   $system: toolchain from the lock evaluates (x86_64-musl $(basename "$locked"), dev shell too), differs from stable's"
 done
 # rust-toolchain.toml's profile: its components join the toolchain where the lock has them
 docs() {
   eval_in "$pinned" ".#devShells.$1.default" --apply \
-    'd: builtins.toJSON (builtins.any (p: builtins.any (q: builtins.match "rust-docs-.*" q.name != null) (p.paths or [ ])) d.nativeBuildInputs)' 2>/dev/null
+    'd: builtins.toJSON (builtins.any (p: builtins.any (q: builtins.match "rust-docs-.*" q.name != null) (p.paths or [ ])) d.nativeBuildInputs)'
 }
-[ "$(docs x86_64-linux)" = false ] || { echo "   rust-docs with the minimal profile init writes: FAILED"; exit 1; }
+[ "$(docs x86_64-linux)" = false ] || fail "rust-docs with the minimal profile init writes"
 sed -i '/^profile = /d; s/^channel = .*/&\nprofile = "default"/' "$pinned/rust-toolchain.toml"
 "$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
   --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1
 git -C "$pinned" add -A
 for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
-  [ "$(docs $system)" = true ] || { echo "   $system: profile = \"default\" brought no rust-docs: FAILED"; exit 1; }
+  [ "$(docs $system)" = true ] || fail "$system: profile = \"default\" brought no rust-docs"
 done
 echo "   profile = \"default\" adds the profile's rust-docs to the toolchain on every host; \"minimal\" (what init writes) has none"
 sed -i 's/^targets = \[/targets = ["i686-unknown-linux-gnu", /' "$pinned/rust-toolchain.toml"
 git -C "$pinned" add -A
-if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then
-  echo "   a stale lock evaluated: FAILED"; exit 1
-fi
-echo "$err" | grep -q 'does not match rust-toolchain.toml' && echo "$err" | grep -q 'crossflake toolchain lock' &&
-  echo "   a stale lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.lock.toml does not match[^(]*')"
+if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then fail "a stale lock evaluated"; fi
+echo "$err" | grep -q 'rust-toolchain.lock.toml does not match rust-toolchain.toml' || fail "stale lock: unexpected error: $err"
+echo "$err" | grep -q 'Run `crossflake toolchain lock`' || fail "stale lock: the error names no fix: $err"
+echo "   a stale lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.lock.toml does not match[^(]*')"
 git -C "$pinned" rm -q --cached rust-toolchain.lock.toml && rm "$pinned/rust-toolchain.lock.toml"
-if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then
-  echo "   a pinned channel without a lock evaluated: FAILED"; exit 1
-fi
-echo "$err" | grep -q 'Run `crossflake toolchain lock`' &&
-  echo "   a pinned channel without a lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.toml pins channel[^,]*')"
+if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then fail "a pinned channel without a lock evaluated"; fi
+echo "$err" | grep -q 'rust-toolchain.toml pins channel "1.95.0"' || fail "no lock: unexpected error: $err"
+echo "$err" | grep -q 'Run `crossflake toolchain lock`' || fail "no lock: the error names no fix: $err"
+echo "   a pinned channel without a lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.toml pins channel[^,]*')"
+echo "evalpkgs: all passed"

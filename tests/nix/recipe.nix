@@ -42,8 +42,8 @@ in
     };
     expected = {
       command = [ "cargo" "zigbuild" "--target" "aarch64-unknown-linux-musl" "--profile" "crossflake" "-Zbuild-std=std,panic_abort" ];
-      flags = { value = "-C link-self-contained=no"; buildStd = true; };
-      bootstrap = { value = "1"; buildStd = true; };
+      flags = { value = "-C link-self-contained=no"; buildStd = true; run = false; };
+      bootstrap = { value = "1"; buildStd = true; run = false; };
     };
   }
   {
@@ -66,9 +66,31 @@ in
     };
   }
   {
-    name = "x86_64-gnu on x86_64-linux runs natively: no runner, no sysroot";
-    expr = builtins.attrNames (env "x86_64-gnu" "x86_64-linux" false).env;
-    expected = [ "AR_x86_64_unknown_linux_gnu" "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER" "CC_x86_64_unknown_linux_gnu" "CXX_x86_64_unknown_linux_gnu" ];
+    name = "x86_64-gnu on x86_64-linux: host artifacts keep the host's linker; tests run through the glibc loader, no sysroot";
+    expr = let r = env "x86_64-gnu" "x86_64-linux" false; in { inherit (r) env runner; };
+    expected = {
+      env = {
+        AR_x86_64_unknown_linux_gnu = { value = "/tools/zig-ar-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
+        CC_x86_64_unknown_linux_gnu = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
+        CXX_x86_64_unknown_linux_gnu = { value = "/tools/zig-cxx-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
+        CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
+        CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER = { value = "/qemu"; buildStd = false; run = true; };
+        CARGO_TARGET_APPLIES_TO_HOST = { value = "false"; buildStd = false; run = false; };
+        CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST = { value = "true"; buildStd = false; run = false; };
+        __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS = { value = "nightly"; buildStd = false; run = false; };
+      };
+      runner = { status = "program"; kind = "glibc-loader"; program = "ld-linux-x86-64.so.2"; args = [ ]; };
+    };
+  }
+  {
+    name = "aarch64-gnu on x86_64-linux: the target's linker for target artifacts only is cargo's default there";
+    expr = builtins.filter (n: builtins.match ".*APPLIES_TO_HOST|__CARGO.*" n != null) (builtins.attrNames (env "aarch64-gnu" "x86_64-linux" false).env);
+    expected = [ ];
+  }
+  {
+    name = "runner and qemu's sysroot are run-only; nothing else is";
+    expr = let r = env "aarch64-gnu" "x86_64-linux" false; in builtins.attrNames (builtins.removeAttrs r.env (builtins.filter (n: !r.env.${n}.run) (builtins.attrNames r.env)));
+    expected = [ "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER" "QEMU_LD_PREFIX" ];
   }
   {
     name = "wasm32-wasip1: cargo with the filtering linker";
@@ -91,7 +113,7 @@ in
   {
     name = "x86_64-windows build-std adds the libssp stubs";
     expr = (env "x86_64-windows" "x86_64-linux" true).env.CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS;
-    expected = { value = "-L native=/ssp"; buildStd = true; };
+    expected = { value = "-L native=/ssp"; buildStd = true; run = false; };
   }
   {
     name = "aarch64-darwin on aarch64-darwin: plain cargo, nothing else";
@@ -105,12 +127,18 @@ in
       [ "x86_64-windows" "x86_64-linux" ]
       [ "x86_64-windows" "aarch64-darwin" ]
       [ "x86_64-darwin" "aarch64-darwin" ]
+      [ "aarch64-gnu" "aarch64-linux" ]
+      [ "aarch64-musl" "aarch64-linux" ]
+      [ "x86_64-gnu" "x86_64-darwin" ]
     ];
     expected = [
       { status = "program"; kind = "qemu-user"; program = "qemu-riscv64"; args = [ ]; }
       { status = "program"; kind = "wine"; program = "wine64"; args = [ ]; }
       { status = "unavailable"; reason = "wine is needed to run x86_64-pc-windows-gnu binaries and exists only on x86_64-linux, x86_64-darwin"; }
       { status = "direct"; kind = "rosetta"; }
+      { status = "program"; kind = "glibc-loader"; program = "ld-linux-aarch64.so.1"; args = [ ]; }
+      { status = "native"; }
+      { status = "unavailable"; reason = "qemu-user is needed to run x86_64-unknown-linux-gnu binaries and exists only on x86_64-linux, aarch64-linux"; }
     ];
   }
   {
@@ -118,10 +146,10 @@ in
     expr = let s = resolveTarget "armv7-unknown-linux-musleabihf"; in [ s.alias s.cargoTarget s.zigTarget ];
     expected = [ "armv7-musl" "armv7-unknown-linux-musleabihf" "arm-linux-musleabihf" ];
   }
-  { name = "unknown target throws"; expr = resolveTarget "arm64-musl"; expected = { throws = true; }; }
-  { name = "glibc suffix on musl throws"; expr = resolveTarget "aarch64-musl.2.17"; expected = { throws = true; }; }
-  { name = "glibc floor below 2.17 throws"; expr = resolveTarget "x86_64-gnu.2.12"; expected = { throws = true; }; }
+  { name = "unknown target throws"; expr = resolveTarget "arm64-musl"; expected = { throws = "crossflake: unknown target `arm64-musl`; valid targets:"; }; }
+  { name = "glibc suffix on musl throws"; expr = resolveTarget "aarch64-musl.2.17"; expected = { throws = "crossflake: `aarch64-musl.2.17`: a glibc floor suffix (.2.17) applies only to glibc targets, and aarch64-musl (aarch64-unknown-linux-musl) links musl; drop the suffix"; }; }
+  { name = "glibc floor below 2.17 throws"; expr = resolveTarget "x86_64-gnu.2.12"; expected = { throws = "crossflake: `x86_64-gnu.2.12`: glibc 2.12 is below the oldest floor x86_64-unknown-linux-gnu supports (2.17); use x86_64-unknown-linux-gnu.2.17 or newer"; }; }
   { name = "fillTemplate fills"; expr = fillTemplate { a = "1"; } "x{a}y"; expected = "x1y"; }
   { name = "fillTemplate drops on null"; expr = fillTemplate { a = null; } "x{a}"; expected = null; }
-  { name = "fillTemplate throws on unknown"; expr = fillTemplate { } "x{nope}"; expected = { throws = true; }; }
+  { name = "fillTemplate throws on unknown"; expr = fillTemplate { } "x{nope}"; expected = { throws = "crossflake: unknown placeholder {nope} in catalog template `x{nope}`"; }; }
 ]

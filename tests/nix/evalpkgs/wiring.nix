@@ -1,13 +1,16 @@
-# Level 2.5 assertions (tests/nix/evalpkgs.sh): what every cross derivation of a project
-# gets, evaluated through real crane and fenix. `flake` is the project's flake outputs
-# (from crossflake.lib.mkFlake), `cf` is crossflake.lib. Returns, per system, the list of
-# failed assertions (empty when all hold) and how many were checked.
-{ flake, cf, lib }:
+# Level 2.5 assertions (tests/nix/evalpkgs.sh): what every derivation of a project gets,
+# evaluated through real crane and fenix. `flake` is the project's flake outputs (from
+# crossflake.lib.mkFlake), `self` the project's flake (a clean git checkout committed at time
+# 1700000000), `cf` is crossflake.lib. Returns, per system, the assertions that failed (empty
+# when all hold) and how many were checked.
+{ flake, self, cf, lib }:
 let
   # string context would make builtins.match refuse store paths
-  hasInfix = a: b: lib.hasInfix (builtins.unsafeDiscardStringContext a) (builtins.unsafeDiscardStringContext b);
+  plain = builtins.unsafeDiscardStringContext;
+  hasInfix = a: b: lib.hasInfix (plain a) (plain b);
   cargoToml = builtins.fromTOML (builtins.readFile ./Cargo.toml);
   config = cf.projectConfig { inherit cargoToml; };
+  catalog = cf.catalog;
   symbolic = {
     cargoZigbuild = "<cargo-zigbuild>";
     scriptPath = s: "<${s.tool}>";
@@ -15,65 +18,108 @@ let
     sysroot = "<sysroot>";
     sspStubs = "<ssp-stubs>";
   };
+  # the store paths a derivation's environment refers to (its direct inputs)
+  inputsOf = d: lib.concatMap
+    (v: builtins.attrNames (builtins.getContext (if builtins.isList v then toString v else if builtins.isString v then v else "")))
+    (builtins.attrValues d.drvAttrs);
+  # names of the input derivations matching a regular expression
+  inputsNamed = re: d: builtins.filter (p: builtins.match re (plain p) != null) (inputsOf d);
+  runnerInputs = d: inputsNamed ".*-(crossflake-runner-.*|qemu-user-.*|wine64-.*|wasmtime-.*)\\.drv" d;
+  # the toolchain given to crane (fenix.combine's result), and the targets whose rust-std it
+  # holds, read off the components' download URLs (rust-std-VERSION-TRIPLE.tar.gz), through
+  # nested combines (fenix's rustc is rustc plus the host's rust-std)
+  toolchainOf = d: builtins.head (builtins.filter (x: x ? paths) (d.nativeBuildInputs or [ ]));
+  stdTriples = tc: lib.unique (lib.concatMap
+    (p:
+      if p ? paths then stdTriples p
+      else
+        let m = builtins.match ".*/rust-std-[0-9][^-]*-(.*)\\.tar\\.(gz|xz)" (p.src.url or "");
+        in if m == null then [ ] else [ (builtins.head m) ])
+    tc.paths);
+
   forSystem = system:
     let
       outs = cf.hostOutputs { inherit config; host = system; };
+      hostTriple = catalog.hosts.${system}.triple;
       perTarget = spec:
         let
           pkg = flake.packages.${system}.${spec.alias};
+          deps = pkg.passthru.deps;
           shell = flake.devShells.${system}.${spec.alias};
           want = cf.crossEnv { inherit spec; host = system; profile = "crossflake"; tools = symbolic; };
+          wantBuildStd = cf.crossEnv { inherit spec; host = system; profile = "crossflake"; buildStd = true; tools = symbolic; };
           names = builtins.attrNames want.env;
+          buildNames = builtins.filter (n: !want.env.${n}.run) names;
+          runNames = builtins.filter (n: want.env.${n}.run) names;
+          buildStdOnly = builtins.filter (n: wantBuildStd.env.${n}.buildStd) (builtins.attrNames wantBuildStd.env);
           runner = cf.runnerFor spec.target system;
           testCheck = flake.checks.${system}."${spec.alias}-test";
           checks = [
             { what = "CARGO_BUILD_TARGET"; ok = pkg.CARGO_BUILD_TARGET == spec.triple; }
             { what = "CARGO_PROFILE"; ok = pkg.CARGO_PROFILE == "crossflake"; }
             { what = "build command is the recipe's"; ok = hasInfix "${lib.escapeShellArgs want.command} --message-format json-render-diagnostics" pkg.buildPhase; }
-            { what = "dependencies built once, reused"; ok = pkg.__args.cargoArtifacts == pkg.passthru.deps && hasInfix (lib.escapeShellArgs want.command) pkg.passthru.deps.buildPhase; }
-            { what = "every recipe variable is set"; ok = builtins.all (n: pkg ? ${n} && shell ? ${n}) names; }
-            { what = "no build-std flags"; ok = !(pkg ? RUSTC_BOOTSTRAP) && builtins.all (n: !want.env.${n}.buildStd) names; }
-            { what = "writable zig caches"; ok = hasInfix "ZIG_GLOBAL_CACHE_DIR=\"$TMPDIR" pkg.preConfigure && hasInfix "CARGO_ZIGBUILD_CACHE_DIR=\"$TMPDIR" pkg.preConfigure; }
+            { what = "dependencies built once, reused"; ok = pkg.__args.cargoArtifacts == deps && hasInfix (lib.escapeShellArgs want.command) deps.buildPhase; }
+            { what = "every build variable is set on the package and its dependencies"; ok = builtins.all (n: pkg ? ${n} && deps ? ${n}) buildNames; }
+            { what = "every variable, runner included, is set in the dev shell"; ok = builtins.all (n: shell ? ${n}) names; }
+            { what = "build-std-only variables and flags stay out"; ok = builtins.all (n: !(pkg ? ${n}) && !(deps ? ${n})) buildStdOnly && !(hasInfix "-Zbuild-std" pkg.buildPhase) && !(hasInfix "-Zbuild-std" deps.buildPhase); }
             { what = "test check runs or reports a skip"; ok = if runner.status == "unavailable" then lib.hasSuffix "-test-skipped" testCheck.name else hasInfix (lib.escapeShellArgs want.testCommand) testCheck.checkPhase; }
             { what = "dev shell targets it"; ok = shell.CARGO_BUILD_TARGET == spec.triple; }
+            { what = "no runner, runner package or qemu sysroot reaches the package or its dependencies"; ok = builtins.all (n: !(pkg ? ${n}) && !(deps ? ${n})) runNames && runnerInputs pkg == [ ] && runnerInputs deps == [ ] && !(pkg ? QEMU_LD_PREFIX); }
+            { what = "the toolchain holds the host's and this target's rust-std only"; ok = builtins.sort builtins.lessThan (stdTriples (toolchainOf pkg)) == lib.unique (builtins.sort builtins.lessThan [ spec.triple hostTriple ]); }
           ]
           ++ lib.optionals (spec.zigTarget != null) [
-            { what = "zig and cargo-zigbuild on PATH"; ok = builtins.elem "zig" (map (d: d.pname or "") pkg.nativeBuildInputs) && builtins.elem "cargo-zigbuild" (map (d: d.pname or "") pkg.nativeBuildInputs); }
+            { what = "zig and the pinned cargo-zigbuild on PATH"; ok = builtins.any (d: (d.pname or "") == "zig") pkg.nativeBuildInputs && builtins.any (d: (d.pname or "") == "cargo-zigbuild" && d.version == catalog.cargo-zigbuild.version && d ? cargoVendorDir) pkg.nativeBuildInputs; }
             { what = "linker and CC are cargo-zigbuild wrappers"; ok = builtins.all (n: let v = pkg.${n}; in lib.hasPrefix "/nix/store/" v && (lib.hasSuffix "-${spec.zigTarget}" v)) (builtins.filter (n: lib.hasSuffix "_LINKER" n || lib.hasPrefix "CC_" n) names); }
+            { what = "writable zig caches and library"; ok = builtins.all (d: hasInfix "ZIG_GLOBAL_CACHE_DIR=\"$TMPDIR" d.preConfigure && hasInfix "crossflakeWritableZigLib \"$TMPDIR/zig-lib\"" d.preConfigure) [ pkg deps ]; }
+            { what = "dev shell gives cargo-zigbuild a writable zig library"; ok = hasInfix "crossflakeWritableZigLib" shell.shellHook; }
           ]
           ++ [
             {
-              what = "runner set exactly when the host has one (${runner.status})";
+              what = "test check has the runner exactly when the host has one (${runner.status})";
               ok =
-                let runnerVars = builtins.filter (n: lib.hasSuffix "_RUNNER" n) (builtins.attrNames pkg);
+                let runnerVars = builtins.filter (n: lib.hasSuffix "_RUNNER" n) (builtins.attrNames testCheck);
                 in if runner.status == "program"
-                then builtins.length runnerVars == 1 && hasInfix "crossflake-runner-${runner.kind}" pkg.${builtins.head runnerVars}
+                then builtins.length runnerVars == 1 && hasInfix "crossflake-runner-${runner.kind}" testCheck.${builtins.head runnerVars} && runnerInputs testCheck != [ ]
                 else runnerVars == [ ];
             }
             {
-              what = "glibc sysroot for qemu-user";
-              ok = (pkg ? QEMU_LD_PREFIX) == (runner.status == "program" && runner.kind == "qemu-user" && spec.target.libc == "glibc");
+              what = "glibc sysroot for qemu-user in the test check only";
+              ok = (testCheck ? QEMU_LD_PREFIX) == (runner.status == "program" && runner.kind == "qemu-user" && spec.target.libc == "glibc");
+            }
+            {
+              what = "target-applies-to-host off exactly when the host's triple is the target's";
+              ok = (pkg ? CARGO_TARGET_APPLIES_TO_HOST && deps.CARGO_TARGET_APPLIES_TO_HOST == "false" && pkg.__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS == "nightly") == (hostTriple == spec.triple && spec.target.recipe == "zigbuild");
             }
           ];
         in
-        map (c: "${spec.alias}: ${c.what}") (builtins.filter (c: !c.ok) checks);
-      images = flake.packages.${system};
+        { failures = map (c: "${spec.alias}: ${c.what}") (builtins.filter (c: !c.ok) checks); checked = builtins.length checks; };
+      packages = flake.packages.${system};
+      native = packages.default;
+      pushDrv = builtins.head (builtins.attrNames (builtins.getContext flake.apps.${system}.push-oci.program));
       imageChecks = [
-        { what = "an image per static linux target"; ok = builtins.all (s: images ? "${s.alias}-oci") outs.oci && builtins.length outs.oci == 4; }
+        { what = "an image per static linux target"; ok = builtins.all (s: packages ? "${s.alias}-oci") outs.oci && builtins.length outs.oci == 4; }
         {
           what = "the image index holds every static linux binary";
-          ok = builtins.all (s: hasInfix "--binary '${s.alias}=${flake.packages.${system}.${s.alias}}/bin/cross-hello'" images.oci.buildCommand) outs.oci
-            && hasInfix "crossflake oci build --output \"$TMPDIR/image\"" images.oci.buildCommand;
+          ok = builtins.all (s: hasInfix "--binary '${s.alias}=${packages.${s.alias}}/bin/cross-hello'" packages.oci.buildCommand) outs.oci
+            && hasInfix "crossflake oci build --output \"$TMPDIR/image\"" packages.oci.buildCommand;
         }
-        { what = "images have a fixed epoch"; ok = images.oci.SOURCE_DATE_EPOCH == toString (flake.packages.${system}.oci.SOURCE_DATE_EPOCH); }
-        { what = "push-oci runs skopeo copy --all"; ok = flake.apps.${system} ? push-oci && builtins.isString flake.apps.${system}.push-oci.program; }
+        { what = "images take the commit time as SOURCE_DATE_EPOCH and the commit as revision"; ok = packages.oci.SOURCE_DATE_EPOCH == toString self.lastModified && self.lastModified == 1700000000 && hasInfix "--revision ${self.rev}" packages.oci.buildCommand; }
+        { what = "the host build's toolchain has the host's rust-std only"; ok = stdTriples (toolchainOf native) == [ hostTriple ]; }
       ];
-      failures = lib.concatMap perTarget outs.build ++ map (c: "image: ${c.what}") (builtins.filter (c: !c.ok) imageChecks);
+      targets = map perTarget outs.build;
     in
     {
       built = map (s: s.alias) outs.build;
       skipped = map (s: s.alias) outs.skipped;
-      inherit failures;
+      failures = lib.concatMap (t: t.failures) targets ++ map (c: "image: ${c.what}") (builtins.filter (c: !c.ok) imageChecks);
+      # for evalpkgs.sh to read (a derivation file cannot be read in pure evaluation): the
+      # push-oci script's derivation and what its script must run
+      epoch = { image = packages.oci.SOURCE_DATE_EPOCH; self = self.lastModified; rev = self.rev or null; };
+      pushOci = {
+        drv = plain pushDrv;
+        runs = plain "skopeo copy --all \"$@\" \"oci:${packages.oci}:0.1.0\" \"docker://$dest\"";
+      };
+      checked = lib.foldl' (n: t: n + t.checked) (builtins.length imageChecks) targets;
     };
 in
 lib.genAttrs [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ] forSystem
