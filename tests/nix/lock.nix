@@ -41,12 +41,12 @@ in
     expr = map (h: builtins.attrNames (sources h)) [ "x86_64-unknown-linux-gnu" "aarch64-unknown-linux-gnu" "x86_64-apple-darwin" "aarch64-apple-darwin" ];
     expected = builtins.genList (_: [ "cargo" "clippy-preview" "rust-src" "rust-std-aarch64-unknown-linux-musl" "rust-std-wasm32-wasip1" "rust-std-x86_64-unknown-linux-musl" "rustc" "rustfmt-preview" ]) 4;
   }
-  { name = "a target the lock lacks throws"; expr = (lockedSources { inherit lock; host = "x86_64-unknown-linux-gnu"; targets = [ "riscv64gc-unknown-linux-musl" ]; }).rust-std-riscv64gc-unknown-linux-musl; expected = { throws = true; }; }
-  { name = "a host the lock lacks throws"; expr = (sources "i686-unknown-linux-gnu").cargo; expected = { throws = true; }; }
+  { name = "a target the lock lacks throws"; expr = (lockedSources { inherit lock; host = "x86_64-unknown-linux-gnu"; targets = [ "riscv64gc-unknown-linux-musl" ]; }).rust-std-riscv64gc-unknown-linux-musl; expected = { throws = "crossflake: rust-toolchain.lock.toml has no rust-std for riscv64gc-unknown-linux-musl; run `crossflake toolchain lock`"; }; }
+  { name = "a host the lock lacks throws"; expr = (sources "i686-unknown-linux-gnu").cargo; expected = { throws = "crossflake: rust-toolchain.lock.toml has no cargo for i686-unknown-linux-gnu; run `crossflake toolchain lock`"; }; }
   { name = "the lock matches its rust-toolchain.toml"; expr = lockCheck { inherit lock toolchain; }; expected = true; }
   { name = "order does not matter"; expr = lockCheck { inherit lock; toolchain = toolchain // { targets = builtins.sort (a: b: a > b) toolchain.targets; }; }; expected = true; }
-  { name = "a new target makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { targets = toolchain.targets ++ [ "armv7-unknown-linux-musleabihf" ]; }; }; expected = { throws = true; }; }
-  { name = "another profile makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { profile = "default"; }; }; expected = { throws = true; }; }
+  { name = "a new target makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { targets = toolchain.targets ++ [ "armv7-unknown-linux-musleabihf" ]; }; }; expected = { throws = "rust-toolchain.lock.toml does not match rust-toolchain.toml (targets: lock has [ aarch64-unknown-linux-musl wasm32-wasip1 x86_64-unknown-linux-musl ], rust-toolchain.toml has [ aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf wasm32-wasip1 x86_64-unknown-linux-musl ])"; }; }
+  { name = "another profile makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { profile = "default"; }; }; expected = { throws = "(profile: lock has none, rust-toolchain.toml has default)"; }; }
   { name = "a lock made for that profile matches"; expr = lockCheck { lock = lock // { crossflake = lock.crossflake // { profile = "default"; }; }; toolchain = toolchain // { profile = "default"; }; }; expected = true; }
-  { name = "another channel makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { channel = "1.96.0"; }; }; expected = { throws = true; }; }
+  { name = "another channel makes it stale"; expr = lockCheck { inherit lock; toolchain = toolchain // { channel = "1.96.0"; }; }; expected = { throws = "(channel: lock has 1.95.0, rust-toolchain.toml has 1.96.0)"; }; }
 ]

@@ -65,8 +65,8 @@ in
     expr = (hostOutputs { config = config "[package]\nname = \"a\"\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-musl\"]\n"; host = "x86_64-linux"; }).packageNames;
     expected = [ "x86_64-musl" ];
   }
-  { name = "unknown schema throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 2\n"; expected = { throws = true; }; }
-  { name = "unknown key throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n"; expected = { throws = true; }; }
-  { name = "missing table throws"; expr = (config "[package]\nname = \"a\"\n").targets; expected = { throws = true; }; }
-  { name = "unknown target throws"; expr = (config "[package]\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x\"]\n").targets; expected = { throws = true; }; }
+  { name = "unknown schema throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 2\n"; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.schema: schema 2 is not one this crossflake reads (it reads schema 1); update the crossflake input"; }; }
+  { name = "unknown key throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n"; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets and image"; }; }
+  { name = "missing table throws"; expr = (config "[package]\nname = \"a\"\n").targets; expected = { throws = "crossflake: /p/Cargo.toml has no [package.metadata.crossflake] table; run `crossflake init` to add one"; }; }
+  { name = "unknown target throws"; expr = (config "[package]\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x\"]\n").targets; expected = { throws = "crossflake: unknown target `x`; valid targets: aarch64-darwin, aarch64-gnu, aarch64-musl"; }; }
 ]
