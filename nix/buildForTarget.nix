@@ -1,4 +1,4 @@
-# buildForTarget { craneLib, src, spec, profile ? "release", ... } -> { package; deps; env; common; }
+# buildForTarget { craneLib, src, spec, profile ? "release", ... } -> { package; deps; env; common; zigCache; }
 # Builds `src` for one target with crane: buildDepsOnly, then buildPackage reusing the
 # dependency build (so a source-only change rebuilds only the project's crates), both with
 # the target's recipe command and build environment (no runner: see crossEnvFor). `craneLib`
@@ -6,11 +6,40 @@
 # `env` is crossEnvFor's result; `common` the arguments both crane calls get. Other arguments
 # go to crane.
 #   buildForTarget { inherit craneLib; src = ./.; spec = resolveTarget "aarch64-musl"; profile = "crossflake"; }
-{ lib, crossEnvFor }:
+{ pkgs, crossEnvFor }:
 { craneLib, src, spec, profile ? "release", ... }@args:
 let
+  inherit (pkgs) lib;
   env = crossEnvFor spec { inherit profile; };
   craneArgs = builtins.removeAttrs args [ "craneLib" "spec" "profile" ];
+  # zig builds the target's C library, crt objects and libunwind the first time it links for a
+  # target (about 40 s), and the sandbox drops zig's cache with every derivation: they are built
+  # once here, by linking an empty Rust program with the recipe, and every derivation of the
+  # target starts from a copy of that cache
+  zigCache = if spec.zigTarget == null then null else
+  pkgs.stdenv.mkDerivation (env.vars // {
+    name = "crossflake-zig-cache-${spec.zigTarget}";
+    dontUnpack = true;
+    dontFixup = true;
+    nativeBuildInputs = [ craneLib.rustc craneLib.cargo ] ++ env.nativeBuildInputs;
+    buildPhase = ''
+      runHook preBuild
+      ${env.preBuild}
+      export CARGO_HOME=$TMPDIR/cargo-home
+      mkdir -p seed/src
+      printf '[package]\nname = "seed"\nversion = "0.0.0"\nedition = "2021"\n' >seed/Cargo.toml
+      ${lib.optionalString (!(builtins.elem profile [ "release" "dev" ])) ''
+        printf '[profile.%s]\ninherits = "release"\n' ${lib.escapeShellArg profile} >>seed/Cargo.toml
+      ''}
+      echo 'fn main() {}' >seed/src/main.rs
+      (cd seed && ${lib.escapeShellArgs env.command} --offline)
+      runHook postBuild
+    '';
+    installPhase = ''
+      rm -rf "$ZIG_GLOBAL_CACHE_DIR/tmp"
+      cp -r "$ZIG_GLOBAL_CACHE_DIR" "$out"
+    '';
+  });
   common = craneArgs // env.vars // {
     inherit src;
     pname = "${craneArgs.pname or (craneLib.crateNameFromCargoToml { inherit src; }).pname}-${spec.alias}";
@@ -21,12 +50,16 @@ let
     # the recipe's build command, profile included
     cargoBuildCommand = lib.escapeShellArgs env.command;
     nativeBuildInputs = (craneArgs.nativeBuildInputs or [ ]) ++ env.nativeBuildInputs;
-    preConfigure = env.preBuild + (craneArgs.preConfigure or "");
+    crossflakeZigCache = zigCache;
+    preConfigure = env.preBuild + lib.optionalString (zigCache != null) ''
+      mkdir -p "$ZIG_GLOBAL_CACHE_DIR"
+      cp -r --no-preserve=mode "$crossflakeZigCache/." "$ZIG_GLOBAL_CACHE_DIR/"
+    '' + (craneArgs.preConfigure or "");
   };
   deps = craneLib.buildDepsOnly common;
 in
 {
-  inherit deps env common;
+  inherit deps env common zigCache;
   package = craneLib.buildPackage (common // {
     cargoArtifacts = deps;
     doCheck = false;

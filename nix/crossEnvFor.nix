@@ -61,6 +61,6 @@ recipe // {
     export ZIG_LOCAL_CACHE_DIR="$TMPDIR/zig-local-cache"
     export CARGO_ZIGBUILD_CACHE_DIR="$TMPDIR/cargo-zigbuild-cache"
     ${builtins.readFile ./writable-zig-lib.sh}
-    crossflakeWritableZigLib "$TMPDIR/zig-lib"
+    crossflakeWritableZigLib "$TMPDIR/zig-lib" ${lib.escapeShellArgs pure.catalog.cargo-zigbuild.writes}
   '';
 }

@@ -4,7 +4,7 @@
 # included). For zig recipes, zig's library is given to cargo-zigbuild as a writable copy under
 # ~/.cache/crossflake (zig's own is read-only in the store).
 #   devShellForTarget { inherit craneLib; spec = resolveTarget "aarch64-musl"; }
-{ lib, crossEnvFor, zig }:
+{ lib, pure, crossEnvFor, zig }:
 { craneLib, spec, profile ? "release", packages ? [ ] }:
 let
   env = crossEnvFor spec { inherit profile; };
@@ -14,7 +14,7 @@ craneLib.devShell (env.runVars // {
   packages = env.nativeBuildInputs ++ env.runnerPackages ++ packages;
   shellHook = lib.optionalString (spec.zigTarget != null) ''
     ${builtins.readFile ./writable-zig-lib.sh}
-    crossflakeWritableZigLib "''${XDG_CACHE_HOME:-$HOME/.cache}/crossflake/zig-lib-${baseNameOf "${zig}"}"
+    crossflakeWritableZigLib "''${XDG_CACHE_HOME:-$HOME/.cache}/crossflake/zig-lib-${baseNameOf "${zig}"}" ${lib.escapeShellArgs pure.catalog.cargo-zigbuild.writes}
   '' + ''
     echo "crossflake: cargo builds for ${spec.alias} (${spec.cargoTarget}) in this shell; build: ${lib.escapeShellArgs env.command}"
   '';

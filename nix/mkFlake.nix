@@ -127,7 +127,7 @@ let
           shellHook = ''
             export RUST_SRC_PATH="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
             ${builtins.readFile ./writable-zig-lib.sh}
-            crossflakeWritableZigLib "''${XDG_CACHE_HOME:-$HOME/.cache}/crossflake/zig-lib-${baseNameOf "${cf.zig}"}"
+            crossflakeWritableZigLib "''${XDG_CACHE_HOME:-$HOME/.cache}/crossflake/zig-lib-${baseNameOf "${cf.zig}"}" ${lib.escapeShellArgs pure.catalog.cargo-zigbuild.writes}
           '';
         };
       } // lib.mapAttrs

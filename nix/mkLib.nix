@@ -35,9 +35,9 @@ let
   # built with fenix's pinned stable, whatever channel the project pins
   cargoZigbuild = import ./cargoZigbuild.nix { inherit pure; } (craneLibFor fenix.packages.${system}.minimal.toolchain);
   crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig cargoZigbuild; };
-  buildForTarget = import ./buildForTarget.nix { inherit (pkgs) lib; inherit crossEnvFor; };
+  buildForTarget = import ./buildForTarget.nix { inherit pkgs crossEnvFor; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
-  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit crossEnvFor zig; };
+  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor zig; };
   crossflakeCli = import ./crossflakeCli.nix { inherit crossflakeSource; };
   ociImage = import ./ociImage.nix { inherit pkgs; };
   # the runner programs this host has (a loader runner's glibc is the system's own)

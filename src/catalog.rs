@@ -57,6 +57,9 @@ pub struct CargoZigbuildPin {
     pub checksum: String,
     /// How to install it without Nix; `{version}` is the pinned version.
     pub install: String,
+    /// The directories of zig's library this version writes into, relative to it
+    /// (`libc/glibc/sysdeps/arm`): writable in crossflake's mirror of a read-only zig library.
+    pub writes: Vec<String>,
 }
 
 /// The zig versions the recipe accepts (`[zig]`).

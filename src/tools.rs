@@ -104,10 +104,10 @@ pub fn version_core(v: &str) -> Vec<u64> {
 }
 
 /// A zig library directory cargo-zigbuild can write to, when zig's own is not writable (a
-/// read-only install, such as the Nix store): cargo-zigbuild writes `arm-features.h` into
-/// `libc/glibc/sysdeps/arm/` for every arm linux target. The directory is a mirror of zig's
-/// (real directories, files linked to zig's), under crossflake's cache directory, keyed by
-/// zig's library path and version; [`materialize`] creates it. `None` when zig's own is
+/// read-only install, such as the Nix store or a system package): cargo-zigbuild writes into
+/// the directories targets.toml's `[cargo-zigbuild] writes` lists (`arm-features.h` for arm
+/// linux targets). The directory is a mirror of zig's under crossflake's cache directory, keyed
+/// by zig's library path and version; [`materialize`] creates it. `None` when zig's own is
 /// writable or zig cannot be asked.
 pub fn writable_zig_lib_dir() -> Option<PathBuf> {
     let zig = find_zig()?;
@@ -124,9 +124,11 @@ pub fn writable_zig_lib_dir() -> Option<PathBuf> {
     Some(cache_dir().join("zig-lib").join(digest))
 }
 
-/// Makes `mirror` a copy of the directory tree `from` whose files are symbolic links to
-/// `from`'s, all at once: built beside it and renamed into place.
-fn mirror_tree(from: &Path, mirror: &Path) -> Result<()> {
+/// Makes `mirror` a mirror of the directory `from` whose entries link to `from`'s, except that
+/// each of `writable` (paths relative to `from`) and the directories above it are real
+/// directories, themselves holding links; all at once: built beside it and renamed into place.
+/// The same layout as nix/writable-zig-lib.sh makes.
+fn mirror_tree(from: &Path, mirror: &Path, writable: &[String]) -> Result<()> {
     if mirror.join(".crossflake-mirror").is_file() {
         return Ok(());
     }
@@ -136,23 +138,32 @@ fn mirror_tree(from: &Path, mirror: &Path) -> Result<()> {
     fs::create_dir_all(parent).with_context(|| format!("failed to create {}", parent.display()))?;
     let staging = tempfile::TempDir::new_in(parent)
         .with_context(|| format!("failed to write in {}", parent.display()))?;
-    fn link_all(from: &Path, to: &Path) -> Result<()> {
+    fn link_entries(from: &Path, to: &Path) -> Result<()> {
         for entry in
             fs::read_dir(from).with_context(|| format!("failed to read {}", from.display()))?
         {
             let entry = entry?;
-            let (src, dst) = (entry.path(), to.join(entry.file_name()));
-            if entry.file_type()?.is_dir() {
-                fs::create_dir(&dst)?;
-                link_all(&src, &dst)?;
-            } else {
-                std::os::unix::fs::symlink(&src, &dst)?;
-            }
+            std::os::unix::fs::symlink(entry.path(), to.join(entry.file_name()))?;
         }
         Ok(())
     }
-    link_all(from, staging.path())
-        .with_context(|| format!("failed to mirror zig's library {}", from.display()))?;
+    let fill = || -> Result<()> {
+        link_entries(from, staging.path())?;
+        for sub in writable {
+            let (mut src, mut dst) = (from.to_path_buf(), staging.path().to_path_buf());
+            for part in Path::new(sub).components() {
+                src.push(part);
+                dst.push(part);
+                if dst.is_symlink() {
+                    fs::remove_file(&dst)?;
+                    fs::create_dir(&dst)?;
+                    link_entries(&src, &dst)?;
+                }
+            }
+        }
+        Ok(())
+    };
+    fill().with_context(|| format!("failed to mirror zig's library {}", from.display()))?;
     fs::write(
         staging.path().join(".crossflake-mirror"),
         from.display().to_string(),
@@ -428,7 +439,7 @@ pub fn materialize(recipe: &Recipe, tools: &ToolPaths) -> Result<()> {
     if let Some(mirror) = &tools.zig_lib_dir {
         let zig = find_zig().context("zig is needed to mirror its library directory")?;
         let lib = zig_lib_dir(&zig).context("`zig env` does not name zig's library directory")?;
-        mirror_tree(&lib, Path::new(mirror))?;
+        mirror_tree(&lib, Path::new(mirror), &catalog().cargo_zigbuild.writes)?;
     }
     for s in &recipe.scripts {
         let path = Path::new(&s.path);

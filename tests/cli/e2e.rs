@@ -377,3 +377,122 @@ fn armv7_builds_with_a_read_only_zig() {
         "cross-hello on arm: 2+3=5\n"
     );
 }
+
+/// `readelf -p .comment FILE`: the producers recorded in an ELF file.
+fn elf_comment(file: &Path) -> String {
+    let readelf = require_tool("readelf", "apt-get install binutils");
+    run_ok(Command::new(readelf).arg("-p").arg(".comment").arg(file))
+}
+
+/// `crossflake env --shell` evaluated in a clean shell makes plain cargo build for the target:
+/// here the host's own triple, x86_64-unknown-linux-gnu with a 2.17 floor, built the way the
+/// flake builds (rustup's prebuilt std, no --build-std). Its build script is linked by the
+/// host's cc (glibc's crt objects: "GCC:"), not zig, so it runs where the FHS loader is missing;
+/// the program is linked by zig for the floor; `cargo test` runs through the glibc loader.
+#[test]
+fn env_shell_builds_the_hosts_own_gnu_triple_with_prebuilt_std() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("cross-hello");
+    crate::support::copy_dir(&repo().join("tests/fixtures/cross-hello"), &project);
+    let shell = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_crossflake"))
+            .args(["env", "--target", "x86_64-gnu", "--shell"])
+            .current_dir(&project)
+            .env("XDG_CACHE_HOME", tmp.path().join("cache")),
+    );
+    for var in [
+        "export CARGO_TARGET_APPLIES_TO_HOST='false'",
+        "export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER='",
+    ] {
+        assert!(shell.contains(var), "{var} in:\n{shell}");
+    }
+    std::fs::write(tmp.path().join("env.sh"), &shell).unwrap();
+    let out = run_ok(
+        Command::new("env")
+            .arg("-i")
+            .arg(format!("HOME={}", std::env::var("HOME").unwrap()))
+            .arg(format!("PATH={}", std::env::var("PATH").unwrap()))
+            .arg(format!(
+                "XDG_CACHE_HOME={}",
+                tmp.path().join("cache").display()
+            ))
+            .args(["bash", "-c"])
+            .arg(format!(
+                ". '{}' && cargo build --release --target x86_64-unknown-linux-gnu && \
+                 cargo test --release --target x86_64-unknown-linux-gnu",
+                tmp.path().join("env.sh").display()
+            ))
+            .current_dir(&project),
+    );
+    assert!(
+        out.contains("test tests::c_code_runs_on_the_target ... ok"),
+        "{out}"
+    );
+    let build_script = std::fs::read_dir(project.join("target/release/build"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("build-script-build"))
+        .find(|p| p.is_file())
+        .expect("a compiled build script");
+    let comment = elf_comment(&build_script);
+    assert!(
+        comment.contains("GCC: (") && !comment.contains("clang version"),
+        "the build script was not linked by the host's cc:\n{comment}"
+    );
+    let bin = project.join("target/x86_64-unknown-linux-gnu/release/cross-hello");
+    let r = verify("x86_64-unknown-linux-gnu.2.17", &bin);
+    assert_eq!(r[0]["ok"], true, "{r}");
+    assert_eq!(
+        run_ok(&mut Command::new(&bin)),
+        "cross-hello on x86_64: 2+3=5\n"
+    );
+}
+
+/// Rust 1.98 and later pass `-Wl,--fix-cortex-a53-843419` on aarch64 linux; zig rejects it
+/// (`unsupported linker arg`), and cargo-zigbuild filters it from 0.23.0 on. The recipe's zig-cc
+/// script, through the pinned cargo-zigbuild, links with it; zig on its own does not.
+#[test]
+fn the_pinned_cargo_zigbuild_filters_the_cortex_a53_flag_zig_rejects() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let tmp = tempfile::tempdir().unwrap();
+    let env: serde_json::Value = serde_json::from_str(&run_ok(
+        Command::new(env!("CARGO_BIN_EXE_crossflake"))
+            .args(["env", "--target", "aarch64-musl", "--json"])
+            .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+            .env_remove("CROSSFLAKE_CACHE_DIR"),
+    ))
+    .unwrap();
+    let zig_cc = env["tools"]["zig-cc"].as_str().unwrap().to_string();
+    let src = tmp.path().join("main.c");
+    std::fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+    let link = |program: &[&str]| {
+        Command::new(program[0])
+            .args(&program[1..])
+            .args(["-Wl,--fix-cortex-a53-843419", "-o"])
+            .arg(tmp.path().join("a.out"))
+            .arg(&src)
+            .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let raw = link(&[
+        "python3",
+        "-m",
+        "ziglang",
+        "cc",
+        "-target",
+        "aarch64-linux-musl",
+    ]);
+    assert!(
+        !raw.status.success()
+            && String::from_utf8_lossy(&raw.stderr).contains("fix-cortex-a53-843419"),
+        "zig on its own: {}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+    let out = link(&[&zig_cc]);
+    assert!(
+        out.status.success(),
+        "the recipe's zig-cc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -71,7 +71,8 @@ let
             { what = "zig and the pinned cargo-zigbuild on PATH"; ok = builtins.any (d: (d.pname or "") == "zig") pkg.nativeBuildInputs && builtins.any (d: (d.pname or "") == "cargo-zigbuild" && d.version == catalog.cargo-zigbuild.version && d ? cargoVendorDir) pkg.nativeBuildInputs; }
             { what = "linker and CC are cargo-zigbuild wrappers"; ok = builtins.all (n: let v = pkg.${n}; in lib.hasPrefix "/nix/store/" v && (lib.hasSuffix "-${spec.zigTarget}" v)) (builtins.filter (n: lib.hasSuffix "_LINKER" n || lib.hasPrefix "CC_" n) names); }
             { what = "writable zig caches and library"; ok = builtins.all (d: hasInfix "ZIG_GLOBAL_CACHE_DIR=\"$TMPDIR" d.preConfigure && hasInfix "crossflakeWritableZigLib \"$TMPDIR/zig-lib\"" d.preConfigure) [ pkg deps ]; }
-            { what = "dev shell gives cargo-zigbuild a writable zig library"; ok = hasInfix "crossflakeWritableZigLib" shell.shellHook; }
+            { what = "dev shell gives cargo-zigbuild a writable zig library"; ok = hasInfix "crossflakeWritableZigLib" shell.shellHook && hasInfix (lib.escapeShellArgs catalog.cargo-zigbuild.writes) shell.shellHook; }
+            { what = "the package, its dependencies and its test start from one prebuilt zig cache"; ok = pkg ? crossflakeZigCache && deps.crossflakeZigCache == pkg.crossflakeZigCache && (runner.status == "unavailable" || testCheck.crossflakeZigCache == pkg.crossflakeZigCache) && hasInfix "$crossflakeZigCache/." pkg.preConfigure; }
           ]
           ++ [
             {
