@@ -203,7 +203,7 @@ stage_wasmtime() {
   mkdir -p "$pkg/lib/python3.11/site-packages"
   cp -a "$site/wasmtime" "$pkg/lib/python3.11/site-packages/"
   find "$pkg/lib/python3.11/site-packages" -name __pycache__ -prune -exec rm -rf {} +
-  putL "$here/../../support/bin/wasmtime" libexec/wasmtime.py
+  putL "$here/../../support/bin/wasmtime" libexec/wasmtime-cli.py
 }
 stage_zig() {
   local z

@@ -155,7 +155,7 @@ in
       nativeBuildInputs = packages ++ nativeBuildInputs ++ fromInputs "nativeBuildInputs";
       propagatedBuildInputs = propagatedBuildInputs ++ fromInputs "propagatedBuildInputs";
       propagatedNativeBuildInputs = propagatedNativeBuildInputs ++ fromInputs "propagatedNativeBuildInputs";
-      shellHook = lib.concatStringsSep "\n" (lib.catAttrs "shellHook" (lib.reverseList inputsFrom ++ [ { inherit shellHook; } ]));
+      shellHook = lib.concatStringsSep "\n" (lib.catAttrs "shellHook" (lib.reverseList inputsFrom ++ [{ inherit shellHook; }]));
       phases = [ "buildPhase" ];
       buildPhase = ''
         { echo "------------------------------------------------------------";

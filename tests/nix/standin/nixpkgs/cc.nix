@@ -2,7 +2,7 @@
 # bin/cc, gcc, cpp (Debian's gcc 12 through ./cc-wrapper.sh) and binutils' tools; its setup hook
 # exports CC, AR, STRIP and the rest, as nixpkgs' cc and bintools wrappers do.
 #   attributes: cc (gcc), bintools, libc (glibc), targetPrefix (""), isGNU
-{ lib, system, bash, coreutils, gcc, binutils, glibc, libcDev }:
+{ system, bash, coreutils, gcc, binutils, glibc, libcDev }:
 let
   drv = derivation {
     name = "gcc-wrapper-${gcc.version}";

@@ -91,7 +91,7 @@ let
       mainProgram = "wasmtime";
       fixup = ''
         mkdir -p "$out/bin"
-        printf '#!%s\nPYTHONHOME=%s exec %s %s "$@"\n' "$bash/bin/bash" "$out" "$out/bin/python3" "$out/libexec/wasmtime.py" >"$out/bin/wasmtime"
+        printf '#!%s\nPYTHONHOME=%s exec %s %s "$@"\n' "$bash/bin/bash" "$out" "$out/bin/python3" "$out/libexec/wasmtime-cli.py" >"$out/bin/wasmtime"
         chmod +x "$out/bin/wasmtime"
       '';
     };

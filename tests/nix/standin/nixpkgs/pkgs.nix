@@ -12,7 +12,7 @@ let
       stdenvs = import ./stdenv { inherit lib system platform; pkgs = self; };
       rust = import ./rust.nix { inherit lib; pkgs = self; components = tools.rust; };
       cc = import ./cc.nix {
-        inherit lib system;
+        inherit system;
         inherit (self) bash coreutils glibc;
         gcc = self.gcc-unwrapped;
         binutils = self.binutils-unwrapped;

@@ -59,7 +59,7 @@ let
     inherit rustc cargo;
     rustLibSrc = "${components.rust-src}/lib/rustlib/src/rust/library";
     importCargoLock = vendorCargoLock;
-    buildRustPackage = { pname, version, src, cargoLock, nativeBuildInputs ? [ ], doCheck ? false, ... }@args:
+    buildRustPackage = { cargoLock, nativeBuildInputs ? [ ], doCheck ? false, ... }@args:
       pkgs.stdenv.mkDerivation (builtins.removeAttrs args [ "cargoLock" ] // {
         inherit doCheck;
         nativeBuildInputs = [ rustc cargo ] ++ nativeBuildInputs;
