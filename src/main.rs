@@ -1,6 +1,7 @@
 //! crossflake: reproducible static Rust builds for every platform, with zig as the cross
 //! linker. `main` parses the arguments, dispatches, and prints the error chain.
 
+mod atomic;
 mod catalog;
 mod cli;
 mod commands;
@@ -8,6 +9,7 @@ mod emit;
 mod lockfile;
 mod oci;
 mod plan;
+mod prepare;
 mod project;
 mod recipe;
 mod toolchain;

@@ -465,8 +465,21 @@ mod tests {
         assert_eq!(back, data);
         let members = gz.windows(4).filter(|w| *w == [0x1f, 0x8b, 8, 0]).count();
         assert!(members >= 3, "{members} gzip members");
-        // the same bytes every time, whatever the scheduling
-        assert_eq!(gzip(&data).unwrap(), gz);
+        // the same bytes and digest with 1, 2 or 8 threads compressing the pieces
+        for threads in [1, 2, 8] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (digest, other) = pool.install(|| digest_and_gzip(&data)).unwrap();
+            assert_eq!(pool.current_num_threads(), threads);
+            assert!(other == gz, "{threads} threads: other bytes");
+            assert_eq!(
+                digest,
+                format!("sha256:{}", hex::encode(Sha256::digest(&data))),
+                "{threads} threads"
+            );
+        }
     }
 
     #[test]

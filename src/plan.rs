@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+use crate::atomic::{self, Staged};
 
 /// One file the plan writes.
 #[derive(Debug, Clone)]
@@ -107,74 +108,58 @@ impl Plan {
         out
     }
 
-    /// Writes every planned file atomically (temp file in the same directory, then
-    /// rename), all or nothing: every temp file is written before the first rename, and a
-    /// failed rename puts back the files already replaced.
+    /// Writes every planned file all or nothing: each is staged beside its destination
+    /// ([`crate::atomic`]) before the first is renamed into place, and when a rename fails the
+    /// files already replaced get their old content back and new ones are removed.
     ///
     /// Errors name the path that could not be written (a read-only directory, a missing
-    /// parent that cannot be created).
+    /// parent that cannot be created); on error every file is as it was.
     pub fn apply(&self) -> Result<()> {
         let mut created_dirs = Vec::new();
-        let mut staged = Vec::new();
-        let result = (|| -> Result<()> {
+        let staged = (|| -> Result<Vec<(&PathBuf, Staged)>> {
+            let mut staged = Vec::new();
             for (path, c) in &self.changes {
                 let dir = path
                     .parent()
                     .context("a planned file has no parent directory")?;
                 create_dirs(dir, &mut created_dirs)
                     .with_context(|| format!("failed to create directory {}", dir.display()))?;
-                let mut tmp = tempfile::Builder::new()
-                    .prefix(".crossflake-")
-                    .tempfile_in(dir)
-                    .with_context(|| {
-                        format!(
-                            "failed to write {}: cannot create a file in {}",
-                            path.display(),
-                            dir.display()
-                        )
-                    })?;
-                tmp.write_all(c.new.as_bytes())
-                    .with_context(|| format!("failed to write {}", path.display()))?;
                 let mode = match fs::metadata(path) {
                     Ok(m) => m.permissions().mode(),
                     Err(_) => c.mode,
                 };
-                fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
-                    .with_context(|| format!("failed to set permissions of {}", path.display()))?;
-                staged.push((path.clone(), tmp));
+                staged.push((path, Staged::file(path, c.new.as_bytes(), mode)?));
             }
-            Ok(())
+            Ok(staged)
         })();
-        if let Err(e) = result {
-            drop(staged);
-            for d in created_dirs.iter().rev() {
-                let _ = fs::remove_dir(d);
+        let staged = match staged {
+            Ok(s) => s,
+            Err(e) => {
+                for d in created_dirs.iter().rev() {
+                    let _ = fs::remove_dir(d);
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         let mut done: Vec<&PathBuf> = Vec::new();
-        for (path, tmp) in staged {
-            if let Err(e) = tmp.persist(&path) {
-                for p in done {
-                    let c = &self.changes[p];
-                    match &c.old {
+        for (path, s) in staged {
+            if let Err(e) = s.commit(path) {
+                for p in done.into_iter().rev() {
+                    match &self.changes[p].old {
                         Some(old) => {
-                            let _ = fs::write(p, old);
+                            let _ = atomic::write_file(p, old.as_bytes(), 0o644);
                         }
                         None => {
                             let _ = fs::remove_file(p);
                         }
                     }
                 }
-                return Err(e.error)
-                    .with_context(|| format!("failed to replace {}", path.display()));
+                for d in created_dirs.iter().rev() {
+                    let _ = fs::remove_dir(d);
+                }
+                return Err(e);
             }
-            done.push(
-                self.changes
-                    .get_key_value(&path)
-                    .map(|(k, _)| k)
-                    .expect("staged from changes"),
-            );
+            done.push(path);
         }
         Ok(())
     }
@@ -294,5 +279,38 @@ mod tests {
             2,
             "no temp files left behind"
         );
+    }
+
+    #[test]
+    fn a_rename_failing_midway_puts_back_every_file_already_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.txt"),
+            dir.path().join("b.txt"),
+            dir.path().join("c.txt"),
+        );
+        fs::write(&a, "old a\n").unwrap();
+        fs::write(&b, "old b\n").unwrap();
+        let mut plan = Plan::new();
+        plan.write(&a, "new a\n".into()).unwrap();
+        plan.write(&b, "new b\n".into()).unwrap();
+        plan.write(&c, "new c\n".into()).unwrap();
+        // between planning and applying, b becomes a directory with a file in it: every file
+        // stages, a.txt is replaced, then renaming onto b.txt fails
+        fs::remove_file(&b).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(b.join("keep"), "k").unwrap();
+        let err = plan.apply().unwrap_err();
+        assert!(format!("{err:#}").contains("failed to replace"), "{err:#}");
+        assert!(format!("{err:#}").contains("b.txt"), "{err:#}");
+        assert_eq!(fs::read_to_string(&a).unwrap(), "old a\n", "a.txt put back");
+        assert_eq!(fs::read_to_string(b.join("keep")).unwrap(), "k");
+        assert!(!c.exists(), "c.txt was never written");
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.txt", "b.txt"], "nothing staged is left behind");
     }
 }

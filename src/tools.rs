@@ -2,13 +2,13 @@
 //! to get it, and the generated tool scripts (written to crossflake's cache directory).
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use sha2::Digest;
 
+use crate::atomic::Staged;
 use crate::catalog::{RunnerChoice, TargetSpec, catalog};
 use crate::recipe::{Recipe, ToolPaths};
 
@@ -126,18 +126,13 @@ pub fn writable_zig_lib_dir() -> Option<PathBuf> {
 
 /// Makes `mirror` a mirror of the directory `from` whose entries link to `from`'s, except that
 /// each of `writable` (paths relative to `from`) and the directories above it are real
-/// directories, themselves holding links; all at once: built beside it and renamed into place.
-/// The same layout as nix/writable-zig-lib.sh makes.
+/// directories, themselves holding links; staged and renamed into place all at once
+/// ([`crate::atomic`]). The same layout as nix/writable-zig-lib.sh makes.
 fn mirror_tree(from: &Path, mirror: &Path, writable: &[String]) -> Result<()> {
     if mirror.join(".crossflake-mirror").is_file() {
         return Ok(());
     }
-    let parent = mirror
-        .parent()
-        .context("a zig library mirror path has no parent directory")?;
-    fs::create_dir_all(parent).with_context(|| format!("failed to create {}", parent.display()))?;
-    let staging = tempfile::TempDir::new_in(parent)
-        .with_context(|| format!("failed to write in {}", parent.display()))?;
+    let staged = Staged::dir(mirror)?;
     fn link_entries(from: &Path, to: &Path) -> Result<()> {
         for entry in
             fs::read_dir(from).with_context(|| format!("failed to read {}", from.display()))?
@@ -148,9 +143,9 @@ fn mirror_tree(from: &Path, mirror: &Path, writable: &[String]) -> Result<()> {
         Ok(())
     }
     let fill = || -> Result<()> {
-        link_entries(from, staging.path())?;
+        link_entries(from, staged.path())?;
         for sub in writable {
-            let (mut src, mut dst) = (from.to_path_buf(), staging.path().to_path_buf());
+            let (mut src, mut dst) = (from.to_path_buf(), staged.path().to_path_buf());
             for part in Path::new(sub).components() {
                 src.push(part);
                 dst.push(part);
@@ -161,19 +156,17 @@ fn mirror_tree(from: &Path, mirror: &Path, writable: &[String]) -> Result<()> {
                 }
             }
         }
+        fs::write(
+            staged.path().join(".crossflake-mirror"),
+            from.display().to_string(),
+        )?;
         Ok(())
     };
     fill().with_context(|| format!("failed to mirror zig's library {}", from.display()))?;
-    fs::write(
-        staging.path().join(".crossflake-mirror"),
-        from.display().to_string(),
-    )?;
-    let staged = staging.keep();
-    if let Err(e) = fs::rename(&staged, mirror) {
-        let _ = fs::remove_dir_all(&staged);
+    if let Err(e) = staged.commit(mirror) {
         // another run made it first
         if !mirror.join(".crossflake-mirror").is_file() {
-            return Err(e).with_context(|| format!("failed to create {}", mirror.display()));
+            return Err(e);
         }
     }
     Ok(())
@@ -450,12 +443,7 @@ pub fn materialize(recipe: &Recipe, tools: &ToolPaths) -> Result<()> {
             .parent()
             .context("a tool script path has no directory")?;
         fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-        let tmp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("failed to write in {}", dir.display()))?;
-        fs::write(tmp.path(), &s.content)?;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))?;
-        tmp.persist(path)
-            .with_context(|| format!("failed to write {}", path.display()))?;
+        Staged::file(path, s.content.as_bytes(), 0o755)?.commit(path)?;
     }
     if recipe
         .env
@@ -466,8 +454,7 @@ pub fn materialize(recipe: &Recipe, tools: &ToolPaths) -> Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
         for name in ["libssp.a", "libssp_nonshared.a"] {
             // an empty ar archive is just its magic
-            fs::write(dir.join(name), b"!<arch>\n")
-                .with_context(|| format!("failed to write {}", dir.join(name).display()))?;
+            crate::atomic::write_file(&dir.join(name), b"!<arch>\n", 0o644)?;
         }
     }
     Ok(())

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::catalog::{RunnerChoice, catalog};
 use crate::cli::EnvArgs;
-use crate::recipe::{self, Recipe, RecipeOptions, ToolPaths};
+use crate::prepare;
+use crate::recipe::{Recipe, RecipeOptions, ToolPaths};
 use crate::tools;
 
 /// `crossflake env --json`: the recipe plus where its tools are on this machine.
@@ -34,24 +35,22 @@ pub fn run(args: EnvArgs) -> Result<()> {
     let cwd = std::env::current_dir()?;
     let profile = match &args.profile {
         Some(p) => p.clone(),
-        None => super::build::default_profile(args.manifest_path.as_deref()),
+        None => prepare::default_profile(args.manifest_path.as_deref()),
     };
-    let paths = tools::tool_paths(&spec, &host);
-    let recipe = recipe::derive(
+    let prepared = prepare::recipe(
         &spec,
         &host,
         &RecipeOptions {
             profile,
             build_std: args.build_std,
         },
-        &paths,
     )?;
-    tools::materialize(&recipe, &paths)?;
+    let (recipe, paths) = (&prepared.recipe, &prepared.tools);
     let missing = tools::missing_for(&spec, &host, args.build_std, true, &cwd);
     if args.json {
         let out = EnvJson {
-            recipe: &recipe,
-            tools: tool_map(&paths, &recipe),
+            recipe,
+            tools: tool_map(paths, recipe),
             missing: missing.iter().map(|m| m.what.clone()).collect(),
         };
         println!("{}", serde_json::to_string_pretty(&out)?);

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::atomic::Staged;
 use crate::catalog::{OciPlatform, Target, TargetSpec, catalog};
 use crate::cli::{OciAction, OciArgs, OciBuildArgs};
 use crate::oci::{self, ImageSpec, PlatformBinary};
-use crate::project::Project;
+use crate::project::{Project, ProjectConfig};
 use crate::verify;
 
 /// Runs `crossflake oci ...`.
@@ -92,6 +93,13 @@ fn key_value(s: &str, what: &str) -> Result<(String, String)> {
     Ok((k.to_string(), v.to_string()))
 }
 
+/// A binary for one platform, as given or found, before it is read.
+struct Input {
+    platform: OciPlatform,
+    alias: &'static str,
+    path: PathBuf,
+}
+
 fn build(args: OciBuildArgs) -> Result<()> {
     // the project gives defaults; with explicit binaries it is optional
     let project = match Project::load(args.manifest_path.as_deref()) {
@@ -104,93 +112,16 @@ fn build(args: OciBuildArgs) -> Result<()> {
         None => None,
     };
     let image_config = config.as_ref().and_then(|c| c.image.clone());
-
-    // (platform, alias, path)
-    let mut inputs: Vec<(OciPlatform, &'static str, PathBuf)> = Vec::new();
-    if args.binaries.is_empty() {
-        let project = project
-            .as_ref()
-            .context("no --binary given and no project")?;
-        let image = image_config.as_ref().with_context(|| {
-            format!(
-                "{} has no [{}.image] table; pass --binary PLATFORM=PATH, or run `crossflake init --oci`",
-                project.manifest_path.display(),
-                project.metadata_key()
-            )
-        })?;
-        let profile = super::build::default_profile(Some(&project.manifest_path));
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| project.root.join("target"));
-        for spec in config
-            .as_ref()
-            .map(|c| c.targets.clone())
-            .unwrap_or_default()
-        {
-            let t = spec.target();
-            let Some(platform) = t.oci.clone() else {
-                continue;
-            };
-            let dir = if profile == "dev" {
-                "debug".to_string()
-            } else {
-                profile.clone()
-            };
-            let path = target_dir
-                .join(&t.triple)
-                .join(dir)
-                .join(format!("{}{}", image.entrypoint, t.exe_suffix));
-            if !path.is_file() {
-                bail!(
-                    "{} is missing; build it first with `crossflake build --target {}`",
-                    path.display(),
-                    spec.alias
-                );
-            }
-            let (alias, _) = platform_target(&spec.alias)?;
-            inputs.push((platform, alias, path));
-        }
-        if inputs.is_empty() {
-            bail!(
-                "the project lists no static linux targets to build images from; add one with `crossflake target add aarch64-musl`"
-            );
-        }
-    } else {
-        for b in &args.binaries {
-            let (platform, path) = b.split_once('=').with_context(|| {
-                format!("--binary `{b}` is not PLATFORM=PATH (e.g. linux/arm64=./app)")
-            })?;
-            let (alias, t) = platform_target(platform)?;
-            inputs.push((
-                t.oci.clone().expect("platform targets have one"),
-                alias,
-                PathBuf::from(path),
-            ));
-        }
-    }
-    let mut seen = Vec::new();
-    for (p, _, _) in &inputs {
-        let key = p.to_string();
-        if seen.contains(&key) {
-            bail!("two binaries for {key}; give one per platform");
-        }
-        seen.push(key);
-    }
-
-    let mut binaries = Vec::new();
-    for (platform, alias, path) in &inputs {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
-        check_binary(alias, path, &bytes, args.allow_dynamic)?;
-        binaries.push(PlatformBinary {
-            platform: platform.clone(),
-            binary: bytes,
-        });
-    }
+    let inputs = match &project {
+        Some(project) if args.binaries.is_empty() => project_inputs(project, config.as_ref())?,
+        None if args.binaries.is_empty() => bail!("no --binary given and no project"),
+        _ => given_inputs(&args.binaries)?,
+    };
+    let binaries = read_binaries(&inputs, args.allow_dynamic)?;
     let binary_name = match &image_config {
         Some(i) if args.binaries.is_empty() => i.entrypoint.clone(),
         _ => inputs[0]
-            .2
+            .path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .context("a --binary path has no file name")?,
@@ -209,22 +140,143 @@ fn build(args: OciBuildArgs) -> Result<()> {
             .with_context(|| format!("SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"))?,
         Err(_) => 0,
     };
-    let package = project.as_ref().and_then(|p| p.doc.get("package"));
-    let package_str = |k: &str| {
-        package
-            .and_then(|t| t.get(k))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
     let name = args
         .name
         .clone()
         .or_else(|| image_config.as_ref().map(|i| i.name.clone()))
         .unwrap_or_else(|| binary_name.clone());
+    let spec = ImageSpec {
+        tag: args.tag.clone(),
+        binary_name,
+        entrypoint: args.entrypoint.clone(),
+        ca_bundle,
+        labels: args
+            .labels
+            .iter()
+            .map(|l| key_value(l, "--label"))
+            .collect::<Result<BTreeMap<_, _>>>()?,
+        annotations: annotations(&args, project.as_ref(), name, epoch),
+        epoch,
+    };
+    let out = std::path::absolute(&args.output)?;
+    let summary = write_output(&out, args.force, &spec, &binaries)?;
+    println!(
+        "{}: {} ({} platform(s)), tag {}",
+        out.display(),
+        summary.digest,
+        summary.manifests.len(),
+        spec.tag
+    );
+    for (platform, digest, layer) in &summary.manifests {
+        println!("  {platform:<14} {digest}  layer {layer} bytes");
+    }
+    Ok(())
+}
+
+/// The project's static linux targets, from where `crossflake build` left their binaries.
+fn project_inputs(project: &Project, config: Option<&ProjectConfig>) -> Result<Vec<Input>> {
+    let image = config.and_then(|c| c.image.as_ref()).with_context(|| {
+        format!(
+            "{} has no [{}.image] table; pass --binary PLATFORM=PATH, or run `crossflake init --oci`",
+            project.manifest_path.display(),
+            project.metadata_key()
+        )
+    })?;
+    let profile = crate::prepare::default_profile(Some(&project.manifest_path));
+    let profile_dir = if profile == "dev" { "debug" } else { &profile };
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.root.join("target"));
+    let mut inputs = Vec::new();
+    for spec in config.map(|c| c.targets.clone()).unwrap_or_default() {
+        let t = spec.target();
+        let Some(platform) = t.oci.clone() else {
+            continue;
+        };
+        let path = target_dir
+            .join(&t.triple)
+            .join(profile_dir)
+            .join(format!("{}{}", image.entrypoint, t.exe_suffix));
+        if !path.is_file() {
+            bail!(
+                "{} is missing; build it first with `crossflake build --target {}`",
+                path.display(),
+                spec.alias
+            );
+        }
+        let (alias, _) = platform_target(&spec.alias)?;
+        inputs.push(Input {
+            platform,
+            alias,
+            path,
+        });
+    }
+    if inputs.is_empty() {
+        bail!(
+            "the project lists no static linux targets to build images from; add one with `crossflake target add aarch64-musl`"
+        );
+    }
+    Ok(inputs)
+}
+
+/// `--binary PLATFORM=PATH` arguments, one per platform.
+fn given_inputs(binaries: &[String]) -> Result<Vec<Input>> {
+    let mut inputs: Vec<Input> = Vec::new();
+    for b in binaries {
+        let (platform, path) = b.split_once('=').with_context(|| {
+            format!("--binary `{b}` is not PLATFORM=PATH (e.g. linux/arm64=./app)")
+        })?;
+        let (alias, t) = platform_target(platform)?;
+        let platform = t.oci.clone().expect("platform targets have one");
+        if inputs.iter().any(|i| i.platform == platform) {
+            bail!("two binaries for {platform}; give one per platform");
+        }
+        inputs.push(Input {
+            platform,
+            alias,
+            path: PathBuf::from(path),
+        });
+    }
+    Ok(inputs)
+}
+
+/// Reads each binary and checks it against its platform.
+fn read_binaries(inputs: &[Input], allow_dynamic: bool) -> Result<Vec<PlatformBinary>> {
+    inputs
+        .iter()
+        .map(|i| {
+            let bytes = std::fs::read(&i.path)
+                .with_context(|| format!("failed to read {}", i.path.display()))?;
+            check_binary(i.alias, &i.path, &bytes, allow_dynamic)?;
+            Ok(PlatformBinary {
+                platform: i.platform.clone(),
+                binary: bytes,
+            })
+        })
+        .collect()
+}
+
+/// The `org.opencontainers.image.*` annotations: created (the epoch), title, and source and
+/// version (given, else from Cargo.toml's package) and revision when known.
+fn annotations(
+    args: &OciBuildArgs,
+    project: Option<&Project>,
+    title: String,
+    epoch: u64,
+) -> BTreeMap<String, String> {
+    let package_str = |k: &str| {
+        project
+            .and_then(|p| p.doc.get("package"))
+            .and_then(|t| t.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     let mut annotations = BTreeMap::new();
-    let created = oci::rfc3339(epoch);
-    annotations.insert("org.opencontainers.image.created".to_string(), created);
-    annotations.insert("org.opencontainers.image.title".to_string(), name);
+    annotations.insert(
+        "org.opencontainers.image.created".to_string(),
+        oci::rfc3339(epoch),
+    );
+    annotations.insert("org.opencontainers.image.title".to_string(), title);
     for (key, value) in [
         (
             "source",
@@ -242,64 +294,31 @@ fn build(args: OciBuildArgs) -> Result<()> {
             annotations.insert(format!("org.opencontainers.image.{key}"), v);
         }
     }
-    let labels = args
-        .labels
-        .iter()
-        .map(|l| key_value(l, "--label"))
-        .collect::<Result<BTreeMap<_, _>>>()?;
-    let spec = ImageSpec {
-        tag: args.tag.clone(),
-        binary_name,
-        entrypoint: args.entrypoint.clone(),
-        ca_bundle,
-        labels,
-        annotations,
-        epoch,
-    };
+    annotations
+}
 
-    let out = std::path::absolute(&args.output)?;
-    let non_empty = out.is_dir() && std::fs::read_dir(&out)?.next().is_some();
+/// Writes the layout to `out` all at once: staged beside it and swapped in ([`atomic`]), so a
+/// failure, or a kill, leaves the old image as it was.
+///
+/// Errors: `out` is a file, or a non-empty directory without `force`.
+fn write_output(
+    out: &Path,
+    force: bool,
+    spec: &ImageSpec,
+    binaries: &[PlatformBinary],
+) -> Result<oci::LayoutSummary> {
     if out.exists() && !out.is_dir() {
         bail!("{} exists and is not a directory", out.display());
     }
-    if non_empty && !args.force {
+    let non_empty = out.is_dir() && std::fs::read_dir(out)?.next().is_some();
+    if non_empty && !force {
         bail!(
             "{} exists and is not empty; pass --force to replace it",
             out.display()
         );
     }
-    let parent = out.parent().context("the output directory has no parent")?;
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("failed to create {}", parent.display()))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".crossflake-oci-")
-        .tempdir_in(parent)
-        .with_context(|| format!("failed to write in {}", parent.display()))?;
-    let summary = oci::write_layout(staging.path(), &spec, &binaries)?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))?;
-    let staged = staging.keep();
-    if out.exists() {
-        let old = parent.join(format!(".crossflake-oci-old-{}", std::process::id()));
-        std::fs::rename(&out, &old)
-            .with_context(|| format!("failed to replace {}", out.display()))?;
-        std::fs::rename(&staged, &out)
-            .with_context(|| format!("failed to replace {}", out.display()))?;
-        std::fs::remove_dir_all(&old)
-            .with_context(|| format!("failed to remove {}", old.display()))?;
-    } else {
-        std::fs::rename(&staged, &out)
-            .with_context(|| format!("failed to write {}", out.display()))?;
-    }
-    println!(
-        "{}: {} ({} platform(s)), tag {}",
-        out.display(),
-        summary.digest,
-        summary.manifests.len(),
-        spec.tag
-    );
-    for (platform, digest, layer) in &summary.manifests {
-        println!("  {platform:<14} {digest}  layer {layer} bytes");
-    }
-    Ok(())
+    let staged = Staged::dir(out)?;
+    let summary = oci::write_layout(staged.path(), spec, binaries)?;
+    staged.commit(out)?;
+    Ok(summary)
 }

@@ -496,3 +496,42 @@ fn the_pinned_cargo_zigbuild_filters_the_cortex_a53_flag_zig_rejects() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `crossflake build --release` the way the flake builds: the toolchain's prebuilt std for the
+/// target (rustup's x86_64-unknown-linux-gnu), no --build-std; the binary lands in cargo's
+/// `release` directory, verified against the 2.17 floor, and runs.
+#[test]
+fn build_release_with_the_toolchains_own_std() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("cross-hello");
+    crate::support::copy_dir(&repo().join("tests/fixtures/cross-hello"), &project);
+    let out = Command::new(env!("CARGO_BIN_EXE_crossflake"))
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-gnu.2.17",
+        ])
+        .current_dir(&project)
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .env_remove("CROSSFLAKE_CACHE_DIR")
+        .env_remove("RUSTC")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("cargo zigbuild --target x86_64-unknown-linux-gnu.2.17 --profile release")
+            && !log.contains("build-std"),
+        "{log}"
+    );
+    let bin = project.join("target/x86_64-unknown-linux-gnu/release/cross-hello");
+    assert!(log.contains(&bin.display().to_string()), "{log}");
+    let r = verify("x86_64-unknown-linux-gnu.2.17", &bin);
+    assert_eq!(r[0]["ok"], true, "{r}");
+    assert_eq!(
+        run_ok(&mut Command::new(&bin)),
+        "cross-hello on x86_64: 2+3=5\n"
+    );
+}

@@ -249,7 +249,7 @@ fn refuses_bad_input_and_writes_nothing() {
     let ro = p.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
     let guard = ReadOnly::new(&ro);
-    run(build("linux/arm64=arm", "ro/img"), "failed to write in");
+    run(build("linux/arm64=arm", "ro/img"), "cannot create a file in");
     drop(guard);
 }
 
@@ -301,4 +301,83 @@ fn without_binaries_it_takes_the_projects_static_linux_targets() {
         config["config"]["Entrypoint"],
         serde_json::json!(["/usr/local/bin/svc"])
     );
+}
+
+/// The names in `dir` that a run stages (`.crossflake-stage-*`).
+fn staged_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".crossflake-stage-"))
+        .collect()
+}
+
+/// `oci build --force` killed (SIGKILL) while it writes the new image keeps the old image, and
+/// what it staged beside it (as big as the image) is removed by the next run.
+#[test]
+fn a_killed_build_keeps_the_old_image_and_the_next_run_leaves_nothing_behind() {
+    let p = TempProject::empty();
+    std::fs::write(p.path().join("small"), elf(EM_AARCH64, None, 4096)).unwrap();
+    // pseudo-random bytes, which gzip takes seconds to compress
+    let mut big = elf(EM_AARCH64, None, 4096);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    big.extend((0..300 << 20).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as u8
+    }));
+    std::fs::write(p.path().join("big"), big).unwrap();
+    let build = |binary: &str| {
+        p.cmd(&[
+            "oci", "build", "--force", "--output", "img", "--binary", binary,
+        ])
+        .assert()
+        .success();
+    };
+    build("linux/arm64=small");
+    let old = std::fs::read(p.path().join("img/index.json")).unwrap();
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crossflake"))
+        .args([
+            "oci",
+            "build",
+            "--force",
+            "--output",
+            "img",
+            "--binary",
+            "linux/arm64=big",
+        ])
+        .current_dir(p.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while staged_in(p.path()).len() < 2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the build never staged anything"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before it was killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read(p.path().join("img/index.json")).unwrap(),
+        old,
+        "the old image is intact"
+    );
+    assert!(
+        !staged_in(p.path()).is_empty(),
+        "the killed run left its staging behind"
+    );
+
+    build("linux/arm64=small");
+    assert_eq!(staged_in(p.path()), Vec::<String>::new());
+    assert_eq!(std::fs::read(p.path().join("img/index.json")).unwrap(), old);
 }
