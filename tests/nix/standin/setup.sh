@@ -25,7 +25,7 @@ inputs=$shared/inputs
 # --- packages ---------------------------------------------------------------------------
 apt_packages=(nix-bin busybox-static patchelf gcc-12 binutils libc6-dev gawk rsync jq zstd file patch
   make bzip2 xz-utils rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web
-  qemu-user-static libc6-arm64-cross wine wine64 skopeo umoci ca-certificates)
+  qemu-user-static libc6-arm64-cross wine wine64 libz-mingw-w64 skopeo umoci ca-certificates)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

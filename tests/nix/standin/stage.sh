@@ -182,7 +182,10 @@ stage_wine64() {
   ln -s ../lib/wine/wineserver64 "$pkg/bin/wineserver"
   # wine 8.0 lacks ProcessPrng (bcryptprimitives.dll, wine 8.13), which Rust's std imports:
   # a stub DLL built with zig provides it (the stand-in's wine is Debian's 8.0, nixpkgs' is newer)
-  mkdir -p "$pkg/share/crossflake-standin"
+  mkdir -p "$pkg/share/crossflake-standin/dlls"
+  # Debian's wine loads zlib1.dll (libz-mingw-w64) from /usr/x86_64-w64-mingw32/lib, which the
+  # sandbox does not have: the wrapper puts this copy on WINEDLLPATH
+  putL /usr/x86_64-w64-mingw32/lib/zlib1.dll share/crossflake-standin/dlls/zlib1.dll
   (cd "$pkg/share/crossflake-standin" && XDG_CACHE_HOME=$state/cache python3 -m ziglang cc \
     -target x86_64-windows-gnu -shared -O2 -o bcryptprimitives.dll "$here/nixpkgs/wine/bcryptprimitives.c" -lbcrypt &&
     rm -f bcryptprimitives.lib bcryptprimitives.pdb)
