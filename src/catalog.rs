@@ -30,7 +30,7 @@ pub struct Catalog {
     /// Test runners by kind (`qemu-user`, `wine`, `wasmtime`, `rosetta`).
     pub runners: IndexMap<String, Runner>,
     /// Build recipes by name (`zigbuild`, `zig-wasm`, `native`).
-    pub recipes: IndexMap<String, Recipe>,
+    pub recipes: IndexMap<String, RecipeTemplate>,
     /// What building std from source adds.
     pub build_std: BuildStd,
     /// Generated tool scripts by name (`zig-cc`, ...).
@@ -131,10 +131,12 @@ pub struct EnvTemplate {
     pub host_is_target: bool,
 }
 
-/// A build recipe: the cargo command lines and the environment shared by its targets.
+/// A build recipe as the catalog writes it, with placeholders: the cargo command lines and the
+/// environment shared by its targets ([`crate::recipe::Recipe`] is one filled in for a target
+/// and host).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Recipe {
+pub struct RecipeTemplate {
     /// The build command line (`cargo zigbuild --target {cargo-target}`).
     pub build: Vec<String>,
     /// The test command line.

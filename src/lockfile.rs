@@ -21,6 +21,7 @@ use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 use crate::catalog::catalog;
 use crate::plan::Plan;
+use crate::toml_doc;
 use crate::toolchain::{self, ToolchainSpec};
 
 /// The lock's file name, next to rust-toolchain.toml.
@@ -134,12 +135,7 @@ pub fn manifest_url(server: &str, channel: &str) -> Result<String> {
 
 /// Parses a manifest. Errors say which file and why (not TOML, truncated, not a manifest).
 pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest> {
-    let doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!("failed to parse the channel manifest {origin}: it is not valid TOML")
-        })?;
+    let doc = toml_doc::parse(text, &format!("the channel manifest {origin}"))?;
     for key in ["manifest-version", "date", "pkg"] {
         if !doc.contains_key(key) {
             bail!("{origin} is not a rustup channel manifest: it has no `{key}` (truncated?)");
@@ -367,10 +363,7 @@ pub fn build_lock(m: &Manifest, req: &ToolchainSpec, source: &str, sha256: &str)
 
 /// What a lock records about how it was made: its request, source and manifest sha256.
 pub fn recorded(lock_text: &str, origin: &Path) -> Result<(ToolchainSpec, String, String)> {
-    let doc: DocumentMut = lock_text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("failed to parse {}", origin.display()))?;
+    let doc = toml_doc::parse(lock_text, &origin.display().to_string())?;
     let t = doc
         .get("crossflake")
         .and_then(Item::as_table)

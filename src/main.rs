@@ -12,6 +12,7 @@ mod plan;
 mod prepare;
 mod project;
 mod recipe;
+mod toml_doc;
 mod toolchain;
 mod tools;
 mod verify;

@@ -12,6 +12,7 @@ use toml_edit::{DocumentMut, Item, Table, Value};
 
 use crate::catalog::{TargetSpec, catalog};
 use crate::plan::read_if_exists;
+use crate::toml_doc;
 
 /// The metadata table schema this build reads and writes.
 pub const METADATA_SCHEMA: i64 = 1;
@@ -104,10 +105,7 @@ impl Project {
 
     /// Parses manifest text that lives (or will live) at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Project> {
-        let doc: DocumentMut = text
-            .parse()
-            .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("failed to parse {}: it is not valid TOML", path.display()))?;
+        let doc = toml_doc::parse(text, &path.display().to_string())?;
         let package = doc.get("package").is_some_and(Item::is_table_like);
         let workspace = doc.get("workspace").is_some_and(Item::is_table_like);
         let kind = match (package, workspace) {
@@ -345,12 +343,12 @@ impl Project {
                     if keep {
                         i += 1
                     } else {
-                        remove_keeping_layout(arr, i);
+                        toml_doc::remove_keeping_layout(arr, i);
                     }
                 }
                 for w in written {
                     if !arr.iter().any(|v| v.as_str() == Some(w)) {
-                        push_like_siblings(arr, w);
+                        toml_doc::push_like_siblings(arr, w);
                     }
                 }
                 // keep the written order
@@ -470,50 +468,6 @@ fn end_position(doc: &DocumentMut) -> isize {
             .unwrap_or(0)
     }
     max_in(doc.as_table()) + 1
-}
-
-/// Removes element `i` of `arr`; when it was the first, the new first element takes its
-/// leading whitespace, so `["a", "b"]` becomes `["b"]`, not `[ "b"]`.
-pub fn remove_keeping_layout(arr: &mut toml_edit::Array, i: usize) {
-    let prefix = arr
-        .get(i)
-        .and_then(|v| v.decor().prefix())
-        .and_then(|p| p.as_str())
-        .unwrap_or("")
-        .to_string();
-    arr.remove(i);
-    if i == 0
-        && let Some(first) = arr.get_mut(0)
-    {
-        first.decor_mut().set_prefix(prefix);
-    }
-}
-
-/// Appends `value` to `arr` laid out like its existing elements (one per line when they
-/// are), so a hand-formatted array stays formatted.
-pub fn push_like_siblings(arr: &mut toml_edit::Array, value: &str) {
-    let prefix = arr
-        .iter()
-        .last()
-        .and_then(|v| v.decor().prefix())
-        .and_then(|p| p.as_str())
-        .map(str::to_string);
-    let mut v = Value::from(value);
-    if let Some(p) = prefix.filter(|p| p.contains('\n')) {
-        // one element per line: a comment after the last element's comma belongs to it
-        let indent = &p[p.rfind('\n').map_or(0, |i| i + 1)..];
-        let trailing = arr.trailing().as_str().unwrap_or("").to_string();
-        match trailing.rfind('\n') {
-            Some(nl) => {
-                v.decor_mut()
-                    .set_prefix(format!("{}\n{indent}", &trailing[..nl]));
-                arr.set_trailing(&trailing[nl..]);
-            }
-            None => v.decor_mut().set_prefix(p.clone()),
-        }
-        arr.set_trailing_comma(true);
-    }
-    arr.push_formatted(v);
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use toml_edit::{Array, DocumentMut, Item, Table, Value};
 
 use crate::catalog::{TargetSpec, catalog};
 use crate::plan::Plan;
+use crate::toml_doc;
 
 /// The file name rustup reads.
 pub const FILE: &str = "rust-toolchain.toml";
@@ -77,10 +78,7 @@ pub fn read_legacy(path: &Path, text: &str) -> Result<String> {
         }
         return Ok(trimmed.lines().next().unwrap_or("").trim().to_string());
     }
-    let doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("failed to parse {}", path.display()))?;
+    let doc = toml_doc::parse(text, &path.display().to_string())?;
     doc.get("toolchain")
         .and_then(|t| t.get("channel"))
         .and_then(Item::as_str)
@@ -91,10 +89,7 @@ pub fn read_legacy(path: &Path, text: &str) -> Result<String> {
 /// Parses rust-toolchain.toml text. Errors: not TOML, a `path` toolchain, keys of the
 /// wrong type.
 pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
-    let doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("failed to parse {}: it is not valid TOML", path.display()))?;
+    let doc = toml_doc::parse(text, &path.display().to_string())?;
     let t = doc.get("toolchain");
     if t.and_then(|t| t.get("path")).is_some() {
         bail!(
@@ -250,14 +245,14 @@ pub fn plan_file(
             while i < arr.len() {
                 let s = arr.get(i).and_then(Value::as_str).unwrap_or("").to_string();
                 if catalog_triples.contains(&s.as_str()) && !wanted.contains(&s) {
-                    crate::project::remove_keeping_layout(arr, i);
+                    toml_doc::remove_keeping_layout(arr, i);
                 } else {
                     i += 1;
                 }
             }
             for w in &wanted {
                 if !arr.iter().any(|v| v.as_str() == Some(w)) {
-                    crate::project::push_like_siblings(arr, w);
+                    toml_doc::push_like_siblings(arr, w);
                 }
             }
         }

@@ -249,7 +249,10 @@ fn refuses_bad_input_and_writes_nothing() {
     let ro = p.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
     let guard = ReadOnly::new(&ro);
-    run(build("linux/arm64=arm", "ro/img"), "cannot create a file in");
+    run(
+        build("linux/arm64=arm", "ro/img"),
+        "cannot create a file in",
+    );
     drop(guard);
 }
 
