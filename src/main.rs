@@ -6,7 +6,7 @@ mod catalog;
 mod cli;
 mod commands;
 mod emit;
-mod lockfile;
+mod lock;
 mod oci;
 mod plan;
 mod prepare;

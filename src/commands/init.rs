@@ -9,7 +9,7 @@ use crate::cli::{InitArgs, InitOptions};
 use crate::emit::{self, DEFAULT_FLAKE_URL, FlakeContext};
 use crate::plan::Plan;
 use crate::project::{ImageConfig, Project};
-use crate::{lockfile, toolchain};
+use crate::{lock, toolchain};
 
 /// Targets a project gets when `--target` is not given.
 pub const DEFAULT_TARGETS: [&str; 2] = ["x86_64-musl", "aarch64-musl"];
@@ -85,7 +85,7 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &InitOptions) -> R
         "The toolchain for the flake and for rustup; `targets` follows Cargo.toml's crossflake table (added by `crossflake init`).",
     )?;
 
-    lockfile::plan_update(plan, &root)?;
+    lock::plan_update(plan, &root)?;
 
     plan_flake(plan, &root, opts)?;
     ensure_lines(

@@ -6,7 +6,7 @@ use crate::catalog::{TargetSpec, catalog};
 use crate::cli::{TargetAction, TargetArgs};
 use crate::plan::Plan;
 use crate::project::Project;
-use crate::{lockfile, toolchain};
+use crate::{lock, toolchain};
 
 /// Runs `crossflake target add|remove`.
 pub fn run(args: TargetArgs) -> Result<()> {
@@ -62,6 +62,6 @@ pub fn run(args: TargetArgs) -> Result<()> {
         &targets,
         super::init::ADDED_BY,
     )?;
-    lockfile::plan_update(&mut plan, &project.root)?;
+    lock::plan_update(&mut plan, &project.root)?;
     super::finish(plan, &project.root, edit.dry_run)
 }

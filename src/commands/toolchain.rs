@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{LockArgs, ToolchainAction, ToolchainArgs};
-use crate::lockfile::{self, LOCK_FILE, ManifestSource};
+use crate::lock::{self, LOCK_FILE, ManifestSource};
 use crate::plan::Plan;
 use crate::project::Project;
 use crate::toolchain::{self, ToolchainSpec};
@@ -42,7 +42,7 @@ fn lock(args: LockArgs) -> Result<()> {
                 lock_path.display()
             )
         })?;
-        let (have, _, _) = lockfile::recorded(&text, &lock_path)?;
+        let (have, _, _) = lock::recorded(&text, &lock_path)?;
         if have.same_as(&req) {
             eprintln!("{LOCK_FILE} matches rust-toolchain.toml");
             return Ok(());
@@ -59,15 +59,15 @@ fn lock(args: LockArgs) -> Result<()> {
 
     let (text, sha, origin) = match &args.channel_manifest {
         Some(f) => {
-            let (t, s) = lockfile::fetch_manifest(&req.channel, ManifestSource::File(f))?;
+            let (t, s) = lock::fetch_manifest(&req.channel, ManifestSource::File(f))?;
             (t, s, f.display().to_string())
         }
         None => {
-            let (t, s) = lockfile::fetch_manifest(&req.channel, ManifestSource::Download)?;
+            let (t, s) = lock::fetch_manifest(&req.channel, ManifestSource::Download)?;
             (t, s, format!("the {} channel manifest", req.channel))
         }
     };
-    lockfile::plan_lock(&mut plan, root, &req, &text, &sha, &origin)?;
+    lock::plan_lock(&mut plan, root, &req, &text, &sha, &origin)?;
     if args.check {
         if plan.is_empty() {
             eprintln!("{LOCK_FILE} is up to date");

@@ -1,0 +1,145 @@
+//! Where channel manifests are published (rustup's dist server), getting one (a local file or a
+//! download), and checking it against its published sha256.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+/// Where channel manifests are published (rustup's default; `RUSTUP_DIST_SERVER` overrides
+/// the server for downloads, as it does for rustup).
+pub const DIST_SERVER: &str = "https://static.rust-lang.org";
+
+/// The dist URL of a channel's manifest: `stable`, `beta`, `nightly`, `1.x[.y]`, or a
+/// dated `nightly-YYYY-MM-DD` (also `beta-`, `stable-`).
+///
+/// Errors: any other form (a host-qualified name, a custom toolchain).
+pub fn manifest_url(server: &str, channel: &str) -> Result<String> {
+    let server = server.trim_end_matches('/');
+    let is_version =
+        channel.split('.').count() >= 2 && channel.split('.').all(|p| p.parse::<u32>().is_ok());
+    if matches!(channel, "stable" | "beta" | "nightly") || is_version {
+        return Ok(format!("{server}/dist/channel-rust-{channel}.toml"));
+    }
+    if let Some((name, date)) = channel.split_once('-')
+        && matches!(name, "stable" | "beta" | "nightly")
+        && date.len() == 10
+        && date.split('-').count() == 3
+        && date.split('-').all(|p| p.parse::<u32>().is_ok())
+    {
+        return Ok(format!("{server}/dist/{date}/channel-rust-{name}.toml"));
+    }
+    bail!(
+        "rust-toolchain.toml: toolchain.channel `{channel}` is not a channel the lock can pin; \
+         use stable, beta, nightly, 1.x.y, or nightly-YYYY-MM-DD"
+    )
+}
+
+/// Checks `bytes` against the dist server's `.sha256` file content (`HEX  NAME`).
+pub fn check_sha256(bytes: &[u8], sha256_file: &str, origin: &str) -> Result<String> {
+    let want = sha256_file
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    let got = hex::encode(Sha256::digest(bytes));
+    if want.len() != 64 || !want.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("the checksum file for {origin} holds no sha256");
+    }
+    if want != got {
+        bail!(
+            "the channel manifest {origin} does not match its published checksum (sha256 {got}, expected {want}); nothing was written"
+        );
+    }
+    Ok(got)
+}
+
+/// Where a manifest comes from.
+pub enum ManifestSource<'a> {
+    /// A local file (with an optional `FILE.sha256` next to it, checked when present).
+    File(&'a Path),
+    /// Download from the dist server (`RUSTUP_DIST_SERVER` or the default).
+    Download,
+}
+
+/// The manifest text and its checked sha256.
+pub fn fetch_manifest(channel: &str, source: ManifestSource) -> Result<(String, String)> {
+    match source {
+        ManifestSource::File(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("failed to read {}", path.display()))?;
+            let mut sums = path.as_os_str().to_owned();
+            sums.push(".sha256");
+            let sha = match std::fs::read_to_string(PathBuf::from(&sums)) {
+                Ok(s) => check_sha256(&bytes, &s, &path.display().to_string())?,
+                Err(_) => hex::encode(Sha256::digest(&bytes)),
+            };
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+            Ok((text, sha))
+        }
+        ManifestSource::Download => {
+            let server =
+                std::env::var("RUSTUP_DIST_SERVER").unwrap_or_else(|_| DIST_SERVER.to_string());
+            let url = manifest_url(&server, channel)?;
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(Duration::from_secs(60)))
+                .timeout_connect(Some(Duration::from_secs(10)))
+                .build()
+                .into();
+            let get = |u: &str| -> Result<Vec<u8>> {
+                let mut resp = agent
+                    .get(u)
+                    .call()
+                    .with_context(|| format!("failed to download {u}"))?;
+                resp.body_mut()
+                    .with_config()
+                    .limit(64 * 1024 * 1024)
+                    .read_to_vec()
+                    .with_context(|| format!("failed to read {u}"))
+            };
+            let bytes = get(&url)?;
+            let sums = String::from_utf8(get(&format!("{url}.sha256"))?)
+                .context("the .sha256 file is not text")?;
+            let sha = check_sha256(&bytes, &sums, &url)?;
+            Ok((
+                String::from_utf8(bytes).with_context(|| format!("{url} is not UTF-8 text"))?,
+                sha,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_urls() {
+        let u = |c| manifest_url("https://static.rust-lang.org/", c);
+        assert_eq!(
+            u("stable").unwrap(),
+            "https://static.rust-lang.org/dist/channel-rust-stable.toml"
+        );
+        assert_eq!(
+            u("1.90.0").unwrap(),
+            "https://static.rust-lang.org/dist/channel-rust-1.90.0.toml"
+        );
+        assert_eq!(
+            u("nightly-2026-01-02").unwrap(),
+            "https://static.rust-lang.org/dist/2026-01-02/channel-rust-nightly.toml"
+        );
+        assert!(u("stable-x86_64-unknown-linux-gnu").is_err());
+        assert!(u("my-toolchain").is_err());
+    }
+
+    #[test]
+    fn checksums() {
+        let sum = format!("{}  x.toml\n", hex::encode(Sha256::digest(b"abc")));
+        assert!(check_sha256(b"abc", &sum, "x").is_ok());
+        let e = check_sha256(b"abd", &sum, "x").unwrap_err();
+        assert!(format!("{e}").contains("does not match its published checksum"));
+        assert!(check_sha256(b"abc", "<html>", "x").is_err());
+    }
+}

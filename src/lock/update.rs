@@ -1,0 +1,111 @@
+//! When a lock is written: `crossflake toolchain lock` makes one; `init` and `target add/remove`
+//! rewrite an existing one that no longer matches rust-toolchain.toml, from the lock itself when
+//! it holds what is needed, else from a download, else they say which command to run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use toml_edit::Item;
+
+use super::dist::{DIST_SERVER, ManifestSource, fetch_manifest, manifest_url};
+use super::manifest::parse_manifest;
+use super::prune::build_lock;
+use crate::plan::Plan;
+use crate::toml_doc;
+use crate::toolchain::{self, ToolchainSpec};
+
+/// The lock's file name, next to rust-toolchain.toml.
+pub const LOCK_FILE: &str = "rust-toolchain.lock.toml";
+
+/// What a lock records about how it was made: its request, source and manifest sha256.
+pub fn recorded(lock_text: &str, origin: &Path) -> Result<(ToolchainSpec, String, String)> {
+    let doc = toml_doc::parse(lock_text, &origin.display().to_string())?;
+    let t = doc
+        .get("crossflake")
+        .and_then(Item::as_table)
+        .with_context(|| {
+            format!(
+                "{} has no [crossflake] table; regenerate it with `crossflake toolchain lock`",
+                origin.display()
+            )
+        })?;
+    let strs = |k: &str| -> Vec<String> {
+        t.get(k)
+            .and_then(Item::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let s = |k: &str| {
+        t.get(k)
+            .and_then(Item::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok((
+        ToolchainSpec {
+            channel: s("channel"),
+            profile: t.get("profile").and_then(Item::as_str).map(String::from),
+            components: strs("components"),
+            targets: strs("targets"),
+        },
+        s("source"),
+        s("sha256"),
+    ))
+}
+
+/// Plans the lock for the toolchain the plan leaves in `root` from `manifest_text`.
+pub fn plan_lock(
+    plan: &mut Plan,
+    root: &Path,
+    req: &ToolchainSpec,
+    manifest_text: &str,
+    sha256: &str,
+    origin: &str,
+) -> Result<PathBuf> {
+    let m = parse_manifest(manifest_text, origin)?;
+    let source = manifest_url(DIST_SERVER, &req.channel)?;
+    let text = build_lock(&m, req, &source, sha256)?;
+    let path = root.join(LOCK_FILE);
+    plan.write(&path, text)?;
+    Ok(path)
+}
+
+/// For init and `target add/remove`: when a lock exists and no longer matches the toolchain
+/// the plan leaves, regenerate it from the lock itself (when it still holds everything
+/// needed) or from a download; when neither works, leave it and say which command to run.
+pub fn plan_update(plan: &mut Plan, root: &Path) -> Result<()> {
+    let path = root.join(LOCK_FILE);
+    let Some(lock_text) = plan.read(&path)? else {
+        return Ok(());
+    };
+    let req = toolchain::read(plan, root)?;
+    let (have, source, sha) = recorded(&lock_text, &path)?;
+    if have.same_as(&req) {
+        return Ok(());
+    }
+    // the lock itself holds what a new target list or component list needs, not what a
+    // new profile may add
+    if have.channel == req.channel
+        && have.profile == req.profile
+        && let Ok(m) = parse_manifest(&lock_text, &path.display().to_string())
+        && let Ok(text) = build_lock(&m, &req, &source, &sha)
+    {
+        return plan.write(&path, text);
+    }
+    match fetch_manifest(&req.channel, ManifestSource::Download)
+        .and_then(|(text, sha)| plan_lock(plan, root, &req, &text, &sha, &req.channel))
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            plan.notes.push(format!(
+                "{LOCK_FILE} no longer matches rust-toolchain.toml and could not be updated here ({e:#}); \
+                 run `crossflake toolchain lock` (or `crossflake toolchain lock --channel-manifest FILE` offline)"
+            ));
+            Ok(())
+        }
+    }
+}
