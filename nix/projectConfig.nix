@@ -27,15 +27,27 @@ let
   bins = builtins.filter (b: builtins.isString (b.name or null)) (cargoToml.bin or [ ]);
   defaultBinary = if bins != [ ] then (builtins.head bins).name else displayName;
 
-  rawTargets = table.targets or [ ];
+  rawTargets =
+    if builtins.isList (table.targets or [ ]) then table.targets or [ ]
+    else throw "crossflake: ${at "targets"}: must be an array of target names";
   specs = builtins.genList
     (i:
       let t = builtins.elemAt rawTargets i;
       in if builtins.isString t then resolveTarget t
       else throw "crossflake: ${at "targets"}[${toString i}]: must be a string")
     (builtins.length rawTargets);
-  # one entry per alias, first kept, as the CLI does
-  targets = builtins.foldl' (acc: s: if builtins.any (x: x.alias == s.alias) acc then acc else acc ++ [ s ]) [ ] specs;
+  # flake outputs are named by alias: one target triple, one entry (as Project::config)
+  targets = builtins.foldl'
+    (acc: i:
+      let
+        s = builtins.elemAt specs i;
+        earlier = builtins.filter (j: (builtins.elemAt acc j).alias == s.alias) (builtins.genList (j: j) (builtins.length acc));
+        j = builtins.head earlier;
+      in
+      if earlier == [ ] then acc ++ [ s ]
+      else throw "crossflake: ${at "targets"}[${toString i}]: `${s.written}` is the same target as targets[${toString j}] `${(builtins.elemAt acc j).written}` (${s.triple}); list each target once")
+    [ ]
+    (builtins.genList (i: i) (builtins.length specs));
 
   imageTable = table.image;
   imageKnown = [ "name" "entrypoint" "ca-bundle" ];

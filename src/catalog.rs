@@ -373,15 +373,13 @@ impl Catalog {
                 .filter(|(d, _)| *d <= name.len().max(3) / 2)
                 .map(|(_, n)| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
+            let mut aliases: Vec<&str> = self.targets.keys().map(String::as_str).collect();
+            aliases.sort();
+            // the same sentence as nix/resolveTarget.nix, then a suggestion
             bail!(
-                "unknown target `{written}`{closest}\nvalid targets: {} (or their triples, e.g. {}; \
-                 gnu triples take a glibc floor as in x86_64-unknown-linux-gnu.2.17)",
-                self.targets.keys().cloned().collect::<Vec<_>>().join(", "),
-                self.targets
-                    .values()
-                    .next()
-                    .map(|t| t.triple.as_str())
-                    .unwrap_or(""),
+                "unknown target `{written}`; valid targets: {} (or their triples; gnu triples take \
+                 a glibc floor as in x86_64-unknown-linux-gnu.2.17){closest}",
+                aliases.join(", "),
             );
         };
         let target = &self.targets[&alias];
@@ -671,7 +669,7 @@ mod tests {
         let e = format!("{:#}", c.resolve("aarch64-mus").unwrap_err());
         assert!(e.contains("did you mean `aarch64-musl`"), "{e}");
         assert!(
-            e.contains("valid targets: x86_64-musl, aarch64-musl"),
+            e.contains("valid targets: aarch64-darwin, aarch64-gnu, aarch64-musl"),
             "{e}"
         );
         let e = format!("{:#}", c.resolve("aarch64-musl.2.17").unwrap_err());

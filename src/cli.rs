@@ -60,6 +60,34 @@ pub enum Command {
     ///
     /// Example: crossflake toolchain lock --check
     Toolchain(ToolchainArgs),
+    /// What crossflake computes that the Nix library computes too, as JSON, for the tests that
+    /// hold both to the same answers (not for users).
+    #[command(hide = true)]
+    Internal(InternalArgs),
+}
+
+/// `crossflake internal`.
+#[derive(Debug, Args)]
+pub struct InternalArgs {
+    #[command(subcommand)]
+    pub action: InternalAction,
+}
+
+/// `crossflake internal ...`.
+#[derive(Debug, Subcommand)]
+pub enum InternalAction {
+    /// The project's settings and each host's flake outputs (nix/projectConfig.nix and
+    /// nix/hostOutputs.nix compute the same).
+    Config {
+        /// Path to Cargo.toml (default: ./Cargo.toml).
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+    },
+    /// Target names resolved as a project or a user writes them (nix/resolveTarget.nix).
+    Resolve {
+        /// Aliases or triples, with an optional glibc floor.
+        names: Vec<String>,
+    },
 }
 
 /// `crossflake targets`.

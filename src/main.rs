@@ -34,6 +34,7 @@ fn main() {
         Command::Verify(a) => commands::verify::run(a),
         Command::Oci(a) => commands::oci::run(a),
         Command::Toolchain(a) => commands::toolchain::run(a),
+        Command::Internal(a) => commands::internal::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

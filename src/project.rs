@@ -44,6 +44,20 @@ pub struct Project {
     pub kind: ManifestKind,
 }
 
+/// Adds `requested` to `listed`, the one rule for `init` and `target add`: a target that is not
+/// listed is appended; one that is (the same triple, however spelled) replaces the listed entry
+/// only when it names a glibc floor, so naming a target again without a floor keeps the
+/// listed entry, floor included.
+pub fn merge_targets(listed: &mut Vec<TargetSpec>, requested: Vec<TargetSpec>) {
+    for r in requested {
+        match listed.iter_mut().find(|t| t.alias == r.alias) {
+            Some(t) if r.glibc_given => *t = r,
+            Some(_) => {}
+            None => listed.push(r),
+        }
+    }
+}
+
 /// The project's crossflake settings, from its metadata table.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectConfig {
@@ -270,9 +284,17 @@ impl Project {
                         let spec = catalog()
                             .resolve(name)
                             .with_context(|| format!("{}[{i}]", at("targets")))?;
-                        if !config.targets.iter().any(|s| s.key() == spec.key()) {
-                            config.targets.push(spec);
+                        // flake outputs are named by alias: one target triple, one entry
+                        if let Some(j) = config.targets.iter().position(|s| s.alias == spec.alias) {
+                            bail!(
+                                "{}[{i}]: `{name}` is the same target as targets[{j}] `{}` ({}); \
+                                 list each target once",
+                                at("targets"),
+                                config.targets[j].written,
+                                spec.target().triple
+                            );
                         }
+                        config.targets.push(spec);
                     }
                 }
                 "image" => config.image = Some(self.image_config(v, &at("image"))?),
@@ -289,9 +311,21 @@ impl Project {
         let table = item
             .as_table_like()
             .with_context(|| format!("{at}: must be a table"))?;
+        // defaults the flake can compute too (it cannot see the directory's name): the
+        // package name, else "app"; the first [[bin]], else that
+        let name = self.package_name().unwrap_or_else(|| "app".into());
+        let first_bin = self
+            .doc
+            .get("bin")
+            .and_then(Item::as_array_of_tables)
+            .and_then(|bins| {
+                bins.iter()
+                    .find_map(|b| b.get("name").and_then(Item::as_str))
+            })
+            .map(str::to_string);
         let mut image = ImageConfig {
-            name: self.display_name(),
-            entrypoint: self.default_binary(),
+            entrypoint: first_bin.unwrap_or_else(|| name.clone()),
+            name,
             ca_bundle: false,
         };
         for (k, v) in table.iter() {
@@ -570,6 +604,49 @@ mod tests {
                 && t.contains("codegen-units = 1")
                 && !t.contains("lto = true"),
             "{t}"
+        );
+    }
+
+    #[test]
+    fn one_rule_merges_targets_for_init_and_target_add() {
+        let specs = |names: &[&str]| -> Vec<TargetSpec> {
+            names
+                .iter()
+                .map(|n| catalog().resolve(n).unwrap())
+                .collect()
+        };
+        let written = |v: &[TargetSpec]| v.iter().map(|t| t.written.clone()).collect::<Vec<_>>();
+        let mut listed = specs(&["aarch64-musl", "x86_64-unknown-linux-gnu.2.28"]);
+        // named again without a floor, in either spelling: the listed entry stays
+        merge_targets(
+            &mut listed,
+            specs(&["x86_64-gnu", "aarch64-unknown-linux-musl"]),
+        );
+        assert_eq!(
+            written(&listed),
+            ["aarch64-musl", "x86_64-unknown-linux-gnu.2.28"]
+        );
+        // with a floor: it replaces the listed entry in place; a new target is appended
+        merge_targets(&mut listed, specs(&["x86_64-gnu.2.31", "wasm32-wasip1"]));
+        assert_eq!(
+            written(&listed),
+            ["aarch64-musl", "x86_64-gnu.2.31", "wasm32-wasip1"]
+        );
+    }
+
+    #[test]
+    fn the_same_triple_twice_is_refused_naming_both_entries() {
+        let p = parse(
+            "[package]\nname = \"a\"\n[package.metadata.crossflake]\nschema = 1\n\
+             targets = [\"aarch64-musl\", \"x86_64-gnu\", \"x86_64-unknown-linux-gnu.2.31\"]\n",
+        );
+        let e = format!("{:#}", p.config().unwrap_err());
+        assert!(
+            e.contains(
+                "package.metadata.crossflake.targets[2]: `x86_64-unknown-linux-gnu.2.31` is the same \
+                 target as targets[1] `x86_64-gnu` (x86_64-unknown-linux-gnu); list each target once"
+            ),
+            "{e}"
         );
     }
 }

@@ -55,13 +55,7 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &InitOptions) -> R
             .map(|t| catalog().resolve(t))
             .collect::<Result<_>>()?
     };
-    for r in requested {
-        match targets.iter_mut().find(|t| t.alias == r.alias) {
-            Some(t) if t.glibc_given || r.glibc_given => *t = r,
-            Some(_) => {}
-            None => targets.push(r),
-        }
-    }
+    crate::project::merge_targets(&mut targets, requested);
     let written: Vec<String> = targets.iter().map(|t| t.written.clone()).collect();
     project.set_targets(&written, ADDED_BY)?;
     if opts.oci {

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod env;
 pub mod init;
+pub mod internal;
 pub mod new;
 pub mod oci;
 pub mod target;

@@ -28,12 +28,7 @@ pub fn run(args: TargetArgs) -> Result<()> {
         .map(|t| catalog().resolve(t))
         .collect::<Result<_>>()?;
     if add {
-        for g in given {
-            match targets.iter_mut().find(|t| t.alias == g.alias) {
-                Some(t) => *t = g,
-                None => targets.push(g),
-            }
-        }
+        crate::project::merge_targets(&mut targets, given);
     } else {
         for g in &given {
             if !targets.iter().any(|t| t.alias == g.alias) {

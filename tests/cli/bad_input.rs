@@ -48,7 +48,7 @@ fn unknown_target() {
     refuses(
         &p,
         &["init", "--target", "x86_64-windws"],
-        "valid targets: x86_64-musl, aarch64-musl, armv7-musl",
+        "valid targets: aarch64-darwin, aarch64-gnu, aarch64-musl, armv7-musl",
     );
 }
 

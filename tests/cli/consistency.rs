@@ -175,3 +175,570 @@ fn nix_and_cli_derive_the_same_recipe_for_every_target_and_host() {
         "no build-std-only entries were compared"
     );
 }
+
+/// `nix-instantiate --eval --strict --json` of `expr` with `p` bound to the pure library:
+/// the value, or Nix's error message.
+fn nix_eval(expr: &str) -> Result<Value, String> {
+    let nix = require_tool("nix-instantiate", "apt-get install nix-bin");
+    let out = Command::new(nix)
+        .args(["--eval", "--strict", "--json", "-E"])
+        .arg(format!(
+            "let p = import {}/nix/pure.nix {{ }}; in {expr}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .env("NIX_CONFIG", "build-users-group =")
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+/// A Nix string literal.
+fn nix_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap().replace("${", "\\${")
+}
+
+/// `crossflake ARGS` in `p`: the JSON it prints, or its error output.
+fn cli_json(p: &TempProject, args: &[&str]) -> Result<Value, String> {
+    let out = p.cmd(args).output().unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+/// What a row expects of both sides: these fields with these values, or an error containing
+/// this text.
+enum Want {
+    Fields(Value),
+    Error(&'static str),
+}
+
+/// `got` has every field `want` has, with the same value (objects compared key by key).
+fn has_fields(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Object(g), Value::Object(w)) => w
+            .iter()
+            .all(|(k, wv)| g.get(k).is_some_and(|gv| has_fields(gv, wv))),
+        _ => got == want,
+    }
+}
+
+fn check_row(side: &str, row: &str, got: &Result<Value, String>, want: &Want) {
+    match (got, want) {
+        (Ok(v), Want::Fields(w)) => {
+            assert!(has_fields(v, w), "{side}, {row}:\ngot {v:#}\nwant {w:#}")
+        }
+        (Err(e), Want::Error(m)) => assert!(e.contains(m), "{side}, {row}: `{m}` not in:\n{e}"),
+        (Ok(v), Want::Error(m)) => panic!("{side}, {row}: expected an error with `{m}`, got {v:#}"),
+        (Err(e), Want::Fields(w)) => panic!("{side}, {row}: expected {w:#}, got the error:\n{e}"),
+    }
+}
+
+/// Target resolution: Catalog::resolve (`crossflake internal resolve`) and resolveTarget give
+/// the values written here for every alias and triple of the catalog, with and without a glibc
+/// floor, and refuse the same names with the same messages.
+#[test]
+fn target_resolution_agrees_with_the_table() {
+    let spec = |alias: &str, triple: &str, cargo: &str, zig: Value, glibc: Value| json!({ "alias": alias, "triple": triple, "cargoTarget": cargo, "zigTarget": zig, "glibc": glibc });
+    let none = Value::Null;
+    let rows: Vec<(&str, Want)> = vec![
+        (
+            "x86_64-musl",
+            Want::Fields(spec(
+                "x86_64-musl",
+                "x86_64-unknown-linux-musl",
+                "x86_64-unknown-linux-musl",
+                json!("x86_64-linux-musl"),
+                none.clone(),
+            )),
+        ),
+        (
+            "x86_64-unknown-linux-musl",
+            Want::Fields(spec(
+                "x86_64-musl",
+                "x86_64-unknown-linux-musl",
+                "x86_64-unknown-linux-musl",
+                json!("x86_64-linux-musl"),
+                none.clone(),
+            )),
+        ),
+        (
+            "aarch64-musl",
+            Want::Fields(spec(
+                "aarch64-musl",
+                "aarch64-unknown-linux-musl",
+                "aarch64-unknown-linux-musl",
+                json!("aarch64-linux-musl"),
+                none.clone(),
+            )),
+        ),
+        (
+            "aarch64-unknown-linux-musl",
+            Want::Fields(spec(
+                "aarch64-musl",
+                "aarch64-unknown-linux-musl",
+                "aarch64-unknown-linux-musl",
+                json!("aarch64-linux-musl"),
+                none.clone(),
+            )),
+        ),
+        (
+            "armv7-musl",
+            Want::Fields(spec(
+                "armv7-musl",
+                "armv7-unknown-linux-musleabihf",
+                "armv7-unknown-linux-musleabihf",
+                json!("arm-linux-musleabihf"),
+                none.clone(),
+            )),
+        ),
+        (
+            "armv7-unknown-linux-musleabihf",
+            Want::Fields(spec(
+                "armv7-musl",
+                "armv7-unknown-linux-musleabihf",
+                "armv7-unknown-linux-musleabihf",
+                json!("arm-linux-musleabihf"),
+                none.clone(),
+            )),
+        ),
+        (
+            "riscv64-musl",
+            Want::Fields(spec(
+                "riscv64-musl",
+                "riscv64gc-unknown-linux-musl",
+                "riscv64gc-unknown-linux-musl",
+                json!("riscv64-linux-musl"),
+                none.clone(),
+            )),
+        ),
+        (
+            "riscv64gc-unknown-linux-musl",
+            Want::Fields(spec(
+                "riscv64-musl",
+                "riscv64gc-unknown-linux-musl",
+                "riscv64gc-unknown-linux-musl",
+                json!("riscv64-linux-musl"),
+                none.clone(),
+            )),
+        ),
+        (
+            "x86_64-gnu",
+            Want::Fields(spec(
+                "x86_64-gnu",
+                "x86_64-unknown-linux-gnu",
+                "x86_64-unknown-linux-gnu.2.17",
+                json!("x86_64-linux-gnu.2.17"),
+                json!("2.17"),
+            )),
+        ),
+        (
+            "x86_64-unknown-linux-gnu",
+            Want::Fields(spec(
+                "x86_64-gnu",
+                "x86_64-unknown-linux-gnu",
+                "x86_64-unknown-linux-gnu.2.17",
+                json!("x86_64-linux-gnu.2.17"),
+                json!("2.17"),
+            )),
+        ),
+        (
+            "x86_64-gnu.2.28",
+            Want::Fields(spec(
+                "x86_64-gnu",
+                "x86_64-unknown-linux-gnu",
+                "x86_64-unknown-linux-gnu.2.28",
+                json!("x86_64-linux-gnu.2.28"),
+                json!("2.28"),
+            )),
+        ),
+        (
+            "x86_64-unknown-linux-gnu.2.31",
+            Want::Fields(spec(
+                "x86_64-gnu",
+                "x86_64-unknown-linux-gnu",
+                "x86_64-unknown-linux-gnu.2.31",
+                json!("x86_64-linux-gnu.2.31"),
+                json!("2.31"),
+            )),
+        ),
+        (
+            "aarch64-gnu",
+            Want::Fields(spec(
+                "aarch64-gnu",
+                "aarch64-unknown-linux-gnu",
+                "aarch64-unknown-linux-gnu.2.28",
+                json!("aarch64-linux-gnu.2.28"),
+                json!("2.28"),
+            )),
+        ),
+        (
+            "aarch64-unknown-linux-gnu",
+            Want::Fields(spec(
+                "aarch64-gnu",
+                "aarch64-unknown-linux-gnu",
+                "aarch64-unknown-linux-gnu.2.28",
+                json!("aarch64-linux-gnu.2.28"),
+                json!("2.28"),
+            )),
+        ),
+        (
+            "aarch64-unknown-linux-gnu.2.17",
+            Want::Fields(spec(
+                "aarch64-gnu",
+                "aarch64-unknown-linux-gnu",
+                "aarch64-unknown-linux-gnu.2.17",
+                json!("aarch64-linux-gnu.2.17"),
+                json!("2.17"),
+            )),
+        ),
+        (
+            "x86_64-windows",
+            Want::Fields(spec(
+                "x86_64-windows",
+                "x86_64-pc-windows-gnu",
+                "x86_64-pc-windows-gnu",
+                json!("x86_64-windows-gnu"),
+                none.clone(),
+            )),
+        ),
+        (
+            "x86_64-pc-windows-gnu",
+            Want::Fields(spec(
+                "x86_64-windows",
+                "x86_64-pc-windows-gnu",
+                "x86_64-pc-windows-gnu",
+                json!("x86_64-windows-gnu"),
+                none.clone(),
+            )),
+        ),
+        (
+            "wasm32-wasip1",
+            Want::Fields(spec(
+                "wasm32-wasip1",
+                "wasm32-wasip1",
+                "wasm32-wasip1",
+                json!("wasm32-wasi"),
+                none.clone(),
+            )),
+        ),
+        (
+            "aarch64-darwin",
+            Want::Fields(spec(
+                "aarch64-darwin",
+                "aarch64-apple-darwin",
+                "aarch64-apple-darwin",
+                none.clone(),
+                none.clone(),
+            )),
+        ),
+        (
+            "aarch64-apple-darwin",
+            Want::Fields(spec(
+                "aarch64-darwin",
+                "aarch64-apple-darwin",
+                "aarch64-apple-darwin",
+                none.clone(),
+                none.clone(),
+            )),
+        ),
+        (
+            "x86_64-darwin",
+            Want::Fields(spec(
+                "x86_64-darwin",
+                "x86_64-apple-darwin",
+                "x86_64-apple-darwin",
+                none.clone(),
+                none.clone(),
+            )),
+        ),
+        (
+            "x86_64-apple-darwin",
+            Want::Fields(spec(
+                "x86_64-darwin",
+                "x86_64-apple-darwin",
+                "x86_64-apple-darwin",
+                none.clone(),
+                none.clone(),
+            )),
+        ),
+        (
+            "arm64-musl",
+            Want::Error(
+                "unknown target `arm64-musl`; valid targets: aarch64-darwin, aarch64-gnu, aarch64-musl, armv7-musl, riscv64-musl, wasm32-wasip1, x86_64-darwin, x86_64-gnu, x86_64-musl, x86_64-windows (or their triples; gnu triples take a glibc floor as in x86_64-unknown-linux-gnu.2.17)",
+            ),
+        ),
+        (
+            "aarch64-musl.2.17",
+            Want::Error(
+                "`aarch64-musl.2.17`: a glibc floor suffix (.2.17) applies only to glibc targets, and aarch64-musl (aarch64-unknown-linux-musl) links musl; drop the suffix",
+            ),
+        ),
+        (
+            "x86_64-gnu.two",
+            Want::Error("`x86_64-gnu.two`: the glibc floor `two` is not a version like 2.17"),
+        ),
+        (
+            "x86_64-unknown-linux-gnu.2.12",
+            Want::Error(
+                "`x86_64-unknown-linux-gnu.2.12`: glibc 2.12 is below the oldest floor x86_64-unknown-linux-gnu supports (2.17); use x86_64-unknown-linux-gnu.2.17 or newer",
+            ),
+        ),
+    ];
+    // every alias and every triple of the catalog has a row
+    let names: Vec<&str> = rows.iter().map(|(n, _)| *n).collect();
+    let catalog: toml_edit::DocumentMut =
+        std::fs::read_to_string(crate::support::repo().join("targets.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    for (alias, t) in catalog["targets"].as_table().unwrap().iter() {
+        assert!(names.contains(&alias), "no row for {alias}");
+        let triple = t["triple"].as_str().unwrap();
+        assert!(names.contains(&triple), "no row for {triple}");
+    }
+    let p = TempProject::empty();
+    for (name, want) in &rows {
+        let cli = cli_json(&p, &["internal", "resolve", name]).map(|v| v[0].clone());
+        check_row("crossflake internal resolve", name, &cli, want);
+        let nix = nix_eval(&format!(
+            "let s = p.resolveTarget {}; in {{ inherit (s) alias triple cargoTarget zigTarget glibc; }}",
+            nix_str(name)
+        ));
+        check_row("resolveTarget", name, &nix, want);
+    }
+}
+
+/// The project's settings and each host's outputs: Project::config with the host rule
+/// (`crossflake internal config`) and projectConfig with hostOutputs give the values written
+/// here for packages, workspaces and edge cases, and refuse the same manifests with the same
+/// messages.
+#[test]
+fn project_config_and_host_outputs_agree_with_the_table() {
+    let rows: Vec<(&str, &str, Want)> = vec![
+        (
+            "a package with every kind of target, an image and the crossflake profile",
+            "[package]\nname = \"server\"\nversion = \"0.1.0\"\n\n[package.metadata.crossflake]\nschema = 1\n\
+             targets = [\"aarch64-musl\", \"x86_64-unknown-linux-gnu.2.28\", \"wasm32-wasip1\", \"aarch64-darwin\"]\n\n\
+             [package.metadata.crossflake.image]\nname = \"ghcr.io/me/server\"\nca-bundle = true\n\n\
+             [profile.crossflake]\ninherits = \"release\"\n",
+            Want::Fields(json!({
+                "kind": "package",
+                "metadataKey": "package.metadata.crossflake",
+                "packageName": "server",
+                "image": { "name": "ghcr.io/me/server", "entrypoint": "server", "caBundle": true },
+                "profile": "crossflake",
+                "hosts": {
+                    "x86_64-linux": {
+                        "build": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1"],
+                        "skipped": [{ "alias": "aarch64-darwin", "reason": "aarch64-darwin (aarch64-apple-darwin) builds only on x86_64-darwin, aarch64-darwin" }],
+                        "oci": ["aarch64-musl"],
+                        "packageNames": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-musl-oci", "oci"],
+                    },
+                    "aarch64-darwin": {
+                        "build": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-darwin"],
+                        "skipped": [],
+                        "packageNames": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-darwin", "aarch64-musl-oci", "oci"],
+                    },
+                },
+            })),
+        ),
+        (
+            "a virtual workspace: image defaults with no package name, release profile",
+            "[workspace]\nmembers = [\"crates/app\"]\n\n[workspace.metadata.crossflake]\nschema = 1\n\
+             targets = [\"x86_64-musl\"]\n\n[workspace.metadata.crossflake.image]\n",
+            Want::Fields(json!({
+                "kind": "virtual-workspace",
+                "metadataKey": "workspace.metadata.crossflake",
+                "packageName": null,
+                "image": { "name": "app", "entrypoint": "app", "caBundle": false },
+                "profile": "release",
+                "hosts": { "x86_64-linux": { "packageNames": ["x86_64-musl", "x86_64-musl-oci", "oci"] } },
+            })),
+        ),
+        (
+            "a package whose first [[bin]] is the entrypoint; no image, no OCI outputs",
+            "[package]\nname = \"tools\"\nversion = \"1.0.0\"\n\n[[bin]]\nname = \"tool-a\"\npath = \"src/a.rs\"\n\n\
+             [package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-windows\", \"riscv64gc-unknown-linux-musl\"]\n",
+            Want::Fields(json!({
+                "image": null,
+                "hosts": { "aarch64-linux": { "oci": [], "packageNames": ["x86_64-windows", "riscv64-musl"] } },
+            })),
+        ),
+        (
+            "an image table names the [[bin]] when it has no entrypoint",
+            "[package]\nname = \"tools\"\nversion = \"1.0.0\"\n\n[[bin]]\nname = \"tool-a\"\npath = \"src/a.rs\"\n\n\
+             [package.metadata.crossflake]\nschema = 1\ntargets = [\"armv7-musl\"]\n\n[package.metadata.crossflake.image]\nname = \"t\"\n",
+            Want::Fields(
+                json!({ "image": { "name": "t", "entrypoint": "tool-a", "caBundle": false } }),
+            ),
+        ),
+        (
+            "the same triple twice",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\n\
+             targets = [\"x86_64-gnu\", \"x86_64-unknown-linux-gnu.2.31\"]\n",
+            Want::Error(
+                "package.metadata.crossflake.targets[1]: `x86_64-unknown-linux-gnu.2.31` is the same target as targets[0] `x86_64-gnu` (x86_64-unknown-linux-gnu); list each target once",
+            ),
+        ),
+        (
+            "an unknown key",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n",
+            Want::Error(
+                "package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets and image",
+            ),
+        ),
+        (
+            "an unknown image key",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\n[package.metadata.crossflake.image]\ntag = \"x\"\n",
+            Want::Error(
+                "package.metadata.crossflake.image.tag: unknown key; the image table takes name, entrypoint and ca-bundle",
+            ),
+        ),
+        (
+            "a schema this crossflake does not read",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 2\n",
+            Want::Error(
+                "package.metadata.crossflake.schema: schema 2 is not one this crossflake reads (it reads schema 1)",
+            ),
+        ),
+        (
+            "no metadata table",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+            Want::Error(
+                "has no [package.metadata.crossflake] table; run `crossflake init` to add one",
+            ),
+        ),
+        (
+            "targets that are not an array",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\ntargets = \"aarch64-musl\"\n",
+            Want::Error("package.metadata.crossflake.targets: must be an array of target names"),
+        ),
+    ];
+    for (row, manifest, want) in &rows {
+        let p = TempProject::with(&[("Cargo.toml", manifest)]);
+        let cli = cli_json(&p, &["internal", "config"]);
+        check_row("crossflake internal config", row, &cli, want);
+        let nix = nix_eval(&format!(
+            "let c = p.projectConfig {{ cargoToml = builtins.fromTOML {}; }};
+                 spec = s: {{ inherit (s) alias written triple cargoTarget zigTarget glibc glibcGiven; }};
+             in {{
+               inherit (c) kind metadataKey packageName image profile;
+               targets = map spec c.targets;
+               hosts = builtins.listToAttrs (map (host: {{
+                 name = host;
+                 value = let o = p.hostOutputs {{ config = c; inherit host; }}; in {{
+                   inherit (o) skipped packageNames;
+                   build = map (s: s.alias) o.build;
+                   oci = map (s: s.alias) o.oci;
+                 }};
+               }}) (builtins.attrNames p.catalog.hosts));
+             }}",
+            nix_str(manifest)
+        ));
+        check_row("projectConfig/hostOutputs", row, &nix, want);
+    }
+}
+
+/// Lock staleness: `crossflake toolchain lock --check` (ToolchainSpec::same_as) and lockCheck
+/// find the same fields stale for the cases written here (order never matters).
+#[test]
+fn lock_staleness_agrees_with_the_table() {
+    // (case, rust-toolchain.toml's [toolchain], the lock's [crossflake], the fields that differ)
+    let rows: Vec<(&str, &str, &str, Vec<&str>)> = vec![
+        (
+            "the same request",
+            "channel = \"1.95.0\"\ncomponents = [\"clippy\"]\ntargets = [\"wasm32-wasip1\"]",
+            "channel = \"1.95.0\"\ncomponents = [\"clippy\"]\ntargets = [\"wasm32-wasip1\"]",
+            vec![],
+        ),
+        (
+            "the same lists in another order",
+            "channel = \"1.95.0\"\ncomponents = [\"rustfmt\", \"clippy\"]\ntargets = [\"wasm32-wasip1\", \"aarch64-unknown-linux-musl\"]",
+            "channel = \"1.95.0\"\ncomponents = [\"clippy\", \"rustfmt\"]\ntargets = [\"aarch64-unknown-linux-musl\", \"wasm32-wasip1\"]",
+            vec![],
+        ),
+        (
+            "a new target",
+            "channel = \"1.95.0\"\ncomponents = [\"clippy\"]\ntargets = [\"wasm32-wasip1\", \"aarch64-unknown-linux-musl\"]",
+            "channel = \"1.95.0\"\ncomponents = [\"clippy\"]\ntargets = [\"wasm32-wasip1\"]",
+            vec!["targets"],
+        ),
+        (
+            "another channel",
+            "channel = \"1.96.0\"\ncomponents = [\"clippy\"]\ntargets = []",
+            "channel = \"1.95.0\"\ncomponents = [\"clippy\"]\ntargets = []",
+            vec!["channel"],
+        ),
+        (
+            "a profile added",
+            "channel = \"1.95.0\"\nprofile = \"default\"\ncomponents = []\ntargets = []",
+            "channel = \"1.95.0\"\ncomponents = []\ntargets = []",
+            vec!["profile"],
+        ),
+        (
+            "a component and a target removed",
+            "channel = \"1.95.0\"\ncomponents = []\ntargets = []",
+            "channel = \"1.95.0\"\ncomponents = [\"rust-src\"]\ntargets = [\"x86_64-unknown-linux-musl\"]",
+            vec!["components", "targets"],
+        ),
+    ];
+    for (case, toolchain, made, want) in &rows {
+        let p = TempProject::with(&[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "rust-toolchain.toml",
+                &format!("[toolchain]\n{toolchain}\n"),
+            ),
+            (
+                "rust-toolchain.lock.toml",
+                &format!("[crossflake]\n{made}\n"),
+            ),
+        ]);
+        // the CLI: its diff's changed lines name the fields
+        let out = p.cmd(&["toolchain", "lock", "--check"]).output().unwrap();
+        let mut cli: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| {
+                (l.starts_with('-') || l.starts_with('+'))
+                    && !l.starts_with("---")
+                    && !l.starts_with("+++")
+            })
+            .filter_map(|l| l[1..].split(" = ").next().map(str::to_string))
+            .collect();
+        cli.sort();
+        cli.dedup();
+        assert_eq!(
+            out.status.success(),
+            want.is_empty(),
+            "CLI, {case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(cli, *want, "CLI, {case}");
+        // Nix: lockCheck's message names the fields
+        let nix = nix_eval(&format!(
+            "p.lockCheck {{ lock = builtins.fromTOML {}; toolchain = (builtins.fromTOML {}).toolchain; }}",
+            nix_str(&format!("[crossflake]\n{made}\n")),
+            nix_str(&format!("[toolchain]\n{toolchain}\n"))
+        ));
+        match nix {
+            Ok(v) => assert!(want.is_empty() && v == json!(true), "Nix, {case}: {v}"),
+            Err(e) => {
+                let mut fields: Vec<&str> = ["channel", "profile", "components", "targets"]
+                    .into_iter()
+                    .filter(|f| e.contains(&format!("{f}: lock has")))
+                    .collect();
+                fields.sort();
+                assert_eq!(fields, *want, "Nix, {case}: {e}");
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@ let
 
     [package.metadata.crossflake]
     schema = 1
-    targets = ["aarch64-musl", "x86_64-unknown-linux-gnu.2.28", "armv7-musl", "aarch64-darwin", "aarch64-musl"]
+    targets = ["aarch64-musl", "x86_64-unknown-linux-gnu.2.28", "armv7-musl", "aarch64-darwin"]
 
     [package.metadata.crossflake.image]
     name = "ghcr.io/me/server"
@@ -22,7 +22,7 @@ let
 in
 [
   {
-    name = "targets in order, duplicates dropped, floors kept";
+    name = "targets in order, floors kept";
     expr = map (s: [ s.alias s.cargoTarget ]) c.targets;
     expected = [
       [ "aarch64-musl" "aarch64-unknown-linux-musl" ]
@@ -69,4 +69,6 @@ in
   { name = "unknown key throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n"; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets and image"; }; }
   { name = "missing table throws"; expr = (config "[package]\nname = \"a\"\n").targets; expected = { throws = "crossflake: /p/Cargo.toml has no [package.metadata.crossflake] table; run `crossflake init` to add one"; }; }
   { name = "unknown target throws"; expr = (config "[package]\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x\"]\n").targets; expected = { throws = "crossflake: unknown target `x`; valid targets: aarch64-darwin, aarch64-gnu, aarch64-musl"; }; }
+  { name = "the same triple twice throws, naming both entries"; expr = (config "[package]\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-gnu\", \"aarch64-musl\", \"x86_64-unknown-linux-gnu.2.31\"]\n").targets; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.targets[2]: `x86_64-unknown-linux-gnu.2.31` is the same target as targets[0] `x86_64-gnu` (x86_64-unknown-linux-gnu); list each target once"; }; }
+  { name = "targets that are not an array throw"; expr = (config "[package]\n[package.metadata.crossflake]\nschema = 1\ntargets = \"aarch64-musl\"\n").targets; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.targets: must be an array of target names"; }; }
 ]

@@ -1,0 +1,104 @@
+//! `crossflake internal`: the answers the CLI and the Nix library must agree on, as JSON in
+//! the Nix library's shapes, for tests/cli/consistency.rs (hidden from `--help`).
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::catalog::{TargetSpec, catalog};
+use crate::cli::{InternalAction, InternalArgs};
+use crate::project::{ManifestKind, PROFILE, Project, ProjectConfig};
+
+/// Runs `crossflake internal ...`.
+pub fn run(args: InternalArgs) -> Result<()> {
+    let out = match args.action {
+        InternalAction::Config { manifest_path } => {
+            let project = Project::load(manifest_path.as_deref())?;
+            config_json(&project)?
+        }
+        InternalAction::Resolve { names } => Value::Array(
+            names
+                .iter()
+                .map(|n| catalog().resolve(n).map(|s| spec_json(&s)))
+                .collect::<Result<_>>()?,
+        ),
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// A target spec in resolveTarget's shape (nix/resolveTarget.nix).
+fn spec_json(s: &TargetSpec) -> Value {
+    json!({
+        "alias": s.alias,
+        "written": s.written,
+        "triple": s.target().triple,
+        "cargoTarget": s.cargo_target(),
+        "zigTarget": s.zig_target(),
+        "glibc": s.glibc,
+        "glibcGiven": s.glibc_given,
+    })
+}
+
+/// The project in projectConfig's shape, with hostOutputs' answer for every host system.
+///
+/// Errors: the metadata table is missing (the flake needs it) or wrong (see
+/// [`Project::config`]).
+fn config_json(project: &Project) -> Result<Value> {
+    let Some(config) = project.config()? else {
+        anyhow::bail!(
+            "{} has no [{}] table; run `crossflake init` to add one",
+            project.manifest_path.display(),
+            project.metadata_key()
+        );
+    };
+    let hosts: serde_json::Map<String, Value> = catalog()
+        .hosts
+        .keys()
+        .map(|h| (h.clone(), host_outputs(&config, h)))
+        .collect();
+    Ok(json!({
+        "kind": match project.kind {
+            ManifestKind::VirtualWorkspace => "virtual-workspace",
+            _ => "package",
+        },
+        "metadataKey": project.metadata_key(),
+        "packageName": project.package_name(),
+        "targets": config.targets.iter().map(spec_json).collect::<Vec<_>>(),
+        "image": config.image.as_ref().map(|i| json!({
+            "name": i.name, "entrypoint": i.entrypoint, "caBundle": i.ca_bundle,
+        })),
+        "profile": if project.has_profile(PROFILE) { PROFILE } else { "release" },
+        "hosts": hosts,
+    }))
+}
+
+/// What the flake gives `host` (nix/hostOutputs.nix): the targets it builds, those it cannot
+/// (with the reason), the images, and the package names.
+fn host_outputs(config: &ProjectConfig, host: &str) -> Value {
+    let (build, skipped): (Vec<&TargetSpec>, Vec<&TargetSpec>) = config
+        .targets
+        .iter()
+        .partition(|s| s.target().build_hosts.iter().any(|h| h == host));
+    let oci: Vec<&TargetSpec> = match config.image {
+        Some(_) => build
+            .iter()
+            .copied()
+            .filter(|s| s.target().oci.is_some())
+            .collect(),
+        None => vec![],
+    };
+    let mut names: Vec<String> = build.iter().map(|s| s.alias.clone()).collect();
+    names.extend(oci.iter().map(|s| format!("{}-oci", s.alias)));
+    if !oci.is_empty() {
+        names.push("oci".into());
+    }
+    json!({
+        "build": build.iter().map(|s| &s.alias).collect::<Vec<_>>(),
+        "skipped": skipped.iter().map(|s| json!({
+            "alias": s.alias,
+            "reason": format!("{} ({}) builds only on {}", s.alias, s.target().triple, s.target().build_hosts.join(", ")),
+        })).collect::<Vec<_>>(),
+        "oci": oci.iter().map(|s| &s.alias).collect::<Vec<_>>(),
+        "packageNames": names,
+    })
+}
