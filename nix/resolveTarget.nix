@@ -18,7 +18,7 @@ let
     if suffix == null then target.glibc or null
     else if !isGnu then
       throw "crossflake: `${written}`: a glibc floor suffix (.${suffix}) applies only to glibc targets, and ${alias} (${target.triple}) links ${target.libc}; drop the suffix"
-    else if strings.parseVersion suffix == null then
+    else if !(strings.isVersion suffix) then
       throw "crossflake: `${written}`: the glibc floor `${suffix}` is not a version like 2.17"
     else if builtins.compareVersions suffix target.glibc-min < 0 then
       throw "crossflake: `${written}`: glibc ${suffix} is below the oldest floor ${target.triple} supports (${target.glibc-min}); use ${target.triple}.${target.glibc-min} or newer"

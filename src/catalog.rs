@@ -1,6 +1,6 @@
 //! The target catalog: `targets.toml` at the repository root, embedded at compile time.
 //!
-//! The same file is read by the Nix library (`nix/catalog.nix`), so every fact about a
+//! The same file is read by the Nix library (`nix/pure.nix`, `catalog`), so every fact about a
 //! target lives there; this module only parses it, resolves what users type (aliases,
 //! triples, `TRIPLE.GLIBC`) and fills the catalog's placeholders. See the comments in
 //! `targets.toml` for the meaning of every field.

@@ -242,7 +242,8 @@ pub struct TestArgs {
     /// The target to test.
     #[arg(long, value_name = "TARGET")]
     pub target: String,
-    /// Cargo profile; default: the dev profile cargo test uses.
+    /// Cargo profile; default: the one builds use (crossflake when the project has it,
+    /// else release), so the tests run the code that ships.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Build std from rust-src.

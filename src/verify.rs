@@ -57,7 +57,9 @@ pub struct Report {
     pub ok: bool,
 }
 
-/// Reads the facts of a binary. Errors only when the file cannot be read.
+/// Reads the facts of a binary from its bytes (ELF, PE, Mach-O or wasm, parsed with goblin).
+/// Never fails: bytes that are none of these give facts with every field empty, which
+/// [`check`] then reports as a wrong format.
 pub fn facts(bytes: &[u8]) -> BinaryFacts {
     let mut f = BinaryFacts {
         format: None,
@@ -142,7 +144,9 @@ pub fn facts(bytes: &[u8]) -> BinaryFacts {
     f
 }
 
-/// Checks `bytes` against what `spec` claims.
+/// Checks `bytes` against what `spec` claims: format, machine, static linking (static ELF
+/// targets) and the glibc floor (glibc targets). Returns the facts and one [`Check`] per
+/// claim, in that order.
 pub fn check(spec: &TargetSpec, bytes: &[u8]) -> (BinaryFacts, Vec<Check>) {
     let t = spec.target();
     let f = facts(bytes);
@@ -201,6 +205,9 @@ pub fn check(spec: &TargetSpec, bytes: &[u8]) -> (BinaryFacts, Vec<Check>) {
 }
 
 /// Reads and checks one file.
+///
+/// # Errors
+/// When the file cannot be read (the message names the path).
 pub fn verify_file(spec: &TargetSpec, path: &Path) -> Result<Report> {
     let bytes =
         std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;

@@ -24,8 +24,7 @@ rec {
   # unique elements, first occurrence kept
   unique = builtins.foldl' (acc: x: if builtins.elem x acc then acc else acc ++ [ x ]) [ ];
 
-  # "2.17" -> [ 2 17 ], null when not MAJOR.MINOR[.PATCH]
-  parseVersion = v:
-    let m = builtins.match "([0-9]+)\\.([0-9]+)(\\.([0-9]+))?" v;
-    in if m == null then null else v;
+  # "2.17" -> true: MAJOR.MINOR[.PATCH], the glibc floors' spelling (compared with
+  # builtins.compareVersions)
+  isVersion = v: builtins.match "[0-9]+\\.[0-9]+(\\.[0-9]+)?" v != null;
 }
