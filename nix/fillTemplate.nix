@@ -3,7 +3,7 @@
 # The same rule as fill() in src/catalog.rs.
 #   fillTemplate { a = "1"; gone = null; } "x{a}"    == "x1"
 #   fillTemplate { a = "1"; gone = null; } "x{gone}" == null
-_:
+{}:
 values: template:
 let
   parts = builtins.split "\\{([A-Za-z][A-Za-z0-9-]*)}" template;

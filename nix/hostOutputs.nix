@@ -3,7 +3,7 @@
 #   (hostOutputs { config = projectConfig ...; host = "x86_64-linux"; }).build -> [ spec ... ]
 # Result: { build = [ spec ]; skipped = [ { alias; reason; } ]; oci = [ spec ];
 #           packageNames = [ "aarch64-musl" "aarch64-musl-oci" ... ] }
-_:
+{}:
 { config, host }:
 let
   canBuild = s: builtins.elem host s.target.build-hosts;

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Level 0: every .nix file of the repository (templates included) parses.
+# Level 0: every .nix file of the repository (templates included) parses, and every file of
+# the library (nix/*.nix) has the one argument style: its named dependencies as its first
+# line of code, `{ dep, ... }:` (or `{}:` with none), below the comment giving its signature.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NIX_CONFIG=${NIX_CONFIG:-build-users-group =}
@@ -9,3 +11,13 @@ while IFS= read -r -d '' f; do
   n=$((n + 1))
 done < <(git ls-files -z --cached --others --exclude-standard -- '*.nix')
 echo "$n .nix files parse"
+
+for f in nix/*.nix; do
+  first=$(grep -v -e '^#' -e '^[[:space:]]*$' "$f" | head -n 1)
+  [[ $first =~ ^\{.*\}:$ ]] || {
+    echo "$f: the first line of code is \`$first\`; the library's files start with their named dependencies, \`{ dep, ... }:\` or \`{}:\`" >&2
+    exit 1
+  }
+  head -n 1 "$f" | grep -q '^# ' || { echo "$f: no comment on top giving its signature" >&2; exit 1; }
+done
+echo "nix/*.nix: one argument style"
