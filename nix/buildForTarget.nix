@@ -4,7 +4,9 @@
 # the target's recipe command and build environment (no runner: see crossEnvFor). `craneLib`
 # should carry a toolchain with this target's rust-std (mkFlake gives each target its own).
 # `env` is crossEnvFor's result; `common` the arguments both crane calls get. Other arguments
-# go to crane.
+# go to crane (`pname` gets `-<alias>` appended; `nativeBuildInputs` and `preConfigure` are
+# extended); one the recipe sets (its variables, CARGO_PROFILE, CARGO_BUILD_TARGET,
+# cargoBuildCommand) throws, naming it.
 #   buildForTarget { inherit craneLib; src = ./.; spec = resolveTarget "aarch64-musl"; profile = "crossflake"; }
 { pkgs, crossEnvFor }:
 { craneLib, src, spec, profile ? "release", ... }@args:
@@ -12,6 +14,12 @@ let
   inherit (pkgs) lib;
   env = crossEnvFor spec { inherit profile; };
   craneArgs = builtins.removeAttrs args [ "craneLib" "spec" "profile" ];
+  # what the recipe sets is the recipe's: an argument naming it would silently lose, so it is
+  # refused (nativeBuildInputs and preConfigure are extended instead)
+  recipeOwned = builtins.attrNames env.vars ++ [ "CARGO_PROFILE" "CARGO_BUILD_TARGET" "cargoBuildCommand" "crossflakeZigCache" ];
+  craneArgsChecked = builtins.all
+    (name: !(craneArgs ? ${name}) || throw "crossflake: buildForTarget for ${spec.alias}: the crane argument ${name} is set by the target's recipe (targets.toml, crossEnvFor) and would not be used; drop it, or pass `profile` for the cargo profile")
+    recipeOwned;
   # zig builds the target's C library, crt objects and libunwind the first time it links for a
   # target (about 40 s), and the sandbox drops zig's cache with every derivation: they are built
   # once here, by linking an empty Rust program with the recipe, and every derivation of the
@@ -40,10 +48,9 @@ let
       cp -r "$ZIG_GLOBAL_CACHE_DIR" "$out"
     '';
   });
-  common = craneArgs // env.vars // {
+  common = { strictDeps = true; } // builtins.seq craneArgsChecked craneArgs // env.vars // {
     inherit src;
     pname = "${craneArgs.pname or (craneLib.crateNameFromCargoToml { inherit src; }).pname}-${spec.alias}";
-    strictDeps = true;
     CARGO_PROFILE = profile;
     # cargo check/test/clippy default to the target too
     CARGO_BUILD_TARGET = spec.triple;

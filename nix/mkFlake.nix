@@ -17,7 +17,9 @@
 # Targets and image settings come from Cargo.toml's [package.metadata.crossflake]
 # (`crossflake init` writes it). `cleanSrc` replaces the source crane builds (default: the
 # files crane's filterCargoSources keeps, the C, C++ and assembly sources build scripts compile
-# with cc-rs (cSources), and those `sourceFilter` keeps).
+# with cc-rs (cSources), and those `sourceFilter` keeps). `craneArgs` go to every crane call
+# and win over mkFlake's pname, version and strictDeps; `src` and `CARGO_PROFILE` there are
+# refused (they are mkFlake's), as are the target recipe's variables (see buildForTarget).
 #   outputs = { self, crossflake, ... }: crossflake.lib.mkFlake { inherit self; src = ./.; };
 { pure, mkLib, nixpkgs }:
 { src
@@ -38,12 +40,21 @@ let
         crossflake: the flake's source has no Cargo.lock, which the builds need to vendor the dependencies.
         Run `cargo generate-lockfile` (if there is none) and `git add Cargo.lock`: a flake sees only the files git tracks.'';
   config = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
+  # craneArgs that would silently lose to mkFlake's own values are refused, with what sets them
+  ownedArgs = {
+    src = "the source crane builds is mkFlake's `src` with its filter; pass `cleanSrc` to replace it, or `sourceFilter` to keep more files";
+    CARGO_PROFILE = "the profile is `crossflake` when Cargo.toml has [profile.crossflake], else `release`; change what [profile.crossflake] sets";
+  };
+  craneArgsChecked = builtins.all
+    (name: !(craneArgs ? ${name}) || throw "crossflake: mkFlake's craneArgs.${name} is not used: ${ownedArgs.${name}}")
+    (builtins.attrNames ownedArgs);
   optionalFile = name: if builtins.pathExists (src + "/${name}") then src + "/${name}" else null;
   rustToolchainToml = optionalFile "rust-toolchain.toml";
   lockFile = optionalFile "rust-toolchain.lock.toml";
   stringOr = v: default: if builtins.isString v then v else default;
-  pname = stringOr config.packageName "workspace";
-  version = stringOr (cargoToml.package.version or null) (stringOr (cargoToml.workspace.package.version or null) "0.0.0");
+  # craneArgs' pname and version win; the images are tagged with the version too
+  pname = craneArgs.pname or (stringOr config.packageName "workspace");
+  version = craneArgs.version or (stringOr (cargoToml.package.version or null) (stringOr (cargoToml.workspace.package.version or null) "0.0.0"));
   # the source revision (for image annotations), when the flake is a clean git checkout
   revision = if self == null then null else self.rev or null;
   entrypoint = if config.image != null then config.image.entrypoint else config.packageName;
@@ -75,14 +86,17 @@ let
             filter = path: type: craneLib.filterCargoSources path type || cSources path type || sourceFilter path type;
             name = "${pname}-source";
           };
-      common = craneArgs // { src = source; inherit pname version; strictDeps = true; CARGO_PROFILE = config.profile; };
+      # the user's craneArgs win over strictDeps; the source and the profile are mkFlake's own
+      # (refused above)
+      craneCommon = { strictDeps = true; } // craneArgs // { src = source; inherit pname version; };
+      common = craneCommon // { CARGO_PROFILE = config.profile; };
       native = craneLib.buildPackage (common // {
         cargoArtifacts = craneLib.buildDepsOnly common;
         doCheck = false;
         passthru = { inherit revision; };
       });
       builds = lib.listToAttrs (map
-        (spec: lib.nameValuePair spec.alias (cf.buildForTarget (common // {
+        (spec: lib.nameValuePair spec.alias (cf.buildForTarget (craneCommon // {
           inherit spec;
           craneLib = craneLibForTarget spec;
           profile = config.profile;
@@ -112,7 +126,7 @@ let
         ''))
         outs.skipped);
     in
-    builtins.seq lockChecked {
+    builtins.seq lockChecked (builtins.seq craneArgsChecked {
       packages = { default = native; }
         // lib.optionalAttrs (config.packageName != null) { ${config.packageName} = native; }
         // unavailable
@@ -161,7 +175,7 @@ let
         };
       };
       formatter = pkgs.nixpkgs-fmt;
-    };
+    });
   all = lib.genAttrs systems perSystem;
   pick = kind: lib.mapAttrs (_: s: s.${kind}) all;
 in

@@ -68,6 +68,13 @@ cat >"$work/flake.nix" <<'NIX'
     in flake // {
       wiring = import ./wiring.nix { inherit flake self; cf = crossflake.lib; lib = crossflake.inputs.nixpkgs.lib; };
       # the same project, with a nixpkgs whose zig is older than targets.toml's [zig] min-version
+      # the project's x86_64-linux packages with the craneArgs given
+      withCraneArgs = craneArgs: (crossflake.lib.mkFlake { inherit self craneArgs; src = ./.; systems = [ "x86_64-linux" ]; }).packages.x86_64-linux;
+      # what the library exports, for the README check
+      libNames = {
+        lib = builtins.attrNames crossflake.lib;
+        mkLib = builtins.attrNames (crossflake.lib.mkLib crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux);
+      };
       oldZig = (crossflake.lib.mkLib (crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux // {
         zig = crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux.zig // { version = "0.11.0"; };
       })).zig;
@@ -106,6 +113,40 @@ PY
 if err=$(cd "$work" && nix eval --raw .#oldZig.drvPath 2>&1); then fail "a zig older than the catalog's minimum evaluated"; fi
 echo "$err" | grep -q "nixpkgs' zig is 0.11.0, and crossflake's recipe needs zig" || fail "old zig: unexpected error: $err"
 echo "   a zig older than [zig] min-version stops evaluation: $(echo "$err" | grep -o "nixpkgs' zig is[^(]*")"
+
+echo "== craneArgs: the user's pname and version win; what mkFlake or the recipe sets is refused, naming it"
+got=$(cd "$work" && nix eval --json .#withCraneArgs \
+  --apply 'f: let p = f { pname = "renamed"; version = "9.9.9"; }; in [ p.default.name p.aarch64-musl.name p.oci.passthru.tag ]')
+[ "$got" = '["renamed-9.9.9","renamed-aarch64-musl-9.9.9","9.9.9"]' ] ||
+  fail "craneArgs' pname and version: the packages are named $got"
+echo "   pname and version from craneArgs: $got"
+refused() { # ARGS_NIX EXPECTED_MESSAGE
+  local err
+  if err=$(cd "$work" && nix eval --raw .#withCraneArgs --apply "f: (f $1).aarch64-musl.drvPath" 2>&1); then
+    fail "craneArgs $1 was accepted"
+  fi
+  echo "$err" | grep -qF "$2" || fail "craneArgs $1: unexpected error: $err"
+  echo "   craneArgs $1 refused: $(echo "$err" | grep -oF "$2")"
+}
+refused '{ src = ./.; }' "mkFlake's craneArgs.src is not used: the source crane builds is mkFlake's \`src\` with its filter; pass \`cleanSrc\`"
+refused '{ CARGO_PROFILE = "dev"; }' "mkFlake's craneArgs.CARGO_PROFILE is not used"
+refused '{ CC_aarch64_unknown_linux_musl = "gcc"; }' "buildForTarget for aarch64-musl: the crane argument CC_aarch64_unknown_linux_musl is set by the target's recipe"
+refused '{ cargoBuildCommand = "cargo build"; }' "the crane argument cargoBuildCommand is set by the target's recipe"
+
+echo "== README's Library section names everything crossflake.lib and mkLib export"
+(cd "$work" && nix eval --json .#libNames) >"$results/lib-names.json"
+python3 - "$results/lib-names.json" "$here/README.md" <<'PY' || fail "README's Library section is out of date"
+import json, re, sys
+names = json.load(open(sys.argv[1]))
+readme = open(sys.argv[2]).read()
+section = readme.split("### Library", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+documented = set(re.findall(r"`([A-Za-z][A-Za-z0-9]*)", section))
+missing = [f"{where}.{n}" for where, ns in names.items() for n in ns if n not in documented]
+for m in missing:
+    print(f"     FAILED README's Library section does not name {m}")
+print(f"   {sum(len(v) for v in names.values())} exports, {len(missing)} undocumented")
+sys.exit(1 if missing else 0)
+PY
 
 echo "== a pinned channel through a toolchain lock (fenix.fromManifestFile), every host"
 cp -r "$work/." "$pinned/"
