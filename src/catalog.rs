@@ -41,6 +41,79 @@ pub struct Catalog {
     pub cargo_zigbuild: CargoZigbuildPin,
     /// The oldest zig the recipe works with.
     pub zig: ZigPin,
+    /// Build tools that crates in Cargo.lock run (`perl`, `make`, `libclang`).
+    pub build_tools: IndexMap<String, BuildTool>,
+    /// Crates in Cargo.lock that need a build tool or break a static build, by crate name.
+    pub crates: IndexMap<String, CrateRule>,
+    /// The rule for any other `-sys` crate that looks its library up with pkg-config.
+    pub sys_crates: SysCrateRule,
+}
+
+/// A build tool a crate's build script runs (`[build-tools.<name>]`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct BuildTool {
+    /// What it is, for messages (`perl (OpenSSL's build runs Configure, a perl script)`).
+    pub what: String,
+    /// Executables that must be on PATH; empty when code finds the tool (libclang).
+    #[serde(default)]
+    pub programs: Vec<String>,
+    /// The nixpkgs attribute path the flake adds to the build's inputs (`llvmPackages.libclang`).
+    #[allow(dead_code)]
+    pub nixpkgs: String,
+    /// Directory globs searched for a library (libclang), after `$LIBCLANG_PATH`.
+    #[serde(default)]
+    pub search: Vec<String>,
+    /// How to get it without Nix (`{major}`: the version needed, for libclang).
+    pub install: String,
+}
+
+/// What a crate found in Cargo.lock needs or breaks (`[crates.<name>]`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CrateRule {
+    /// `[build-tools]` keys its build script runs.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// A crate whose presence among this crate's dependencies in Cargo.lock, at any depth,
+    /// solves the problem (`openssl-src`, which the `vendored` feature pulls in).
+    pub unless: Option<String>,
+    /// Only for targets with one of these libcs; empty: every target built with zig.
+    #[serde(default)]
+    pub libc: Vec<String>,
+    /// How bad the problem is; `None` when the crate only needs tools.
+    pub severity: Option<Severity>,
+    /// What goes wrong (`{crate}`: the crate's name).
+    #[serde(default)]
+    pub problem: String,
+    /// How to fix it.
+    #[serde(default)]
+    pub fix: String,
+}
+
+/// The rule for `-sys` crates not in `[crates]` (`[sys-crates]`): one whose dependencies in
+/// Cargo.lock include pkg-config and none of `builds` looks its library up on the build machine.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SysCrateRule {
+    /// Crates that mean the library is built from source (`cc`, `cmake`).
+    pub builds: Vec<String>,
+    /// How bad it is.
+    pub severity: Severity,
+    /// What goes wrong (`{crate}`: the crate's name).
+    pub problem: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// How bad a problem is: an error stops `crossflake build`; a warning does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// It builds, but not as a static binary of the target, or only on some machines.
+    Warning,
+    /// The build fails.
+    Error,
 }
 
 /// The cargo-zigbuild release the recipe is pinned to (`[cargo-zigbuild]`): the flake builds it

@@ -56,6 +56,14 @@ pub enum Command {
     ///
     /// Example: crossflake oci build --output image --tag 1.0 --binary aarch64-musl=target/aarch64-unknown-linux-musl/crossflake/app
     Oci(OciArgs),
+    /// Report what will go wrong building the project's targets here or with the flake, and
+    /// the fix for each: missing tools, C dependencies that need a build tool or cannot be
+    /// linked statically, files the flake does not see, a stale toolchain lock.
+    ///
+    /// Exit status: 0 nothing found, 1 errors, 2 warnings only.
+    ///
+    /// Example: crossflake doctor --target aarch64-musl --json
+    Doctor(DoctorArgs),
     /// Pin the toolchain: write rust-toolchain.lock.toml, which the flake reads with no IFD.
     ///
     /// Example: crossflake toolchain lock --check
@@ -234,6 +242,23 @@ pub struct BuildArgs {
     /// Extra arguments for cargo, after `--`.
     #[arg(last = true, value_name = "CARGO_ARGS")]
     pub cargo_args: Vec<String>,
+}
+
+/// `crossflake doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Targets to check (default: the project's metadata table). Repeatable.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Check for building std from rust-src (as `crossflake build --build-std`).
+    #[arg(long)]
+    pub build_std: bool,
+    /// Print JSON instead of a report.
+    #[arg(long)]
+    pub json: bool,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
 }
 
 /// `crossflake test`.

@@ -3,6 +3,7 @@
 
 mod atomic;
 mod catalog;
+mod cdeps;
 mod cli;
 mod commands;
 mod emit;
@@ -33,6 +34,10 @@ fn main() {
         Command::Test(a) => commands::test::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Oci(a) => commands::oci::run(a),
+        Command::Doctor(a) => match commands::doctor::run(a) {
+            Ok(code) => std::process::exit(code),
+            Err(e) => Err(e),
+        },
         Command::Toolchain(a) => commands::toolchain::run(a),
         Command::Internal(a) => commands::internal::run(a),
     };

@@ -82,6 +82,20 @@ pub fn recipe(spec: &TargetSpec, host: &str, opts: &RecipeOptions) -> Result<Pre
 }
 
 impl Prepared {
+    /// Adds variables to the build and test environment (a name already there is replaced):
+    /// what the project's C dependencies need ([`crate::commands::doctor::CDeps`]).
+    pub fn add_env(&mut self, vars: Vec<(String, String)>) {
+        for (name, value) in vars {
+            self.recipe.env.retain(|e| e.name != name);
+            self.recipe.env.push(crate::recipe::EnvVar {
+                name,
+                value,
+                build_std: false,
+                run: false,
+            });
+        }
+    }
+
     /// Runs the build command (`test` false: the build environment) or the test command
     /// (`test` true: the whole environment, runner included) in the project root, streaming
     /// cargo's output; returns the executables cargo reports.

@@ -33,9 +33,10 @@ pub fn run(args: BuildArgs) -> Result<()> {
         }
     }
     tools::require(&missing, "building")?;
+    let c_deps = super::doctor::preflight(&project, &specs, &host)?;
 
     for spec in &specs {
-        let prepared = prepare::recipe(
+        let mut prepared = prepare::recipe(
             spec,
             &host,
             &RecipeOptions {
@@ -43,6 +44,7 @@ pub fn run(args: BuildArgs) -> Result<()> {
                 build_std: args.build_std,
             },
         )?;
+        prepared.add_env(c_deps.env_for(spec));
         eprintln!(
             "crossflake: building {} ({}): {}",
             spec.alias,

@@ -4,8 +4,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{RunnerChoice, catalog};
+use crate::cdeps::{self, LockedCrates};
 use crate::cli::EnvArgs;
 use crate::prepare;
+use crate::project::Project;
 use crate::recipe::{Recipe, RecipeOptions, ToolPaths};
 use crate::tools;
 
@@ -37,7 +39,7 @@ pub fn run(args: EnvArgs) -> Result<()> {
         Some(p) => p.clone(),
         None => prepare::default_profile(args.manifest_path.as_deref()),
     };
-    let prepared = prepare::recipe(
+    let mut prepared = prepare::recipe(
         &spec,
         &host,
         &RecipeOptions {
@@ -45,6 +47,19 @@ pub fn run(args: EnvArgs) -> Result<()> {
             build_std: args.build_std,
         },
     )?;
+    // what the project's C dependencies need (bindgen's libclang and headers), when there is
+    // a project with a Cargo.lock here
+    if let Ok(project) = Project::load(args.manifest_path.as_deref())
+        && let Ok(Some(lock)) = LockedCrates::read(&project.root)
+    {
+        let (_, libclang) = cdeps::tool_findings(&cdeps::needed_tools(&lock));
+        prepared.add_env(cdeps::bindgen_env(
+            &lock,
+            spec.target(),
+            spec.zig_target().as_deref(),
+            libclang.as_ref(),
+        ));
+    }
     let (recipe, paths) = (&prepared.recipe, &prepared.tools);
     let missing = tools::missing_for(&spec, &host, args.build_std, true, &cwd);
     if args.json {

@@ -23,11 +23,12 @@ pub fn run(args: TestArgs) -> Result<()> {
         &tools::missing_for(&spec, &host, args.build_std, true, &project.root),
         "testing",
     )?;
+    let c_deps = super::doctor::preflight(&project, std::slice::from_ref(&spec), &host)?;
     let profile = args
         .profile
         .clone()
         .unwrap_or_else(|| default_profile(Some(&project.manifest_path)));
-    let prepared = prepare::recipe(
+    let mut prepared = prepare::recipe(
         &spec,
         &host,
         &RecipeOptions {
@@ -35,6 +36,7 @@ pub fn run(args: TestArgs) -> Result<()> {
             build_std: args.build_std,
         },
     )?;
+    prepared.add_env(c_deps.env_for(&spec));
     eprintln!(
         "crossflake: testing {} under {}: {}",
         spec.alias,

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod consistency;
+mod doctor;
 mod e2e;
 mod init;
 mod lock;

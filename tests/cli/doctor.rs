@@ -1,0 +1,374 @@
+//! `crossflake doctor` and the check `crossflake build` runs before it starts: each C
+//! dependency problem of the catalog against an expected table, the exit statuses, a missing
+//! build tool, libclang against zig's clang, and bindgen's environment.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{TempProject, require_tool};
+
+const MANIFEST: &str = r#"[package]
+name = "app"
+version = "0.1.0"
+edition = "2021"
+
+[package.metadata.crossflake]
+schema = 1
+targets = ["aarch64-musl", "x86_64-unknown-linux-gnu.2.17"]
+"#;
+
+const TOOLCHAIN: &str = r#"[toolchain]
+channel = "stable"
+targets = ["aarch64-unknown-linux-musl", "x86_64-unknown-linux-gnu"]
+"#;
+
+/// A Cargo.lock whose root package `app` depends on `packages`' names; each package is
+/// `(name, its dependencies)`.
+fn lock(packages: &[Package]) -> String {
+    let mut text =
+        String::from("version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n");
+    let roots: Vec<String> = packages.iter().map(|(n, _)| format!("{n:?}")).collect();
+    text.push_str(&format!("dependencies = [{}]\n", roots.join(", ")));
+    for (name, deps) in packages {
+        let deps: Vec<String> = deps.iter().map(|d| format!("{d:?}")).collect();
+        text.push_str(&format!(
+            "\n[[package]]\nname = {name:?}\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [{}]\n",
+            deps.join(", ")
+        ));
+    }
+    text
+}
+
+fn project(lock_text: &str) -> TempProject {
+    TempProject::with(&[
+        ("Cargo.toml", MANIFEST),
+        ("rust-toolchain.toml", TOOLCHAIN),
+        ("src/main.rs", "fn main() {}\n"),
+        ("Cargo.lock", lock_text),
+    ])
+}
+
+/// `crossflake doctor --json` with std built from Debian's rust-src (as CI builds), so the
+/// recipe's tools are all there: its findings as `scope severity check` lines, and its exit
+/// status.
+fn doctor(p: &TempProject, extra_env: &[(&str, &str)]) -> (Vec<String>, i32) {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let mut cmd = p.cmd(&["doctor", "--build-std", "--json"]);
+    cmd.env("RUSTC", "/usr/bin/rustc");
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let mut lines = Vec::new();
+    for s in report["sections"].as_array().unwrap() {
+        for f in s["findings"].as_array().unwrap() {
+            lines.push(format!(
+                "{} {} {}",
+                s["scope"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["check"].as_str().unwrap()
+            ));
+        }
+    }
+    (lines, out.status.code().unwrap())
+}
+
+/// A Cargo.lock package: its name and its dependencies' names.
+type Package = (&'static str, &'static [&'static str]);
+
+const VENDORED: Package = ("openssl-sys", &["cc", "libc", "openssl-src", "pkg-config"]);
+const SYSTEM_OPENSSL: Package = ("openssl-sys", &["cc", "libc", "pkg-config"]);
+const OPENSSL_SRC: Package = ("openssl-src", &["cc"]);
+
+#[test]
+fn each_c_dependency_problem_against_its_expected_findings() {
+    // (what, Cargo.lock packages, expected findings, exit status)
+    type Case = (&'static str, Vec<Package>, &'static [&'static str], i32);
+    let cases: [Case; 8] = [
+        ("openssl vendored", vec![VENDORED, OPENSSL_SRC], &[], 0),
+        (
+            "openssl from the system",
+            vec![SYSTEM_OPENSSL],
+            &[
+                "aarch64-musl error crate openssl-sys",
+                "x86_64-gnu error crate openssl-sys",
+            ],
+            1,
+        ),
+        (
+            "native-tls without vendored: musl only",
+            vec![("native-tls", &["openssl-sys"]), SYSTEM_OPENSSL],
+            &[
+                "aarch64-musl error crate native-tls",
+                "aarch64-musl error crate openssl-sys",
+                "x86_64-gnu error crate openssl-sys",
+            ],
+            1,
+        ),
+        (
+            "native-tls vendored",
+            vec![("native-tls", &["openssl-sys"]), VENDORED, OPENSSL_SRC],
+            &[],
+            0,
+        ),
+        (
+            "sqlite from the system",
+            vec![("libsqlite3-sys", &["pkg-config", "vcpkg"])],
+            &[
+                "aarch64-musl error crate libsqlite3-sys",
+                "x86_64-gnu error crate libsqlite3-sys",
+            ],
+            1,
+        ),
+        (
+            "sqlite bundled",
+            vec![("libsqlite3-sys", &["cc", "pkg-config", "vcpkg"])],
+            &[],
+            0,
+        ),
+        (
+            "zstd builds its own",
+            vec![("zstd-sys", &["cc", "pkg-config"])],
+            &[],
+            0,
+        ),
+        (
+            "another -sys crate that looks its library up",
+            vec![
+                ("libgit2-sys", &["libc", "pkg-config"]),
+                ("zstd-sys", &["cc"]),
+            ],
+            &[
+                "aarch64-musl warning crate libgit2-sys",
+                "x86_64-gnu warning crate libgit2-sys",
+            ],
+            2,
+        ),
+    ];
+    for (what, packages, want, status) in cases {
+        let p = project(&lock(&packages));
+        let (got, code) = doctor(&p, &[]);
+        assert_eq!(got, want, "{what}");
+        assert_eq!(code, status, "{what}: exit status");
+    }
+}
+
+#[test]
+fn project_findings_lock_and_toolchain() {
+    // no Cargo.lock: a warning; rust-toolchain.toml without the gnu triple: a warning
+    let p = project("");
+    fs::remove_file(p.path().join("Cargo.lock")).unwrap();
+    p.write(
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"stable\"\ntargets = [\"aarch64-unknown-linux-musl\"]\n",
+    );
+    let (got, code) = doctor(&p, &[]);
+    assert_eq!(
+        got,
+        [
+            "project warning Cargo.lock",
+            "project warning rust-toolchain.toml"
+        ]
+    );
+    assert_eq!(code, 2);
+    let err = p
+        .cmd(&["doctor", "--build-std"])
+        .env("RUSTC", "/usr/bin/rustc")
+        .output()
+        .unwrap()
+        .stderr;
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.contains("fix: crossflake target add x86_64-unknown-linux-gnu.2.17"),
+        "{err}"
+    );
+}
+
+#[test]
+fn files_git_does_not_track_are_named() {
+    let git = require_tool("git", "apt-get install git");
+    let p = project(&lock(&[]));
+    let run = |args: &[&str]| {
+        let ok = std::process::Command::new(&git)
+            .args(args)
+            .current_dir(p.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    run(&["init", "-q"]);
+    run(&["add", "Cargo.toml", "rust-toolchain.toml"]);
+    let (got, code) = doctor(&p, &[]);
+    assert_eq!(got, ["project error Cargo.lock", "project warning git"]);
+    assert_eq!(code, 1);
+    run(&["add", "Cargo.lock", "src"]);
+    assert_eq!(doctor(&p, &[]), (Vec::<String>::new(), 0));
+}
+
+/// PATH with every program of the current PATH but `hidden`.
+fn path_without(hidden: &str, dir: &Path) -> String {
+    fs::create_dir_all(dir).unwrap();
+    for d in std::env::split_paths(&std::env::var_os("PATH").unwrap()) {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let to = dir.join(e.file_name());
+            if e.file_name() != hidden && !to.exists() {
+                let _ = std::os::unix::fs::symlink(e.path(), to);
+            }
+        }
+    }
+    dir.display().to_string()
+}
+
+#[test]
+fn a_missing_build_tool_stops_the_build_before_it_starts() {
+    let p = project(&lock(&[VENDORED, OPENSSL_SRC]));
+    let bin = tempfile::tempdir().unwrap();
+    let path = path_without("perl", bin.path());
+    let (got, code) = doctor(&p, &[("PATH", &path)]);
+    assert_eq!(got, ["project error tool perl"]);
+    assert_eq!(code, 1);
+    // build: named with its fix before anything is compiled or written
+    let before = p.snapshot_bytes();
+    let out = p
+        .cmd(&["build", "--build-std", "--target", "aarch64-musl"])
+        .env("RUSTC", "/usr/bin/rustc")
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(
+        err.contains(
+            "[tool perl] perl (OpenSSL's build runs Configure, a perl script) is not on PATH"
+        ) && err.contains("fix: apt-get install perl"),
+        "{err}"
+    );
+    assert!(!err.contains("Compiling"), "{err}");
+    assert_eq!(before, p.snapshot_bytes());
+}
+
+#[test]
+fn a_crate_that_cannot_link_statically_stops_the_build() {
+    let p = project(&lock(&[SYSTEM_OPENSSL]));
+    let before = p.snapshot_bytes();
+    let out = p
+        .cmd(&["build", "--build-std", "--target", "aarch64-musl"])
+        .env("RUSTC", "/usr/bin/rustc")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(
+        err.contains(
+            "cannot be built as it is (1 error(s); `crossflake doctor` reports all):\n  - \
+             aarch64-musl (aarch64-unknown-linux-musl): [crate openssl-sys] openssl-sys without \
+             its `vendored` feature"
+        ) && err.contains("fix: enable the `vendored` feature of the openssl crate"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot_bytes());
+}
+
+/// A zig stand-in that reports clang `major` and a header search list, as
+/// `zig cc --version` and `zig cc -E -v` do.
+fn fake_zig(dir: &Path, major: u32) -> String {
+    let path = dir.join("zig");
+    fs::write(
+        &path,
+        format!(
+            r#"#!/bin/sh
+case "$1 $2" in
+  "version "*) echo 0.17.1 ;;
+  "cc --version") echo "clang version {major}.1.0 (zig)" ;;
+  "cc -target")
+    printf '%s\n' '#include "..." search starts here:' '#include <...> search starts here:' \
+      " /zig/lib/include" " /zig/lib/libc/include/$3" 'End of search list.' >&2 ;;
+esac
+"#
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn libclang_must_be_as_new_as_zigs_clang_and_bindgen_gets_zigs_headers() {
+    let p = project(&lock(&[("bindgen", &["clang-sys"]), ("clang-sys", &[])]));
+    let tools = tempfile::tempdir().unwrap();
+    let zig = fake_zig(tools.path(), 19);
+    let libs = tools.path().join("lib");
+    fs::create_dir(&libs).unwrap();
+    fs::write(libs.join("libclang.so.18"), "").unwrap();
+    let env = [
+        ("CARGO_ZIGBUILD_ZIG_PATH", zig.as_str()),
+        ("LIBCLANG_PATH", libs.to_str().unwrap()),
+    ];
+    let (got, code) = doctor(&p, &env);
+    assert_eq!(got, ["project error tool libclang"]);
+    assert_eq!(code, 1);
+    let out = p
+        .cmd(&["doctor", "--build-std"])
+        .env("RUSTC", "/usr/bin/rustc")
+        .envs(env)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "libclang 18 (in {}) is older than zig's clang 19",
+            libs.display()
+        )) && err.contains("apt-get install libclang-19-dev"),
+        "{err}"
+    );
+
+    // a libclang 19 beside it: chosen, and bindgen pointed at zig's headers for the target
+    fs::write(libs.join("libclang-19.so.1"), "").unwrap();
+    assert_eq!(doctor(&p, &env), (Vec::<String>::new(), 0));
+    let out = p
+        .cmd(&["env", "--target", "aarch64-musl", "--json"])
+        .envs(env)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let var = |name: &str| {
+        json["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(var("LIBCLANG_PATH").as_deref(), libs.to_str());
+    assert_eq!(
+        var("BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_musl").as_deref(),
+        Some(
+            "-nostdlibinc -isystem /zig/lib/include -isystem /zig/lib/libc/include/aarch64-linux-musl"
+        )
+    );
+    // without bindgen in the lock, neither
+    p.write("Cargo.lock", &lock(&[]));
+    let out = p
+        .cmd(&["env", "--target", "aarch64-musl", "--json"])
+        .envs(env)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains("LIBCLANG_PATH") && !text.contains("BINDGEN"),
+        "{text}"
+    );
+}
