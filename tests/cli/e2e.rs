@@ -15,6 +15,12 @@ use crate::support::{repo, require_tool, run_ok};
 /// `scripts/with-debian-rust crossflake ARGS` in the fixture, with a shared target dir
 /// and cache under target/e2e, and the test wasmtime on PATH when there is no CLI.
 pub fn crossflake(args: &[&str]) -> std::process::Output {
+    crossflake_in("cross-hello", args)
+}
+
+/// [`crossflake`] in another fixture under tests/fixtures, sharing the target directory (so
+/// std is built once per target).
+pub fn crossflake_in(fixture: &str, args: &[&str]) -> std::process::Output {
     let mut path = std::env::var_os("PATH").unwrap_or_default();
     if which::which("wasmtime").is_err() {
         let mut p = vec![repo().join("tests/support/bin")];
@@ -25,7 +31,7 @@ pub fn crossflake(args: &[&str]) -> std::process::Output {
     Command::new(repo().join("scripts/with-debian-rust"))
         .arg(env!("CARGO_BIN_EXE_crossflake"))
         .args(args)
-        .current_dir(repo().join("tests/fixtures/cross-hello"))
+        .current_dir(repo().join("tests/fixtures").join(fixture))
         .env("PATH", path)
         .env("CARGO_TARGET_DIR", e2e.join("target"))
         .env("XDG_CACHE_HOME", e2e.join("cache"))

@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod c_deps;
 mod consistency;
 mod doctor;
 mod e2e;
