@@ -61,7 +61,7 @@ pub struct BuildTool {
     /// The nixpkgs attribute path the flake adds to the build's inputs (`llvmPackages.libclang`).
     #[allow(dead_code)]
     pub nixpkgs: String,
-    /// Directory globs searched for a library (libclang), after `$LIBCLANG_PATH`.
+    /// Directory globs searched for a library (libclang) when `$LIBCLANG_PATH` is not set.
     #[serde(default)]
     pub search: Vec<String>,
     /// How to get it without Nix (`{major}`: the version needed, for libclang).

@@ -172,8 +172,7 @@ pub fn needed_tools(lock: &LockedCrates) -> Vec<String> {
 pub struct Libclang {
     /// The directory holding it (what `LIBCLANG_PATH` is set to).
     pub dir: PathBuf,
-    /// Its major version, from the file name (`libclang.so.19`, `libclang-19.so`) or the
-    /// directory (`/usr/lib/llvm-19/lib`).
+    /// Its major version ([`libclang_major`]); 0 when nothing says it.
     pub major: u32,
 }
 
@@ -195,9 +194,19 @@ pub fn clang_major(text: &str) -> Option<u32> {
     rest.split(['.', ' ']).next()?.parse().ok()
 }
 
-/// The major version a libclang file name or its directory says (`libclang-19.so.19.1`,
-/// `libclang.so.19`, `.../llvm-19/lib/libclang.so`); `None` when neither says.
+/// The major version a libclang's directory or file name says: an `llvm-19` directory above
+/// it (Debian, whose `libclang.so.1` carries a soname number, not the version), a
+/// `Cellar/llvm/19.1.7` one (Homebrew), then the name (`libclang-19.so.1`,
+/// `libclang.so.19.1`); `None` when none says.
 pub fn libclang_major(file: &Path) -> Option<u32> {
+    let from_dirs = file.ancestors().skip(1).find_map(|a| {
+        let name = a.file_name()?.to_string_lossy().to_string();
+        let version = name.strip_prefix("llvm-").or_else(|| {
+            let parent = a.parent()?.file_name()?.to_string_lossy().to_string();
+            (parent == "llvm").then_some(name.as_str())
+        })?;
+        version.split('.').next()?.parse().ok()
+    });
     let name = file.file_name()?.to_string_lossy().to_string();
     let rest = name.strip_prefix("libclang")?;
     let from_name = rest
@@ -205,15 +214,7 @@ pub fn libclang_major(file: &Path) -> Option<u32> {
         .and_then(|r| r.split('.').next())
         .or_else(|| rest.strip_prefix(".so.").and_then(|r| r.split('.').next()))
         .and_then(|v| v.parse().ok());
-    from_name.or_else(|| {
-        file.ancestors().find_map(|a| {
-            a.file_name()?
-                .to_string_lossy()
-                .strip_prefix("llvm-")?
-                .parse()
-                .ok()
-        })
-    })
+    from_dirs.or(from_name)
 }
 
 /// Whether a file name is a loadable libclang (`libclang.so`, `libclang-19.so.1`,
@@ -243,9 +244,15 @@ pub fn libclangs_in(dirs: &[PathBuf]) -> Vec<Libclang> {
             if !is_libclang(&name) {
                 continue;
             }
-            if let Some(major) = libclang_major(&path)
-                && !found.iter().any(|f| f.dir == *dir && f.major == major)
-            {
+            // a link (Homebrew's opt/llvm) may say the version where it points; 0: unknown
+            let major = libclang_major(&path)
+                .or_else(|| {
+                    std::fs::canonicalize(&path)
+                        .ok()
+                        .and_then(|p| libclang_major(&p))
+                })
+                .unwrap_or(0);
+            if !found.iter().any(|f| f.dir == *dir && f.major == major) {
                 found.push(Libclang {
                     dir: dir.clone(),
                     major,
@@ -261,7 +268,12 @@ pub fn libclangs_in(dirs: &[PathBuf]) -> Vec<Libclang> {
 /// then looks nowhere else), else the catalog's `search` globs.
 pub fn libclang_dirs() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os("LIBCLANG_PATH") {
-        return vec![PathBuf::from(p)];
+        // clang-sys takes the library's directory or the library itself
+        let p = PathBuf::from(p);
+        return vec![match p.parent() {
+            Some(dir) if p.is_file() => dir.to_path_buf(),
+            _ => p,
+        }];
     }
     let mut dirs = Vec::new();
     for pattern in &catalog().build_tools["libclang"].search {
@@ -275,17 +287,19 @@ pub fn libclang_dirs() -> Vec<PathBuf> {
 }
 
 /// Picks the libclang bindgen should load: the one whose major version is zig's clang's,
-/// else the newest newer one. `need` is zig's clang major (`None`: zig cannot be asked, any
-/// will do).
+/// else the newest newer one, else one whose version nothing says (it may do; bindgen will
+/// tell). `need` is zig's clang major (`None`: zig cannot be asked, any will do).
 ///
 /// Errors: none is new enough; the message names what was found.
 pub fn choose_libclang(found: &[Libclang], need: Option<u32>) -> Result<Libclang, String> {
     let exact = found.iter().find(|l| Some(l.major) == need);
-    let newest = found.iter().max_by_key(|l| l.major);
+    let newest = found.iter().max_by_key(|l| l.major).filter(|l| l.major > 0);
+    let unknown = found.iter().find(|l| l.major == 0);
     match (exact, newest, need) {
         (Some(l), _, _) => Ok(l.clone()),
         (None, Some(l), Some(n)) if l.major >= n => Ok(l.clone()),
         (None, Some(l), None) => Ok(l.clone()),
+        _ if let Some(l) = unknown => Ok(l.clone()),
         (None, Some(l), Some(n)) => Err(format!(
             "libclang {} (in {}) is older than zig's clang {n}, whose headers bindgen parses",
             l.major,
@@ -308,7 +322,8 @@ pub fn tool_findings(needed: &[String]) -> (Vec<Finding>, Option<Libclang>) {
             match choose_libclang(&libclangs_in(&libclang_dirs()), need) {
                 Ok(l) => libclang = Some(l),
                 Err(why) => {
-                    let major = need.map(|n| n.to_string()).unwrap_or_else(|| "18".into());
+                    // zig cannot be asked: the clang of the oldest zig the catalog accepts (0.14: 19)
+                    let major = need.map(|n| n.to_string()).unwrap_or_else(|| "19".into());
                     out.push(Finding {
                         severity: Severity::Error,
                         check: format!("tool {key}"),
@@ -519,6 +534,9 @@ dependencies = ["cc", "pkg-config"]
         );
         assert_eq!(checks("x86_64-gnu"), ["crate openssl-sys"]);
         assert!(checks("aarch64-darwin").is_empty());
+        // windows-gnu and wasm: native-tls uses schannel there, and openssl-sys is never built
+        assert!(checks("x86_64-windows").is_empty());
+        assert!(checks("wasm32-wasip1").is_empty());
     }
 
     #[test]
@@ -538,6 +556,11 @@ dependencies = ["cc", "pkg-config"]
             ("/usr/lib/x86_64-linux-gnu/libclang-14.so.1", Some(14)),
             ("/usr/lib64/libclang.so.18.1", Some(18)),
             ("/usr/lib64/libclang.so", None),
+            ("/usr/lib/llvm-19/lib/libclang.so.1", Some(19)),
+            (
+                "/opt/homebrew/Cellar/llvm/19.1.7/lib/libclang.dylib",
+                Some(19),
+            ),
         ];
         for (path, want) in cases {
             assert_eq!(libclang_major(Path::new(path)), want, "{path}");
@@ -560,7 +583,7 @@ dependencies = ["cc", "pkg-config"]
         };
         // (installed, zig's clang, chosen or the error's start)
         type Case = (Vec<Libclang>, Option<u32>, Result<u32, &'static str>);
-        let cases: [Case; 6] = [
+        let cases: [Case; 8] = [
             (vec![l(14), l(19), l(20)], Some(19), Ok(19)),
             (vec![l(14), l(20)], Some(19), Ok(20)),
             (
@@ -571,6 +594,9 @@ dependencies = ["cc", "pkg-config"]
             (vec![], Some(19), Err("no libclang found")),
             (vec![l(14), l(15)], None, Ok(15)),
             (vec![l(22), l(19)], Some(22), Ok(22)),
+            // a version nothing says: tried rather than refused, after every known fit
+            (vec![l(14), l(0)], Some(19), Ok(0)),
+            (vec![l(0), l(20)], Some(19), Ok(20)),
         ];
         for (found, need, want) in cases {
             let got = choose_libclang(&found, need).map(|l| l.major);

@@ -120,14 +120,15 @@ fn project_checks(project: &Project, specs: &[TargetSpec]) -> Result<Vec<Finding
     let root = &project.root;
     let mut out = Vec::new();
     if let Some(untracked) = git_untracked(root) {
-        if untracked.iter().any(|f| f == "Cargo.lock") {
+        // untracked, or ignored (libraries often ignore it): the flake sees neither
+        if root.join("Cargo.lock").is_file() && !git_tracks(root, "Cargo.lock") {
             out.push(Finding {
                 severity: Severity::Error,
                 check: "Cargo.lock".into(),
-                problem: "Cargo.lock is not tracked by git, so the flake does not see it and \
-                          crane stops"
+                problem: "Cargo.lock is not tracked by git (or is ignored), so the flake does \
+                          not see it and crane stops"
                     .into(),
-                fix: "git add Cargo.lock".into(),
+                fix: "git add Cargo.lock (git add -f when .gitignore lists it)".into(),
             });
         }
         let others: Vec<&String> = untracked.iter().filter(|f| *f != "Cargo.lock").collect();
@@ -212,6 +213,15 @@ fn git_untracked(root: &Path) -> Option<Vec<String>> {
             .map(str::to_string)
             .collect()
     })
+}
+
+/// Whether git tracks `file` (relative to `root`).
+fn git_tracks(root: &Path, file: &str) -> bool {
+    Command::new("git")
+        .args(["ls-files", "--error-unmatch", "--", file])
+        .current_dir(root)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Prints sections as text, errors and warnings with their fixes.
@@ -304,7 +314,8 @@ impl CDeps {
 /// without the recipe's tools, which they check themselves): prints warnings and stops on
 /// an error, before any compiling.
 ///
-/// Errors: any finding is an error; the message lists them with their fixes.
+/// Errors: a finding is an error (warnings are printed and the build goes on); the message
+/// lists every error with its fix.
 pub fn preflight(project: &Project, specs: &[TargetSpec], host: &str) -> Result<CDeps> {
     let (sections, lock, libclang) = fast_checks(project, specs, host, false, false)?;
     let (errors, _) = counts(&sections);

@@ -212,6 +212,14 @@ fn files_git_does_not_track_are_named() {
     assert_eq!(code, 1);
     run(&["add", "Cargo.lock", "src"]);
     assert_eq!(doctor(&p, &[]), (Vec::<String>::new(), 0));
+    // an ignored Cargo.lock is as unseen as an untracked one
+    p.write(".gitignore", "Cargo.lock\n");
+    run(&["add", ".gitignore"]);
+    run(&["rm", "-q", "--cached", "Cargo.lock"]);
+    assert_eq!(
+        doctor(&p, &[]),
+        (vec!["project error Cargo.lock".to_string()], 1)
+    );
 }
 
 /// PATH with every program of the current PATH but `hidden`.
