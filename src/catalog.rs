@@ -78,6 +78,10 @@ pub struct CrateRule {
     /// A crate whose presence among this crate's dependencies in Cargo.lock, at any depth,
     /// solves the problem (`openssl-src`, which the `vendored` feature pulls in).
     pub unless: Option<String>,
+    /// Environment variables that, when set, give the build the library for the target
+    /// (`OPENSSL_DIR`, `{TRIPLE}_OPENSSL_DIR` with the triple upper-cased, `-` as `_`).
+    #[serde(default)]
+    pub unless_env: Vec<String>,
     /// Only for targets with one of these libcs; empty: every target built with zig.
     #[serde(default)]
     pub libc: Vec<String>,

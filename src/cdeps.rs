@@ -122,6 +122,14 @@ pub fn crate_findings(lock: &LockedCrates, target: &Target) -> Vec<Finding> {
             if !rule.libc.is_empty() && !rule.libc.contains(&target.libc) {
                 continue;
             }
+            let triple = target.triple.to_uppercase().replace('-', "_");
+            if rule
+                .unless_env
+                .iter()
+                .any(|v| std::env::var_os(v.replace("{TRIPLE}", &triple)).is_some())
+            {
+                continue;
+            }
             if rule
                 .unless
                 .as_deref()

@@ -159,6 +159,14 @@ fn each_c_dependency_problem_against_its_expected_findings() {
         assert_eq!(got, want, "{what}");
         assert_eq!(code, status, "{what}: exit status");
     }
+    // an OpenSSL for the target given through openssl-sys's own variable: only the other
+    // target is still refused
+    let p = project(&lock(&[SYSTEM_OPENSSL]));
+    let (got, _) = doctor(
+        &p,
+        &[("AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_DIR", "/opt/ssl")],
+    );
+    assert_eq!(got, ["x86_64-gnu error crate openssl-sys"]);
 }
 
 #[test]
