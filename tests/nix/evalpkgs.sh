@@ -111,7 +111,7 @@ for system, v in r.items():
 sys.exit(1 if bad else 0)
 PY
 if err=$(cd "$work" && nix eval --raw .#oldZig.drvPath 2>&1); then fail "a zig older than the catalog's minimum evaluated"; fi
-echo "$err" | grep -q "nixpkgs' zig is 0.11.0, and crossflake's recipe needs zig" || fail "old zig: unexpected error: $err"
+grep -q "nixpkgs' zig is 0.11.0, and crossflake's recipe needs zig" <<<"$err" || fail "old zig: unexpected error: $err"
 echo "   a zig older than [zig] min-version stops evaluation: $(echo "$err" | grep -o "nixpkgs' zig is[^(]*")"
 
 echo "== craneArgs: the user's pname and version win; what mkFlake or the recipe sets is refused, naming it"
@@ -125,7 +125,7 @@ refused() { # ARGS_NIX EXPECTED_MESSAGE
   if err=$(cd "$work" && nix eval --raw .#withCraneArgs --apply "f: (f $1).aarch64-musl.drvPath" 2>&1); then
     fail "craneArgs $1 was accepted"
   fi
-  echo "$err" | grep -qF "$2" || fail "craneArgs $1: unexpected error: $err"
+  grep -qF "$2" <<<"$err" || fail "craneArgs $1: unexpected error: $err"
   echo "   craneArgs $1 refused: $(echo "$err" | grep -oF "$2")"
 }
 refused '{ src = ./.; }' "mkFlake's craneArgs.src is not used: the source crane builds is mkFlake's \`src\` with its filter; pass \`cleanSrc\`"
@@ -180,12 +180,12 @@ echo "   profile = \"default\" adds the profile's rust-docs to the toolchain on 
 sed -i 's/^targets = \[/targets = ["i686-unknown-linux-gnu", /' "$pinned/rust-toolchain.toml"
 git -C "$pinned" add -A
 if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then fail "a stale lock evaluated"; fi
-echo "$err" | grep -q 'rust-toolchain.lock.toml does not match rust-toolchain.toml' || fail "stale lock: unexpected error: $err"
-echo "$err" | grep -q 'Run `crossflake toolchain lock`' || fail "stale lock: the error names no fix: $err"
+grep -q 'rust-toolchain.lock.toml does not match rust-toolchain.toml' <<<"$err" || fail "stale lock: unexpected error: $err"
+grep -q 'Run `crossflake toolchain lock`' <<<"$err" || fail "stale lock: the error names no fix: $err"
 echo "   a stale lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.lock.toml does not match[^(]*')"
 git -C "$pinned" rm -q --cached rust-toolchain.lock.toml && rm "$pinned/rust-toolchain.lock.toml"
 if err=$(eval_in "$pinned" ".#packages.x86_64-linux.x86_64-musl.drvPath" 2>&1); then fail "a pinned channel without a lock evaluated"; fi
-echo "$err" | grep -q 'rust-toolchain.toml pins channel "1.95.0"' || fail "no lock: unexpected error: $err"
-echo "$err" | grep -q 'Run `crossflake toolchain lock`' || fail "no lock: the error names no fix: $err"
+grep -q 'rust-toolchain.toml pins channel "1.95.0"' <<<"$err" || fail "no lock: unexpected error: $err"
+grep -q 'Run `crossflake toolchain lock`' <<<"$err" || fail "no lock: the error names no fix: $err"
 echo "   a pinned channel without a lock stops evaluation with: $(echo "$err" | grep -o 'rust-toolchain.toml pins channel[^,]*')"
 echo "evalpkgs: all passed"

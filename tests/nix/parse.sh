@@ -13,11 +13,13 @@ done < <(git ls-files -z --cached --others --exclude-standard -- '*.nix')
 echo "$n .nix files parse"
 
 for f in nix/*.nix; do
-  first=$(grep -v -e '^#' -e '^[[:space:]]*$' "$f" | head -n 1)
+  # (awk stops at the line itself: `grep | head` would end grep with SIGPIPE, which pipefail
+  # turns into a failure whenever head exits before grep has written everything)
+  first=$(awk '!/^#/ && !/^[[:space:]]*$/ { print; exit }' "$f")
   [[ $first =~ ^\{.*\}:$ ]] || {
     echo "$f: the first line of code is \`$first\`; the library's files start with their named dependencies, \`{ dep, ... }:\` or \`{}:\`" >&2
     exit 1
   }
-  head -n 1 "$f" | grep -q '^# ' || { echo "$f: no comment on top giving its signature" >&2; exit 1; }
+  [[ $(head -n 1 "$f") == '# '* ]] || { echo "$f: no comment on top giving its signature" >&2; exit 1; }
 done
 echo "nix/*.nix: one argument style"
