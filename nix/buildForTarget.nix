@@ -1,19 +1,31 @@
-# buildForTarget { craneLib, src, spec, profile ? "release", ... } -> { package; deps; env; common; zigCache; }
+# buildForTarget { craneLib, src, spec, profile ? "release", buildTools ? from Cargo.lock, ... }
+#   -> { package; deps; env; common; zigCache; tools; }
 # Builds `src` for one target with crane: buildDepsOnly, then buildPackage reusing the
 # dependency build (so a source-only change rebuilds only the project's crates), both with
 # the target's recipe command and build environment (no runner: see crossEnvFor). `craneLib`
 # should carry a toolchain with this target's rust-std (mkFlake gives each target its own).
-# `env` is crossEnvFor's result; `common` the arguments both crane calls get. Other arguments
+# `env` is crossEnvFor's result; `tools` buildToolsFor's, for the build tools the crates of
+# `src`'s Cargo.lock (or crane's `cargoLock`) need (perl and make for openssl-src; libclang,
+# LIBCLANG_PATH and zig's headers for bindgen), or for `buildTools` (keys of targets.toml's
+# [build-tools]) when given; `common` the arguments both crane calls get. Other arguments
 # go to crane (`pname` gets `-<alias>` appended; `nativeBuildInputs` and `preConfigure` are
 # extended); one the recipe sets (its variables, CARGO_PROFILE, CARGO_BUILD_TARGET,
 # cargoBuildCommand) throws, naming it.
 #   buildForTarget { inherit craneLib; src = ./.; spec = resolveTarget "aarch64-musl"; profile = "crossflake"; }
-{ pkgs, crossEnvFor }:
-{ craneLib, src, spec, profile ? "release", ... }@args:
+{ pkgs, pure, crossEnvFor, buildToolsFor }:
+{ craneLib, src, spec, profile ? "release", buildTools ? null, ... }@args:
 let
   inherit (pkgs) lib;
   env = crossEnvFor spec { inherit profile; };
-  craneArgs = builtins.removeAttrs args [ "craneLib" "spec" "profile" ];
+  lockFile = args.cargoLock or (src + "/Cargo.lock");
+  tools = buildToolsFor {
+    inherit spec;
+    buildTools =
+      if buildTools != null then buildTools
+      else if builtins.pathExists lockFile then pure.buildTools (builtins.fromTOML (builtins.readFile lockFile))
+      else [ ];
+  };
+  craneArgs = builtins.removeAttrs args [ "craneLib" "spec" "profile" "buildTools" ];
   # what the recipe sets is the recipe's: an argument naming it would silently lose, so it is
   # refused (nativeBuildInputs and preConfigure are extended instead)
   recipeOwned = builtins.attrNames env.vars ++ [ "CARGO_PROFILE" "CARGO_BUILD_TARGET" "cargoBuildCommand" "crossflakeZigCache" ];
@@ -48,7 +60,8 @@ let
       cp -r "$ZIG_GLOBAL_CACHE_DIR" "$out"
     '';
   });
-  common = { strictDeps = true; } // builtins.seq craneArgsChecked craneArgs // env.vars // {
+  # the build tools' variables first: a LIBCLANG_PATH in craneArgs wins
+  common = { strictDeps = true; } // tools.vars // builtins.seq craneArgsChecked craneArgs // env.vars // {
     inherit src;
     pname = "${craneArgs.pname or (craneLib.crateNameFromCargoToml { inherit src; }).pname}-${spec.alias}";
     CARGO_PROFILE = profile;
@@ -56,17 +69,17 @@ let
     CARGO_BUILD_TARGET = spec.triple;
     # the recipe's build command, profile included
     cargoBuildCommand = lib.escapeShellArgs env.command;
-    nativeBuildInputs = (craneArgs.nativeBuildInputs or [ ]) ++ env.nativeBuildInputs;
+    nativeBuildInputs = (craneArgs.nativeBuildInputs or [ ]) ++ env.nativeBuildInputs ++ tools.nativeBuildInputs;
     crossflakeZigCache = zigCache;
     preConfigure = env.preBuild + lib.optionalString (zigCache != null) ''
       mkdir -p "$ZIG_GLOBAL_CACHE_DIR"
       cp -r --no-preserve=mode "$crossflakeZigCache/." "$ZIG_GLOBAL_CACHE_DIR/"
-    '' + (craneArgs.preConfigure or "");
+    '' + tools.preBuild + (craneArgs.preConfigure or "");
   };
   deps = craneLib.buildDepsOnly common;
 in
 {
-  inherit deps env common zigCache;
+  inherit deps env common zigCache tools;
   package = craneLib.buildPackage (common // {
     cargoArtifacts = deps;
     doCheck = false;

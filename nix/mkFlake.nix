@@ -40,6 +40,8 @@ let
         crossflake: the flake's source has no Cargo.lock, which the builds need to vendor the dependencies.
         Run `cargo generate-lockfile` (if there is none) and `git add Cargo.lock`: a flake sees only the files git tracks.'';
   config = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
+  # the build tools the locked crates need (perl, make, libclang: targets.toml's [crates])
+  buildTools = pure.buildTools (builtins.fromTOML (builtins.readFile (src + "/Cargo.lock")));
   # craneArgs that would silently lose to mkFlake's own values are refused, with what sets them
   ownedArgs = {
     src = "the source crane builds is mkFlake's `src` with its filter; pass `cleanSrc` to replace it, or `sourceFilter` to keep more files";
@@ -97,12 +99,14 @@ let
       });
       builds = lib.listToAttrs (map
         (spec: lib.nameValuePair spec.alias (cf.buildForTarget (craneCommon // {
-          inherit spec;
+          inherit spec buildTools;
           craneLib = craneLibForTarget spec;
           profile = config.profile;
         })))
         outs.build);
       crossflake = cf.crossflake;
+      # the default dev shell's: the tools and LIBCLANG_PATH, no target's headers
+      tools = cf.buildToolsFor { inherit buildTools; };
       image = config.image;
       ociOf = specs: cf.ociImage {
         inherit crossflake;
@@ -136,20 +140,21 @@ let
         ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
         (builtins.attrValues builds);
       devShells = {
-        default = devCraneLib.devShell {
-          packages = [ cf.zig cf.cargoZigbuild crossflake ] ++ cf.runnerPackages;
+        default = devCraneLib.devShell (tools.vars // {
+          packages = [ cf.zig cf.cargoZigbuild crossflake ] ++ cf.runnerPackages ++ tools.nativeBuildInputs;
           shellHook = ''
             export RUST_SRC_PATH="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
             ${builtins.readFile ./writable-zig-lib.sh}
             crossflakeWritableZigLib "''${XDG_CACHE_HOME:-$HOME/.cache}/crossflake/zig-lib-${baseNameOf "${cf.zig}"}" ${lib.escapeShellArgs pure.catalog.cargo-zigbuild.writes}
           '';
-        };
+        });
       } // lib.mapAttrs
         (_: b: cf.devShellForTarget {
           craneLib = devCraneLib;
           spec = b.package.passthru.spec;
           profile = config.profile;
           packages = [ crossflake ];
+          inherit buildTools;
         })
         builds;
       apps = lib.optionalAttrs (entrypoint != null)

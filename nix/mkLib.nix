@@ -9,6 +9,9 @@
 #   runnerPackages     the runner packages this host has
 #   zig                nixpkgs' zig, checked against targets.toml's [zig] min-version
 #   cargoZigbuild      the cargo-zigbuild targets.toml pins, built from crates.io
+#   libclang           the libclang bindgen loads: the one nixpkgs' zig was built with
+#   buildToolsFor      { buildTools, spec? } -> nativeBuildInputs, vars, preBuild for the build
+#                      tools a project's crates need (pure.buildTools of its Cargo.lock)
 #   crossflake         the crossflake CLI for this host
 #   let cf = crossflake.lib.mkLib nixpkgs.legacyPackages.x86_64-linux;
 #   in cf.buildForTarget { craneLib = cf.craneLibFor (cf.toolchain { targets = [ "aarch64-unknown-linux-musl" ]; }); src = ./.; spec = crossflake.lib.resolveTarget "aarch64-musl"; }
@@ -32,12 +35,20 @@ let
       throw ''
         crossflake: nixpkgs' zig is ${found}, and crossflake's recipe needs zig ${min} or newer (targets.toml [zig] min-version).
         Update the flake's nixpkgs input (`nix flake update nixpkgs`), or give crossflake a nixpkgs whose zig is newer (an overlay: zig = final.zig_0_17).'';
+  # bindgen's libclang must be at least as new as zig's clang, whose headers it parses:
+  # nixpkgs' zig has the libclang of the llvmPackages it was built with among its buildInputs
+  # (pname "clang"); a zig without it gets targets.toml's [build-tools.libclang] attribute
+  libclang =
+    let fromZig = pkgs.lib.findFirst (d: (d.pname or "") == "clang") null (zig.buildInputs or [ ]);
+    in if fromZig != null then fromZig
+    else pkgs.lib.getAttrFromPath (pkgs.lib.splitString "." pure.catalog.build-tools.libclang.nixpkgs) pkgs;
+  buildToolsFor = import ./buildToolsFor.nix { inherit pkgs pure libclang; };
   # built with fenix's pinned stable, whatever channel the project pins
   cargoZigbuild = import ./cargoZigbuild.nix { inherit pure; } (craneLibFor fenix.packages.${system}.minimal.toolchain);
   crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig cargoZigbuild; };
-  buildForTarget = import ./buildForTarget.nix { inherit pkgs crossEnvFor; };
+  buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
-  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor zig; };
+  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor buildToolsFor zig; };
   crossflakeCli = import ./crossflakeCli.nix { inherit crossflakeSource; };
   ociImage = import ./ociImage.nix { inherit pkgs; };
   # the runner programs this host has (a loader runner's glibc is the system's own)
@@ -45,6 +56,6 @@ let
     (builtins.filter (r: r ? nixpkgs && !(r ? loader-dirs) && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));
 in
 {
-  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig cargoZigbuild;
+  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig cargoZigbuild libclang buildToolsFor;
   crossflake = crossflakeCli { craneLib = craneLibFor (toolchain { }); };
 }

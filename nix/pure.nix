@@ -13,7 +13,8 @@ let
   hostOutputs = import ./hostOutputs.nix { };
   lockCheck = import ./lockCheck.nix { inherit strings; };
   lockedSources = import ./lockedSources.nix { };
+  buildTools = import ./buildTools.nix { inherit catalog; };
 in
 {
-  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources;
+  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools;
 }

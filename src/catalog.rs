@@ -58,8 +58,8 @@ pub struct BuildTool {
     /// Executables that must be on PATH; empty when code finds the tool (libclang).
     #[serde(default)]
     pub programs: Vec<String>,
-    /// The nixpkgs attribute path that provides it (`llvmPackages.libclang`); the flake does
-    /// not add build tools to its builds yet.
+    /// The nixpkgs attribute path that provides it (`gnumake`), for the flake's builds
+    /// (nix/buildToolsFor.nix); read by Nix only.
     #[allow(dead_code)]
     pub nixpkgs: String,
     /// Directory globs searched for a library (libclang) when `$LIBCLANG_PATH` is not set.

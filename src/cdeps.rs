@@ -159,7 +159,8 @@ pub fn crate_findings(lock: &LockedCrates, target: &Target) -> Vec<Finding> {
     out
 }
 
-/// The `[build-tools]` keys the lock's crates need, in catalog order.
+/// The `[build-tools]` keys the lock's crates need (each crate of `[crates]` in the lock brings
+/// its `needs`), sorted, each once: nix/buildTools.nix gives the same list.
 pub fn needed_tools(lock: &LockedCrates) -> Vec<String> {
     let cat = catalog();
     let mut wanted = BTreeSet::new();
@@ -168,10 +169,9 @@ pub fn needed_tools(lock: &LockedCrates) -> Vec<String> {
             wanted.extend(rule.needs.iter().cloned());
         }
     }
-    cat.build_tools
-        .keys()
-        .filter(|k| wanted.contains(*k))
-        .cloned()
+    wanted
+        .into_iter()
+        .filter(|k| cat.build_tools.contains_key(k))
         .collect()
 }
 
@@ -552,7 +552,7 @@ dependencies = ["cc", "pkg-config"]
         let mut text = LOCK.to_string();
         text.push_str("\n[[package]]\nname = \"bindgen\"\nversion = \"0.70.0\"\n");
         let l = LockedCrates::parse(&text, Path::new("Cargo.lock")).unwrap();
-        assert_eq!(needed_tools(&l), ["perl", "make", "libclang"]);
+        assert_eq!(needed_tools(&l), ["libclang", "make", "perl"]);
         assert!(needed_tools(&LockedCrates::default()).is_empty());
     }
 

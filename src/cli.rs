@@ -91,6 +91,11 @@ pub enum InternalAction {
         #[arg(long, value_name = "PATH")]
         manifest_path: Option<PathBuf>,
     },
+    /// The `[build-tools]` keys the crates of a Cargo.lock need (nix/buildTools.nix).
+    BuildTools {
+        /// Path to the Cargo.lock.
+        lock: PathBuf,
+    },
     /// Target names resolved as a project or a user writes them (nix/resolveTarget.nix).
     Resolve {
         /// Aliases or triples, with an optional glibc floor.

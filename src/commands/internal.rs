@@ -1,10 +1,11 @@
 //! `crossflake internal`: the answers the CLI and the Nix library must agree on, as JSON in
 //! the Nix library's shapes, for tests/cli/consistency.rs (hidden from `--help`).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 use crate::catalog::{TargetSpec, catalog};
+use crate::cdeps::{LockedCrates, needed_tools};
 use crate::cli::{InternalAction, InternalArgs};
 use crate::project::{ManifestKind, PROFILE, Project, ProjectConfig};
 
@@ -14,6 +15,11 @@ pub fn run(args: InternalArgs) -> Result<()> {
         InternalAction::Config { manifest_path } => {
             let project = Project::load(manifest_path.as_deref())?;
             config_json(&project)?
+        }
+        InternalAction::BuildTools { lock } => {
+            let text = std::fs::read_to_string(&lock)
+                .with_context(|| format!("failed to read {}", lock.display()))?;
+            json!(needed_tools(&LockedCrates::parse(&text, &lock)?))
         }
         InternalAction::Resolve { names } => Value::Array(
             names

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{TempProject, require_tool};
+use crate::support::{TempProject, repo, require_tool};
 
 const HOSTS: [&str; 4] = [
     "x86_64-linux",
@@ -740,5 +740,158 @@ fn lock_staleness_agrees_with_the_table() {
                 assert_eq!(fields, *want, "Nix, {case}: {e}");
             }
         }
+    }
+}
+
+/// Build tools: cdeps::needed_tools (`crossflake internal build-tools`) and buildTools give the
+/// `[build-tools]` keys written here for each Cargo.lock, and the Nix side turns the same keys
+/// into what bindgen's build script reads: the BINDGEN_EXTRA_CLANG_ARGS_<triple> that
+/// nix/bindgen-args.sh exports is the one `crossflake env` prints, for the same zig.
+#[test]
+fn build_tools_agree_with_the_table() {
+    let package = |name: &str, deps: &[&str]| {
+        format!(
+            "[[package]]\nname = \"{name}\"\nversion = \"1.0.0\"\ndependencies = [{}]\n",
+            deps.iter()
+                .map(|d| format!("\"{d}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    // (case, the lock's packages, the keys both sides must give, in the catalog's order)
+    let rows: Vec<(&str, String, Vec<&str>)> = vec![
+        ("a lock without packages", String::new(), vec![]),
+        (
+            "no crate that runs a tool",
+            package("app", &["serde"]) + &package("serde", &[]),
+            vec![],
+        ),
+        (
+            "bindgen, as a build-dependency further down",
+            package("app", &["zstd-sys"])
+                + &package("zstd-sys", &["bindgen", "cc"])
+                + &package("bindgen", &[])
+                + &package("cc", &[]),
+            vec!["libclang"],
+        ),
+        (
+            "openssl with `vendored`",
+            package("openssl-sys", &["openssl-src"]) + &package("openssl-src", &["cc"]),
+            vec!["make", "perl"],
+        ),
+        (
+            "openssl-sys without openssl-src needs no tool (doctor reports it)",
+            package("openssl-sys", &["pkg-config"]) + &package("pkg-config", &[]),
+            vec![],
+        ),
+        (
+            "every tool, each once",
+            package("bindgen", &[])
+                + &package("openssl-src", &[])
+                + &package("aws-lc-sys", &["bindgen"]),
+            vec!["libclang", "make", "perl"],
+        ),
+        (
+            "a name that only starts like a rule's crate",
+            package("bindgen-cli", &[]) + &package("openssl-src-extra", &[]),
+            vec![],
+        ),
+    ];
+    for (case, packages, want) in &rows {
+        let lock = format!("version = 4\n\n{packages}");
+        let want = json!(want);
+        let p = TempProject::with(&[("Cargo.lock", &lock)]);
+        let cli = cli_json(&p, &["internal", "build-tools", "Cargo.lock"]);
+        assert_eq!(cli.as_ref(), Ok(&want), "CLI, {case}");
+        let nix = nix_eval(&format!(
+            "p.buildTools (builtins.fromTOML {})",
+            nix_str(&lock)
+        ));
+        assert_eq!(nix.as_ref(), Ok(&want), "buildTools, {case}");
+    }
+}
+
+/// bindgen's view of a target's C headers: the BINDGEN_EXTRA_CLANG_ARGS_<triple> that
+/// nix/bindgen-args.sh exports (given resolveTarget's triple and zig target) is the one
+/// `crossflake env` prints for a project whose Cargo.lock has bindgen, with the same zig.
+#[test]
+fn bindgen_args_agree_between_the_cli_and_the_nix_shell_code() {
+    let python = require_tool("python3", "apt-get install python3");
+    let found = Command::new(&python)
+        .args(["-c", "import ziglang"])
+        .status()
+        .unwrap();
+    assert!(found.success(), "zig is missing: pip install ziglang");
+    let p = TempProject::with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[package.metadata.crossflake]\nschema = 1\n",
+        ),
+        (
+            "Cargo.lock",
+            "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"bindgen\"]\n\n[[package]]\nname = \"bindgen\"\nversion = \"0.72.0\"\n",
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+    ]);
+    // one zig for both sides, first on PATH
+    let bin = p.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    p.write(
+        "bin/zig",
+        &format!("#!/bin/sh\nexec {} -m ziglang \"$@\"\n", python.display()),
+    );
+    std::fs::set_permissions(
+        bin.join("zig"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for written in ["aarch64-musl", "x86_64-unknown-linux-gnu.2.17"] {
+        let spec = nix_eval(&format!("p.resolveTarget {}", nix_str(written))).unwrap();
+        let (triple, zig_target) = (
+            spec["triple"].as_str().unwrap(),
+            spec["zigTarget"].as_str().unwrap(),
+        );
+        let var = format!("BINDGEN_EXTRA_CLANG_ARGS_{}", triple.replace('-', "_"));
+        let out = Command::new("bash")
+            .args([
+                "-c",
+                "source \"$1\" && crossflakeBindgenArgs \"$2\" \"$3\" && printenv \"$4\"",
+                "bash",
+            ])
+            .arg(repo().join("nix/bindgen-args.sh"))
+            .args([triple, zig_target, &var])
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{written}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let nix = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            nix.starts_with("-nostdlibinc -isystem ") && nix.contains("/libc/include/"),
+            "{written}: {nix}"
+        );
+        let cli = p
+            .cmd(&["env", "--json", "--target", written])
+            .env("PATH", &path)
+            .env("CROSSFLAKE_CACHE_DIR", p.path().join("cache"))
+            .output()
+            .unwrap();
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        let recipe: Value = serde_json::from_slice(&cli.stdout).unwrap();
+        let got = recipe["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == var.as_str())
+            .unwrap_or_else(|| panic!("{written}: `crossflake env` has no {var}"));
+        assert_eq!(got["value"].as_str(), Some(nix.as_str()), "{written}");
     }
 }

@@ -218,6 +218,10 @@ stage_zig() {
   rm -f "$pkg/lib/zig/libc/glibc/sysdeps/arm/arm-features.h"
   find "$pkg/lib/zig" -name __pycache__ -prune -exec rm -rf {} +
 }
+# libclang as nixpkgs' llvmPackages_N.libclang has it (lib/libclang.so), N being the major
+# version of the clang inside zig, as nixpkgs' zig is built with that llvmPackages' libclang
+zig_clang=$(python3 -m ziglang cc --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p')
+stage_libclang() { putL "/usr/lib/llvm-$zig_clang/lib/libclang.so" lib/libclang.so; }
 stage_cargo-zigbuild() { putL "$(python3 -c 'import sys; print(sys.prefix)')/bin/cargo-zigbuild" bin/cargo-zigbuild; }
 stage_nixpkgs-fmt() { putL "$(command -v nixpkgs-fmt)" bin/nixpkgs-fmt; }
 # the arm64 glibc nixpkgs' legacyPackages.aarch64-linux.stdenv.cc.libc would give
@@ -266,6 +270,7 @@ add wine64 "$(deb_version wine64)" "$(cat "$here"/nixpkgs/wine/* | sha256sum)"
 add wasmtime "$(python3 -c 'import importlib.metadata as m; print(m.version("wasmtime"))')" \
   "$(sha256sum "$here/../../support/bin/wasmtime")"
 add zig "$(python3 -m ziglang version)"
+add libclang "$(deb_version "libclang1-$zig_clang")"
 add cargo-zigbuild "$(cargo-zigbuild --version | awk '{print $2}')"
 add nixpkgs-fmt "$(nixpkgs-fmt --version | awk '{print $2}')"
 add rustc "$(deb_version rustc-web)"

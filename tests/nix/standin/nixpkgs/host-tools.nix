@@ -100,6 +100,8 @@ let
       '';
     };
     zig = hostTool "zig" { patch = false; mainProgram = "zig"; };
+    # nixpkgs' llvmPackages_N.libclang: pname "clang", LIBCLANG_PATH is its lib output's lib/
+    libclang = hostTool "libclang" { pname = "clang"; };
     cargo-zigbuild = hostTool "cargo-zigbuild" { patch = false; mainProgram = "cargo-zigbuild"; };
     nixpkgs-fmt = hostTool "nixpkgs-fmt" { patch = false; mainProgram = "nixpkgs-fmt"; };
   };

@@ -11,6 +11,16 @@ let
       tools = import ./host-tools.nix { inherit lib system hostTools; };
       stdenvs = import ./stdenv { inherit lib system platform; pkgs = self; };
       rust = import ./rust.nix { inherit lib; pkgs = self; components = tools.rust; };
+      # llvmPackages_N (N: the major version of zig's clang) with only libclang, which nixpkgs'
+      # zig lists among its buildInputs (it is built with that llvmPackages)
+      llvmMajor = lib.versions.major tools.packages.libclang.version;
+      llvmPackages = { libclang = tools.packages.libclang; release_version = tools.packages.libclang.version; };
+      llvm = {
+        "llvmPackages_${llvmMajor}" = llvmPackages;
+        llvmPackages_latest = llvmPackages;
+        inherit llvmPackages;
+        zig = tools.packages.zig // { buildInputs = [ llvmPackages.libclang ]; };
+      };
       cc = import ./cc.nix {
         inherit system;
         inherit (self) bash coreutils glibc;
@@ -20,6 +30,7 @@ let
       };
     in
     tools.packages
+    // llvm
     // import ./builders.nix { inherit lib; pkgs = self; }
     // {
       inherit lib config system;
