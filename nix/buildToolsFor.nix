@@ -5,7 +5,8 @@
 #   vars               LIBCLANG_PATH, the lib directory of `libclang`, when bindgen needs it
 #   preBuild           shell code that, for a zig target (`spec`) and libclang, exports
 #                      BINDGEN_EXTRA_CLANG_ARGS_<triple> with zig's C headers for the target
-#                      (bindgen-args.sh); run after crossEnvFor's preBuild
+#                      (bindgen-args.sh; under `cargo zigbuild` bindgen reads the one
+#                      cargo-zigbuild sets instead); run after crossEnvFor's preBuild
 # `libclang` (from mkLib) is the one nixpkgs' zig was built with, so it is as new as zig's clang.
 #   buildToolsFor { buildTools = [ "libclang" ]; spec = resolveTarget "aarch64-musl"; }
 { pkgs, pure, libclang }:

@@ -398,7 +398,9 @@ pub fn zig_include_dirs(zig: &[String], zig_target: &str) -> Option<Vec<String>>
 
 /// The environment bindgen needs for a target when the lock has bindgen: `LIBCLANG_PATH` and
 /// `BINDGEN_EXTRA_CLANG_ARGS_<triple, with _ for ->` pointing clang at zig's headers for the
-/// target (bindgen adds `--target=` itself). Empty when the lock has no bindgen.
+/// target (bindgen adds `--target=` itself). Empty when the lock has no bindgen. Under
+/// `cargo zigbuild`, bindgen reads cargo-zigbuild's own `BINDGEN_EXTRA_CLANG_ARGS_<triple>`
+/// (`-` kept) before this one, so this serves plain `cargo build` (`crossflake env --shell`).
 pub fn bindgen_env(
     lock: &LockedCrates,
     target: &Target,

@@ -145,7 +145,8 @@ done
 step "C dependencies: bindgen (libclang, zig's headers for the target), SQLite and zstd for aarch64-musl"
 # the fixture's Cargo.lock has bindgen: its builds get libclang (the one zig was built with),
 # LIBCLANG_PATH and BINDGEN_EXTRA_CLANG_ARGS_<triple>; its header includes <sys/types.h>, which
-# only zig's headers for the target provide in the sandbox
+# only zig's headers for the target provide in the sandbox (under `cargo zigbuild`, through the
+# bindgen arguments cargo-zigbuild sets; the dev shell's are crossflake's)
 cdeps=$(fixture c-deps "$repo/tests/fixtures/c-deps")
 cbin=$(rb "$cdeps" packages.x86_64-linux.aarch64-musl)
 verify_run aarch64-musl "$cbin/bin/bindgen-answer" "bindgen: answer = 42" qemu-aarch64-static
