@@ -23,6 +23,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() {
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Targets(a) => commands::targets::run(a),
@@ -47,5 +48,16 @@ fn main() {
             eprintln!("  caused by: {cause}");
         }
         std::process::exit(1);
+    }
+}
+
+/// Lets a closed pipe end the process as it ends other Unix tools (`crossflake targets | head`
+/// stops quietly): the Rust runtime ignores SIGPIPE, so without this every `println!` after the
+/// reader has gone panics with "failed printing to stdout: Broken pipe".
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

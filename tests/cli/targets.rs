@@ -60,3 +60,31 @@ fn an_unknown_host_is_refused() {
             "unknown host system `riscv64-linux`; valid: x86_64-linux",
         ));
 }
+
+/// A reader that stops early (`crossflake targets | head -n 1`) ends crossflake as SIGPIPE ends
+/// other Unix tools: no panic, nothing on stderr.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossflake"))
+        .args(["targets", "--json"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    // 13: SIGPIPE on Linux and macOS
+    assert_eq!(
+        out.status.signal(),
+        Some(13),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
