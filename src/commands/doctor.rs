@@ -257,10 +257,12 @@ pub fn run(args: DoctorArgs) -> Result<i32> {
     let project = Project::load(args.manifest_path.as_deref())?;
     let specs = project_targets(&project, &args.targets)?;
     let host = catalog().current_host()?.to_string();
-    let (mut sections, _, _) = fast_checks(&project, &specs, &host, args.build_std, true)?;
-    sections[0]
-        .findings
-        .extend(project_checks(&project, &specs)?);
+    let (mut sections, _, _) = fast_checks(&project, &specs, &host, args.build_std, !args.fast)?;
+    if !args.fast {
+        sections[0]
+            .findings
+            .extend(project_checks(&project, &specs)?);
+    }
     for s in &mut sections {
         s.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }

@@ -54,8 +54,13 @@ fn project(lock_text: &str) -> TempProject {
 /// recipe's tools are all there: its findings as `scope severity check` lines, and its exit
 /// status.
 fn doctor(p: &TempProject, extra_env: &[(&str, &str)]) -> (Vec<String>, i32) {
+    doctor_with(p, &[], extra_env)
+}
+
+/// [`doctor`] with more arguments.
+fn doctor_with(p: &TempProject, args: &[&str], extra_env: &[(&str, &str)]) -> (Vec<String>, i32) {
     require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
-    let mut cmd = p.cmd(&["doctor", "--build-std", "--json"]);
+    let mut cmd = p.cmd(&[&["doctor", "--build-std", "--json"], args].concat());
     cmd.env("RUSTC", "/usr/bin/rustc");
     for (k, v) in extra_env {
         cmd.env(k, v);
@@ -218,6 +223,8 @@ fn files_git_does_not_track_are_named() {
     let (got, code) = doctor(&p, &[]);
     assert_eq!(got, ["project error Cargo.lock", "project warning git"]);
     assert_eq!(code, 1);
+    // --fast: what `crossflake build` checks before it starts, which git is not part of
+    assert_eq!(doctor_with(&p, &["--fast"], &[]), (Vec::<String>::new(), 0));
     run(&["add", "Cargo.lock", "src"]);
     assert_eq!(doctor(&p, &[]), (Vec::<String>::new(), 0));
     // an ignored Cargo.lock is as unseen as an untracked one
@@ -255,6 +262,10 @@ fn a_missing_build_tool_stops_the_build_before_it_starts() {
     let (got, code) = doctor(&p, &[("PATH", &path)]);
     assert_eq!(got, ["project error tool perl"]);
     assert_eq!(code, 1);
+    assert_eq!(
+        doctor_with(&p, &["--fast"], &[("PATH", &path)]),
+        (vec!["project error tool perl".to_string()], 1)
+    );
     // build: named with its fix before anything is compiled or written
     let before = p.snapshot_bytes();
     let out = p
