@@ -1,7 +1,8 @@
-//! C dependencies that link: tests/fixtures/c-deps (bindgen with zig's headers, SQLite
-//! bundled, zstd) built by `crossflake build --build-std` for aarch64-musl and
+//! C dependencies that link: tests/fixtures/c-deps (bindgen with zig's headers, OpenSSL
+//! vendored, aws-lc, SQLite bundled, zstd) built by `crossflake build --build-std` for aarch64-musl and
 //! x86_64-unknown-linux-gnu.2.17, each binary verified and run (under qemu-user, natively)
-//! for its known answer. Needs a libclang as new as zig's clang (scripts/provision).
+//! for its known answer. Needs a libclang as new as zig's clang, perl and make
+//! (scripts/provision).
 
 use crate::e2e::{artifact, crossflake_in, ok};
 use crate::support::{require_tool, run_ok};
@@ -27,16 +28,21 @@ fn c_dependencies_build_verify_and_run() {
         ],
     );
     ok(&built, "crossflake build of tests/fixtures/c-deps");
+    // each binary's output: how it starts and ends (the SHA-256 of "abc": FIPS 180-2, B.1)
+    const ABC: &str =
+        "sha256(abc) = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n";
     let expected = [
-        ("bindgen-answer", "bindgen: answer = 42\n"),
-        ("sqlite-query", "sqlite 3."),
-        ("zstd-roundtrip", "zstd: 2752 -> "),
+        ("aws-lc-sha256", "aws-lc: ", ABC),
+        ("bindgen-answer", "bindgen: answer = 42\n", ""),
+        ("openssl-sha256", "OpenSSL 3.", ABC),
+        ("sqlite-query", "sqlite 3.", ": 42 39\n"),
+        ("zstd-roundtrip", "zstd: 2752 -> ", " bytes and back\n"),
     ];
     for (target, triple) in [
         ("aarch64-musl", "aarch64-unknown-linux-musl"),
         ("x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu"),
     ] {
-        for (bin, answer) in expected {
+        for (bin, starts, ends) in expected {
             let path = artifact(triple, bin);
             let verified = crossflake_in(
                 "c-deps",
@@ -48,7 +54,10 @@ fn c_dependencies_build_verify_and_run() {
             } else {
                 run_ok(&mut std::process::Command::new(&path))
             };
-            assert!(out.starts_with(answer), "{bin} for {target}: {out}");
+            assert!(
+                out.starts_with(starts) && out.ends_with(ends),
+                "{bin} for {target}: {out}"
+            );
         }
     }
 }

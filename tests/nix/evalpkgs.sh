@@ -114,6 +114,68 @@ if err=$(cd "$work" && nix eval --raw .#oldZig.drvPath 2>&1); then fail "a zig o
 grep -q "nixpkgs' zig is 0.11.0, and crossflake's recipe needs zig" <<<"$err" || fail "old zig: unexpected error: $err"
 echo "   a zig older than [zig] min-version stops evaluation: $(echo "$err" | grep -o "nixpkgs' zig is[^(]*")"
 
+echo "== C dependencies (tests/fixtures/c-deps) on every linux target and host: each build, its dependencies' build and dev shell get perl, make, zig's libclang and bindgen's arguments"
+# evalpkgs has no perl, and its zig names no libclang; real nixpkgs has perl, and its zig lists
+# the libclang of the llvmPackages it is built with among buildInputs (pname "clang", with a
+# lib output): an overlay adds both
+cdeps=$work/c-deps
+mkdir -p "$cdeps/nixpkgs"
+cat >"$cdeps/nixpkgs/flake.nix" <<'NIX'
+{
+  inputs.evalpkgs.url = "path:/tmp/evalpkgs";
+  outputs = { evalpkgs, ... }: {
+    inherit (evalpkgs) lib;
+    legacyPackages = builtins.mapAttrs
+      (system: _: import evalpkgs {
+        inherit system;
+        overlays = [
+          (final: prev: {
+            perl = final.stdenv.mkDerivation { pname = "perl"; version = "5.40.2"; meta.mainProgram = "perl"; };
+            llvmPackages = prev.llvmPackages // {
+              libclang = final.stdenv.mkDerivation { pname = "clang"; version = "19.1.7"; outputs = [ "out" "lib" "dev" ]; };
+            };
+            zig = prev.zig // { buildInputs = [ final.llvmPackages.libclang ]; };
+          })
+        ];
+      })
+      evalpkgs.legacyPackages;
+  };
+}
+NIX
+cp -r "$here/tests/fixtures/c-deps" "$cdeps/project"
+rm -rf "$cdeps/project/target"
+cp "$here/tests/nix/evalpkgs/c-deps.nix" "$cdeps/project/"
+linux=$(cargo run --quiet --manifest-path "$here/Cargo.toml" -- targets --json |
+  python3 -c 'import json,sys; print(", ".join(json.dumps(t["alias"]) for t in json.load(sys.stdin) if t["os"] == "linux"))')
+sed -i "s/^targets = .*/targets = [$linux]/" "$cdeps/project/Cargo.toml"
+cat >"$cdeps/project/flake.nix" <<'NIX'
+{
+  inputs.crossflake.url = "github:crossflake/crossflake";
+  outputs = { self, crossflake, ... }:
+    let flake = crossflake.lib.mkFlake { inherit self; src = ./.; };
+    in flake // {
+      buildTools = import ./c-deps.nix { inherit flake; inherit (crossflake.inputs) nixpkgs; lib = crossflake.inputs.nixpkgs.lib; };
+    };
+}
+NIX
+git -C "$cdeps/project" init -q && git -C "$cdeps/project" add -A
+(cd "$cdeps/project" && nix eval --json "${overrides[@]}" --override-input crossflake/nixpkgs "path:$cdeps/nixpkgs" .#buildTools) \
+  >"$results/c-deps.json" 2>"$results/c-deps.err" || { cat "$results/c-deps.err"; fail "the c-deps project did not evaluate"; }
+python3 - "$results/c-deps.json" <<'PY' || fail "the c-deps project's derivations lack build tools"
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = 0
+for system, v in sorted(r.items()):
+    print(f"   {system}: {', '.join(v['targets'])}: {v['checked']} assertions, {len(v['failures'])} failed")
+    for f in v["failures"]:
+        print(f"     FAILED {f}")
+    bad += len(v["failures"])
+    if len(v["targets"]) < 6:
+        print(f"     FAILED only {len(v['targets'])} targets were checked")
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+
 echo "== craneArgs: the user's pname and version win; what mkFlake or the recipe sets is refused, naming it"
 got=$(cd "$work" && nix eval --json .#withCraneArgs \
   --apply 'f: let p = f { pname = "renamed"; version = "9.9.9"; }; in [ p.default.name p.aarch64-musl.name p.oci.passthru.tag ]')

@@ -142,15 +142,18 @@ for c in "${checks[@]}"; do
   echo "   $c: built"
 done
 
-step "C dependencies: bindgen (libclang, zig's headers for the target), SQLite and zstd for aarch64-musl"
-# the fixture's Cargo.lock has bindgen: its builds get libclang (the one zig was built with),
-# LIBCLANG_PATH and BINDGEN_EXTRA_CLANG_ARGS_<triple>; its header includes <sys/types.h>, which
+step "C dependencies: bindgen (libclang, zig's headers for the target), OpenSSL (perl, make), aws-lc, SQLite and zstd for aarch64-musl"
+# the fixture's Cargo.lock has openssl-src, whose build runs perl and make, and bindgen: its
+# builds get those two, libclang (the one zig was built with), LIBCLANG_PATH and
+# BINDGEN_EXTRA_CLANG_ARGS_<triple>; bindgen-answer's header includes <sys/types.h>, which
 # only zig's headers for the target provide in the sandbox (under `cargo zigbuild`, through the
 # bindgen arguments cargo-zigbuild sets; the dev shell's are crossflake's)
 cdeps=$(fixture c-deps "$repo/tests/fixtures/c-deps")
 cbin=$(rb "$cdeps" packages.x86_64-linux.aarch64-musl)
 verify_run aarch64-musl "$cbin/bin/bindgen-answer" "bindgen: answer = 42" qemu-aarch64-static
-for bin in "sqlite-query:sqlite 3.*: 42 39" "zstd-roundtrip:zstd: 2752 -> * bytes and back"; do
+abc="sha256(abc) = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" # FIPS 180-2, appendix B.1
+for bin in "aws-lc-sha256:aws-lc: $abc" "openssl-sha256:OpenSSL 3.*: $abc" \
+  "sqlite-query:sqlite 3.*: 42 39" "zstd-roundtrip:zstd: 2752 -> * bytes and back"; do
   "$crossflake" verify --target aarch64-musl "$cbin/bin/${bin%%:*}" >/dev/null || fail "${bin%%:*} is not a static aarch64 binary"
   got=$(qemu-aarch64-static "$cbin/bin/${bin%%:*}")
   # shellcheck disable=SC2053
@@ -159,7 +162,7 @@ for bin in "sqlite-query:sqlite 3.*: 42 39" "zstd-roundtrip:zstd: 2752 -> * byte
 done
 rbnix "$cdeps" print-dev-env .#aarch64-musl >"$work/shell-c-deps.sh"
 env -i HOME="$work/home" bash -c "source '$work/shell-c-deps.sh' >/dev/null &&
-  [ -e \"\$LIBCLANG_PATH/libclang.so\" ] && printenv BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_musl" >"$work/c-deps-shell.log" 2>&1 ||
+  [ -e \"\$LIBCLANG_PATH/libclang.so\" ] && command -v perl make >/dev/null && printenv BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_musl" >"$work/c-deps-shell.log" 2>&1 ||
   { cat "$work/c-deps-shell.log"; fail "the c-deps aarch64-musl dev shell lacks LIBCLANG_PATH or bindgen's include arguments"; }
 grep -q -- '-nostdlibinc -isystem .*/libc/include/aarch64-linux-musl' "$work/c-deps-shell.log" ||
   fail "the c-deps dev shell's BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_musl: $(cat "$work/c-deps-shell.log")"

@@ -154,6 +154,18 @@ stage_rsync() { debs rsync; }
 stage_patch() { debs patch; }
 stage_patchelf() { debs patchelf; }
 stage_gnumake() { debs make; }
+# perl with its modules (Debian splits them over four packages); Debian's perl looks for them
+# under /usr, so the stand-in's package points PERL5LIB at its own copies (host-tools.nix)
+stage_perl() {
+  local full v
+  full=$(perl -e 'printf "%vd", $^V')
+  v=$(cut -d. -f1,2 <<<"$full")
+  debs perl perl-base "perl-modules-$v" "libperl$v"
+  # @INC names share/perl/5.36 and lib/<multiarch>/perl/5.36, links to the 5.36.0 directories
+  # that Debian's maintainer scripts make (dpkg does not list them)
+  ln -s "$full" "$pkg/share/perl/$v"
+  ln -s "$full" "$pkg/lib/$multiarch/perl/$v"
+}
 stage_which() { putL /usr/bin/which bin/which; }
 stage_file() {
   debs file libmagic-mgc
@@ -261,6 +273,7 @@ add gnugrep "$(deb_version grep)"
 add gnutar "$(deb_version tar)"
 add xz "$(deb_version xz-utils)"
 add gnumake "$(deb_version make)"
+add perl "$(deb_version perl)"
 add which "$(deb_version debianutils)"
 add gcc "$(deb_version gcc-12)"
 add cacert "$(deb_version ca-certificates)"

@@ -63,6 +63,17 @@ let
     patch = simple "patch" "patch";
     patchelf = simple "patchelf" "patchelf";
     gnumake = simple "gnumake" "make";
+    # Debian's perl has its module directories (@INC) compiled in under /usr; a setup hook points
+    # PERL5LIB at the package's copies, so that perl, and the perl that OpenSSL's Configure
+    # records for its makefiles ($^X), find them in builds and dev shells
+    perl = hostTool "perl" {
+      mainProgram = "perl";
+      fixup = ''
+        inc=$("$out/bin/perl" -e 'print join(":", map { s{^/usr}{'"$out"'}r } grep { m{^/usr/(lib|share)/} } @INC)')
+        mkdir -p "$out/nix-support"
+        echo "export PERL5LIB=$inc\''${PERL5LIB:+:\$PERL5LIB}" >"$out/nix-support/setup-hook"
+      '';
+    };
     which = simple "which" "which";
     binutils-unwrapped = hostTool "binutils" { pname = "binutils"; };
     gcc-unwrapped = hostTool "gcc" { pname = "gcc"; };
