@@ -288,6 +288,7 @@ mod tests {
                 "CC_aarch64_unknown_linux_musl",
                 "CXX_aarch64_unknown_linux_musl",
                 "AR_aarch64_unknown_linux_musl",
+                "RANLIB_aarch64_unknown_linux_musl",
                 "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUNNER",
             ]
         );

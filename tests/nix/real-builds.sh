@@ -150,6 +150,16 @@ step "C dependencies: bindgen (libclang, zig's headers for the target), OpenSSL 
 # bindgen arguments cargo-zigbuild sets; the dev shell's are crossflake's)
 cdeps=$(fixture c-deps "$repo/tests/fixtures/c-deps")
 cbin=$(rb "$cdeps" packages.x86_64-linux.aarch64-musl)
+# the package derivation reuses the dependencies' build: no C library is built again there. (With
+# RANLIB_<triple> set only by cargo-zigbuild, openssl-sys's build script reran, rebuilding
+# OpenSSL, at every switch between crane's plain `cargo check`/`cargo test` and `cargo zigbuild`.)
+rbnix "$cdeps" log "$(rbnix "$cdeps" eval --raw .#packages.x86_64-linux.aarch64-musl.drvPath)" >"$work/c-deps-package.log" 2>&1 ||
+  fail "no build log for the c-deps package"
+if grep -aE 'Compiling.* (openssl-sys|aws-lc-sys|libsqlite3-sys|zstd-sys) v' "$work/c-deps-package.log"; then
+  fail "the c-deps package derivation built a C dependency again, which its dependencies' derivation had built"
+fi
+grep -aqE 'Compiling.* openssl-sha256 v' "$work/c-deps-package.log" || fail "the c-deps package's log does not show its own crates: $(tail -n 5 "$work/c-deps-package.log")"
+echo "   the package derivation built only the workspace's crates (OpenSSL, aws-lc, SQLite, zstd came from the dependencies' derivation)"
 verify_run aarch64-musl "$cbin/bin/bindgen-answer" "bindgen: answer = 42" qemu-aarch64-static
 abc="sha256(abc) = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" # FIPS 180-2, appendix B.1
 for bin in "aws-lc-sha256:aws-lc: $abc" "openssl-sha256:OpenSSL 3.*: $abc" \

@@ -25,6 +25,7 @@ in
       CC_aarch64_unknown_linux_musl = "/tools/zig-cc-aarch64-linux-musl";
       CXX_aarch64_unknown_linux_musl = "/tools/zig-cxx-aarch64-linux-musl";
       AR_aarch64_unknown_linux_musl = "/tools/zig-ar-aarch64-linux-musl";
+      RANLIB_aarch64_unknown_linux_musl = "/tools/zig-ranlib-aarch64-linux-musl";
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUNNER = "/qemu";
     };
   }
@@ -71,6 +72,7 @@ in
     expected = {
       env = {
         AR_x86_64_unknown_linux_gnu = { value = "/tools/zig-ar-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
+        RANLIB_x86_64_unknown_linux_gnu = { value = "/tools/zig-ranlib-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
         CC_x86_64_unknown_linux_gnu = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
         CXX_x86_64_unknown_linux_gnu = { value = "/tools/zig-cxx-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
         CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
