@@ -78,6 +78,85 @@ impl LockedCrates {
         }
     }
 
+    /// The crates cargo builds for `triple`, from `cargo metadata --format-version 1 --locked
+    /// --filter-platform TRIPLE` in `root`: the workspace members and, followed down, their
+    /// normal and build dependencies and the members' own dev-dependencies (tests and crane's
+    /// dependency builds compile those), with the features the workspace turns on by default.
+    /// Cargo.lock lists the crates of every optional feature too; this lists only those built.
+    /// Writes nothing (`--locked`).
+    ///
+    /// Errors: cargo cannot be run or fails (a Cargo.lock that needs updating, sources that
+    /// cannot be fetched), or prints something that is not cargo metadata.
+    pub fn resolved(root: &Path, triple: &str) -> Result<LockedCrates> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(&cargo)
+            .args(["metadata", "--format-version", "1", "--locked"])
+            .args(["--filter-platform", triple, "--manifest-path"])
+            .arg(root.join("Cargo.toml"))
+            .output()
+            .context("failed to run cargo metadata")?;
+        if !out.status.success() {
+            anyhow::bail!(
+                "cargo metadata failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let meta: serde_json::Value =
+            serde_json::from_slice(&out.stdout).context("cargo metadata printed no JSON")?;
+        let ids = |key: &str| -> Vec<&str> {
+            meta[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect()
+        };
+        let names: BTreeMap<&str, &str> = meta["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p["id"].as_str()?, p["name"].as_str()?)))
+            .collect();
+        let nodes: BTreeMap<&str, &serde_json::Value> = meta["resolve"]["nodes"]
+            .as_array()
+            .context("cargo metadata has no resolve graph")?
+            .iter()
+            .filter_map(|n| Some((n["id"].as_str()?, n)))
+            .collect();
+        let members: BTreeSet<&str> = ids("workspace_members").into_iter().collect();
+        let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut seen: BTreeSet<&str> = members.clone();
+        let mut todo: Vec<&str> = members.iter().copied().collect();
+        while let Some(id) = todo.pop() {
+            let name = names.get(id).copied().unwrap_or(id);
+            let entry = deps.entry(name.to_string()).or_default();
+            for d in nodes
+                .get(id)
+                .and_then(|n| n["deps"].as_array())
+                .into_iter()
+                .flatten()
+            {
+                let Some(pkg) = d["pkg"].as_str() else {
+                    continue;
+                };
+                // a dev-dependency counts only for a workspace member
+                let built = d["dep_kinds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|k| k["kind"].as_str() != Some("dev") || members.contains(id));
+                if !built {
+                    continue;
+                }
+                entry.insert(names.get(pkg).copied().unwrap_or(pkg).to_string());
+                if seen.insert(pkg) {
+                    todo.push(pkg);
+                }
+            }
+        }
+        Ok(LockedCrates { deps })
+    }
+
     /// Whether the lock has a crate of this name.
     pub fn has(&self, name: &str) -> bool {
         self.deps.contains_key(name)

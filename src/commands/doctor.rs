@@ -36,10 +36,13 @@ struct Report {
     warnings: usize,
 }
 
-/// The checks that need neither git nor cargo: Cargo.lock, the C dependencies' crates and
-/// build tools, and (with `recipe_tools`) the recipe's own tools and runner for each target.
-/// Returns the sections (the project's first, then one per target), the lock's crates, and
-/// the libclang to use when the lock has bindgen.
+/// The checks that need no git: Cargo.lock, the C dependencies' crates and build tools, and
+/// (with `recipe_tools`) the recipe's own tools and runner for each target. The crate rules
+/// read Cargo.lock, which also lists the crates of features nobody turns on; a target's
+/// errors are then checked against the crates cargo builds for it
+/// ([`LockedCrates::resolved`]), and with `exact` every finding is (Cargo.lock's answer stays
+/// when cargo metadata fails). Returns the sections (the project's first, then one per
+/// target), the lock's crates, and the libclang to use when the lock has bindgen.
 ///
 /// Errors: Cargo.lock cannot be read or parsed.
 pub fn fast_checks(
@@ -48,9 +51,12 @@ pub fn fast_checks(
     host: &str,
     build_std: bool,
     recipe_tools: bool,
+    exact: bool,
 ) -> Result<(Vec<Section>, LockedCrates, Option<cdeps::Libclang>)> {
     let mut project_findings = Vec::new();
-    let lock = match LockedCrates::read(&project.root)? {
+    let locked = LockedCrates::read(&project.root)?;
+    let has_lock = locked.is_some();
+    let lock = match locked {
         Some(l) => l,
         None => {
             project_findings.push(Finding {
@@ -103,7 +109,14 @@ pub fn fast_checks(
                 });
             }
         }
-        findings.extend(cdeps::crate_findings(&lock, t));
+        let mut crates = cdeps::crate_findings(&lock, t);
+        if has_lock
+            && (exact || crates.iter().any(|f| f.severity == Severity::Error))
+            && let Ok(built) = LockedCrates::resolved(&project.root, &t.triple)
+        {
+            crates = cdeps::crate_findings(&built, t);
+        }
+        findings.extend(crates);
         sections.push(Section {
             scope: spec.alias.clone(),
             target: Some(spec.cargo_target()),
@@ -257,7 +270,14 @@ pub fn run(args: DoctorArgs) -> Result<i32> {
     let project = Project::load(args.manifest_path.as_deref())?;
     let specs = project_targets(&project, &args.targets)?;
     let host = catalog().current_host()?.to_string();
-    let (mut sections, _, _) = fast_checks(&project, &specs, &host, args.build_std, !args.fast)?;
+    let (mut sections, _, _) = fast_checks(
+        &project,
+        &specs,
+        &host,
+        args.build_std,
+        !args.fast,
+        !args.fast,
+    )?;
     if !args.fast {
         sections[0]
             .findings
@@ -319,7 +339,7 @@ impl CDeps {
 /// Errors: a finding is an error (warnings are printed and the build goes on); the message
 /// lists every error with its fix.
 pub fn preflight(project: &Project, specs: &[TargetSpec], host: &str) -> Result<CDeps> {
-    let (sections, lock, libclang) = fast_checks(project, specs, host, false, false)?;
+    let (sections, lock, libclang) = fast_checks(project, specs, host, false, false, false)?;
     let (errors, _) = counts(&sections);
     if errors == 0 {
         print_sections(&sections);

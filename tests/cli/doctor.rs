@@ -399,3 +399,57 @@ fn libclang_must_be_as_new_as_zigs_clang_and_bindgen_gets_zigs_headers() {
         "{text}"
     );
 }
+
+/// Cargo.lock lists the crates of every feature of the workspace's packages (rsspls has
+/// native-tls behind a feature, rustls by default): a rule that would stop the build is checked
+/// against the crates cargo builds for the target (`cargo metadata --filter-platform`), so a
+/// crate that only an unused feature pulls in stops nothing, and the same crate with the
+/// feature on by default does. (Local path crates: no registry is needed.)
+#[test]
+fn a_crate_only_an_unused_feature_pulls_in_stops_nothing() {
+    let p = TempProject::with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\ntls = { path = \"tls\" }\n\n\
+             [features]\nnative = [\"tls/native\"]\n\n\
+             [package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\"]\n",
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+        (
+            "tls/Cargo.toml",
+            "[package]\nname = \"tls\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nnative-tls = { path = \"../native-tls\", optional = true }\n\n\
+             [features]\nnative = [\"dep:native-tls\"]\n",
+        ),
+        ("tls/src/lib.rs", ""),
+        (
+            "native-tls/Cargo.toml",
+            "[package]\nname = \"native-tls\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+        ),
+        ("native-tls/src/lib.rs", ""),
+    ]);
+    let lock = |p: &TempProject| {
+        let ok = std::process::Command::new("cargo")
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(p.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "cargo generate-lockfile");
+        assert!(p.read("Cargo.lock").contains("name = \"native-tls\""));
+    };
+    lock(&p);
+    assert_eq!(doctor(&p, &[]), (Vec::<String>::new(), 0));
+    // what `crossflake build` checks before it starts: Cargo.lock's error, then cargo's answer
+    assert_eq!(doctor_with(&p, &["--fast"], &[]), (Vec::<String>::new(), 0));
+    let manifest = p.read("Cargo.toml").replace(
+        "path = \"tls\" }",
+        "path = \"tls\", features = [\"native\"] }",
+    );
+    p.write("Cargo.toml", &manifest);
+    lock(&p);
+    let on = (vec!["aarch64-musl error crate native-tls".to_string()], 1);
+    assert_eq!(doctor(&p, &[]), on);
+    assert_eq!(doctor_with(&p, &["--fast"], &[]), on);
+}
