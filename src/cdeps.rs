@@ -83,13 +83,15 @@ impl LockedCrates {
     /// normal and build dependencies and the members' own dev-dependencies (tests and crane's
     /// dependency builds compile those), with the features the workspace turns on by default.
     /// Cargo.lock lists the crates of every optional feature too; this lists only those built.
-    /// Writes nothing (`--locked`).
+    /// Runs in `root`, as the build does (its .cargo/config.toml and rust-toolchain.toml
+    /// apply); leaves Cargo.lock unchanged (`--locked`), and may fetch the crates' sources.
     ///
     /// Errors: cargo cannot be run or fails (a Cargo.lock that needs updating, sources that
-    /// cannot be fetched), or prints something that is not cargo metadata.
+    /// cannot be fetched), or prints something that is not cargo metadata or has no
+    /// workspace member.
     pub fn resolved(root: &Path, triple: &str) -> Result<LockedCrates> {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(&cargo)
+        let out = Command::new("cargo")
+            .current_dir(root)
             .args(["metadata", "--format-version", "1", "--locked"])
             .args(["--filter-platform", triple, "--manifest-path"])
             .arg(root.join("Cargo.toml"))
@@ -124,6 +126,9 @@ impl LockedCrates {
             .filter_map(|n| Some((n["id"].as_str()?, n)))
             .collect();
         let members: BTreeSet<&str> = ids("workspace_members").into_iter().collect();
+        if members.is_empty() {
+            anyhow::bail!("cargo metadata lists no workspace member");
+        }
         let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut seen: BTreeSet<&str> = members.clone();
         let mut todo: Vec<&str> = members.iter().copied().collect();
@@ -139,12 +144,14 @@ impl LockedCrates {
                 let Some(pkg) = d["pkg"].as_str() else {
                     continue;
                 };
-                // a dev-dependency counts only for a workspace member
-                let built = d["dep_kinds"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|k| k["kind"].as_str() != Some("dev") || members.contains(id));
+                // a dev-dependency counts only for a workspace member; no dep_kinds (cargo
+                // before 1.41): a normal dependency
+                let built = match d["dep_kinds"].as_array() {
+                    Some(kinds) if !kinds.is_empty() => kinds
+                        .iter()
+                        .any(|k| k["kind"].as_str() != Some("dev") || members.contains(id)),
+                    _ => true,
+                };
                 if !built {
                     continue;
                 }

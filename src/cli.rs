@@ -258,8 +258,8 @@ pub struct DoctorArgs {
     /// Check for building std from rust-src (as `crossflake build --build-std`).
     #[arg(long)]
     pub build_std: bool,
-    /// Only the checks `crossflake build` runs before it starts: Cargo.lock's crates and the
-    /// build tools they need (no git, no recipe tools, no toolchain files).
+    /// Only the Cargo.lock checks `crossflake build` runs before it starts: the crates and
+    /// the build tools they need (no git, no recipe tools, no toolchain files).
     #[arg(long)]
     pub fast: bool,
     /// Print JSON instead of a report.

@@ -33,7 +33,7 @@ pub fn run(args: BuildArgs) -> Result<()> {
         }
     }
     tools::require(&missing, "building")?;
-    let c_deps = super::doctor::preflight(&project, &specs, &host)?;
+    let c_deps = super::doctor::preflight(&project, &specs, &host, &args.cargo_args)?;
 
     for spec in &specs {
         let mut prepared = prepare::recipe(

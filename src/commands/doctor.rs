@@ -36,13 +36,24 @@ struct Report {
     warnings: usize,
 }
 
+/// How the crate rules of [`fast_checks`] use cargo's resolved graph
+/// ([`LockedCrates::resolved`]) on top of Cargo.lock, which also lists the crates of features
+/// nobody turns on. Cargo.lock's answer stands wherever cargo metadata fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolve {
+    /// Cargo.lock only (the build's own feature flags make cargo's default answer wrong).
+    Never,
+    /// Only to check a target's errors before they stop a build.
+    Errors,
+    /// For every finding (`crossflake doctor`).
+    Always,
+}
+
 /// The checks that need no git: Cargo.lock, the C dependencies' crates and build tools, and
 /// (with `recipe_tools`) the recipe's own tools and runner for each target. The crate rules
-/// read Cargo.lock, which also lists the crates of features nobody turns on; a target's
-/// errors are then checked against the crates cargo builds for it
-/// ([`LockedCrates::resolved`]), and with `exact` every finding is (Cargo.lock's answer stays
-/// when cargo metadata fails). Returns the sections (the project's first, then one per
-/// target), the lock's crates, and the libclang to use when the lock has bindgen.
+/// read Cargo.lock, then cargo's resolved graph as `resolve` says; the build tools come from
+/// all of Cargo.lock, as the flake adds them. Returns the sections (the project's first, then
+/// one per target), the lock's crates, and the libclang to use when the lock has bindgen.
 ///
 /// Errors: Cargo.lock cannot be read or parsed.
 pub fn fast_checks(
@@ -51,10 +62,13 @@ pub fn fast_checks(
     host: &str,
     build_std: bool,
     recipe_tools: bool,
-    exact: bool,
+    resolve: Resolve,
 ) -> Result<(Vec<Section>, LockedCrates, Option<cdeps::Libclang>)> {
     let mut project_findings = Vec::new();
     let locked = LockedCrates::read(&project.root)?;
+    // cargo's resolved graph per target triple, computed once
+    let mut resolved: std::collections::BTreeMap<String, Option<LockedCrates>> =
+        std::collections::BTreeMap::new();
     let has_lock = locked.is_some();
     let lock = match locked {
         Some(l) => l,
@@ -110,11 +124,20 @@ pub fn fast_checks(
             }
         }
         let mut crates = cdeps::crate_findings(&lock, t);
-        if has_lock
-            && (exact || crates.iter().any(|f| f.severity == Severity::Error))
-            && let Ok(built) = LockedCrates::resolved(&project.root, &t.triple)
-        {
-            crates = cdeps::crate_findings(&built, t);
+        let check = match resolve {
+            Resolve::Never => false,
+            Resolve::Errors => crates.iter().any(|f| f.severity == Severity::Error),
+            // also a finding Cargo.lock hides: `vendored` behind a feature that is off
+            Resolve::Always => true,
+        };
+        // the crate rules apply to the targets zig builds only
+        if has_lock && check && t.zig_target.is_some() {
+            let built = resolved
+                .entry(t.triple.clone())
+                .or_insert_with(|| LockedCrates::resolved(&project.root, &t.triple).ok());
+            if let Some(built) = built {
+                crates = cdeps::crate_findings(built, t);
+            }
         }
         findings.extend(crates);
         sections.push(Section {
@@ -270,14 +293,13 @@ pub fn run(args: DoctorArgs) -> Result<i32> {
     let project = Project::load(args.manifest_path.as_deref())?;
     let specs = project_targets(&project, &args.targets)?;
     let host = catalog().current_host()?.to_string();
-    let (mut sections, _, _) = fast_checks(
-        &project,
-        &specs,
-        &host,
-        args.build_std,
-        !args.fast,
-        !args.fast,
-    )?;
+    let resolve = if args.fast {
+        Resolve::Errors
+    } else {
+        Resolve::Always
+    };
+    let (mut sections, _, _) =
+        fast_checks(&project, &specs, &host, args.build_std, !args.fast, resolve)?;
     if !args.fast {
         sections[0]
             .findings
@@ -336,10 +358,29 @@ impl CDeps {
 /// without the recipe's tools, which they check themselves): prints warnings and stops on
 /// an error, before any compiling.
 ///
+/// `cargo_args` are the build's own cargo arguments: with feature flags among them, cargo's
+/// default answer does not apply and Cargo.lock's stands.
+///
 /// Errors: a finding is an error (warnings are printed and the build goes on); the message
 /// lists every error with its fix.
-pub fn preflight(project: &Project, specs: &[TargetSpec], host: &str) -> Result<CDeps> {
-    let (sections, lock, libclang) = fast_checks(project, specs, host, false, false, false)?;
+pub fn preflight(
+    project: &Project,
+    specs: &[TargetSpec],
+    host: &str,
+    cargo_args: &[String],
+) -> Result<CDeps> {
+    let features = cargo_args.iter().any(|a| {
+        a == "--all-features"
+            || a == "--no-default-features"
+            || a.starts_with("--features")
+            || a.starts_with("-F")
+    });
+    let resolve = if features {
+        Resolve::Never
+    } else {
+        Resolve::Errors
+    };
+    let (sections, lock, libclang) = fast_checks(project, specs, host, false, false, resolve)?;
     let (errors, _) = counts(&sections);
     if errors == 0 {
         print_sections(&sections);

@@ -23,7 +23,12 @@ pub fn run(args: TestArgs) -> Result<()> {
         &tools::missing_for(&spec, &host, args.build_std, true, &project.root),
         "testing",
     )?;
-    let c_deps = super::doctor::preflight(&project, std::slice::from_ref(&spec), &host)?;
+    let c_deps = super::doctor::preflight(
+        &project,
+        std::slice::from_ref(&spec),
+        &host,
+        &args.cargo_args,
+    )?;
     let profile = args
         .profile
         .clone()

@@ -404,7 +404,7 @@ fn libclang_must_be_as_new_as_zigs_clang_and_bindgen_gets_zigs_headers() {
 /// native-tls behind a feature, rustls by default): a rule that would stop the build is checked
 /// against the crates cargo builds for the target (`cargo metadata --filter-platform`), so a
 /// crate that only an unused feature pulls in stops nothing, and the same crate with the
-/// feature on by default does. (Local path crates: no registry is needed.)
+/// feature turned on in Cargo.toml does. (Local path crates: no registry is needed.)
 #[test]
 fn a_crate_only_an_unused_feature_pulls_in_stops_nothing() {
     let p = TempProject::with(&[
@@ -452,4 +452,47 @@ fn a_crate_only_an_unused_feature_pulls_in_stops_nothing() {
     let on = (vec!["aarch64-musl error crate native-tls".to_string()], 1);
     assert_eq!(doctor(&p, &[]), on);
     assert_eq!(doctor_with(&p, &["--fast"], &[]), on);
+    // the feature off again, but turned on by the build's own arguments: Cargo.lock's answer
+    // stands, and the build stops before it starts, writing nothing
+    let manifest = p.read("Cargo.toml").replace(
+        "path = \"tls\", features = [\"native\"] }",
+        "path = \"tls\" }",
+    );
+    p.write("Cargo.toml", &manifest);
+    assert_eq!(doctor(&p, &[]), (Vec::<String>::new(), 0));
+    let before = p.snapshot_bytes();
+    let out = p
+        .cmd(&[
+            "build",
+            "--build-std",
+            "--target",
+            "aarch64-musl",
+            "--",
+            "--features",
+            "native",
+        ])
+        .env("RUSTC", "/usr/bin/rustc")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("cannot be built as it is") && err.contains("[crate native-tls]"),
+        "{err}"
+    );
+    assert_eq!(p.snapshot_bytes(), before);
+    // when cargo metadata cannot answer (a Cargo.lock that needs updating), Cargo.lock's stands
+    p.write(
+        "Cargo.toml",
+        &p.read("Cargo.toml").replace(
+            "[features]\n",
+            "[dev-dependencies]\nextra = { path = \"extra\" }\n\n[features]\n",
+        ),
+    );
+    p.write(
+        "extra/Cargo.toml",
+        "[package]\nname = \"extra\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    p.write("extra/src/lib.rs", "");
+    assert_eq!(doctor(&p, &[]), on);
 }
