@@ -41,9 +41,13 @@ for c in "${crates[@]}"; do
   [ -d "$dir" ] || "$here/scripts/fetch-crate" "$name" "$version" "$dir"
   cd "$dir"
   git init -q . 2>/dev/null && git add -A >/dev/null 2>&1 || true
-  "$cf" init --target "$target" >/dev/null 2>&1
-  git add -A >/dev/null 2>&1 || true
   echo "== $name $version"
+  if ! "$cf" init --target "$target" >"$work/$name.init" 2>&1; then
+    echo "   crossflake init FAILED: $(tail -n 3 "$work/$name.init")"
+    status=1
+    continue
+  fi
+  git add -A >/dev/null 2>&1 || true
   # the -sys and -src crates that build or find C code (cc, cmake, bindgen or pkg-config)
   echo "   C crates: $(python3 -c '
 import tomllib
@@ -55,8 +59,8 @@ print(", ".join(p["name"] + " " + p["version"] for p in pk
   echo "   doctor: $doctor"
   s=$(date +%s)
   if ! "$deb" "$cf" build --build-std --target "$target" >"$work/$name.log" 2>&1; then
-    echo "   build FAILED after $(($(date +%s) - s)) s; the end of $work/$name.log:"
-    grep -E '^(error|warning: .*error|  = note)|undefined|not found' "$work/$name.log" | head -n 20 | sed 's/^/     /'
+    echo "   build FAILED after $(($(date +%s) - s)) s; the first errors in $work/$name.log:"
+    { grep -m 20 -E '^(error|warning: .*error|  = note)|undefined|not found' "$work/$name.log" || true; } | sed 's/^/     /'
     status=1
     continue
   fi
