@@ -13,20 +13,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 crate=${1:-hexyl} version=${2:-0.16.0} runs=${3:-5}
 target=aarch64-musl triple=aarch64-unknown-linux-musl
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/release/crossflake"
-deb="$here/scripts/with-debian-rust"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 "$here/scripts/fetch-crate" "$crate" "$version" "$work/$crate"
 cd "$work/$crate"
 "$cf" init --target "$target" >/dev/null 2>&1
 export CARGO_TARGET_DIR="$work/target" XDG_CACHE_HOME="$work/cache"
-
-now() { date +%s%N; }
-secs() { python3 -c "print(f'{$1/1e9:.2f}')"; }
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-timed() { local s e; s=$(now); "$@" >/dev/null 2>&1; e=$(now); echo $((e - s)); }
 
 cold=$(timed "$deb" "$cf" build --build-std --target "$target")
 bin="$CARGO_TARGET_DIR/$triple/crossflake/$crate"

@@ -11,17 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-11}
 target=aarch64-musl triple=aarch64-unknown-linux-musl
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/release/crossflake"
-deb="$here/scripts/with-debian-rust"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-now() { date +%s%N; }
-secs() { python3 -c "print(f'{$1/1e9:.2f}')"; }
-ms() { python3 -c "print(f'{$1/1e6:.1f}')"; }
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-timed() { local s e; s=$(now); "$@" >/dev/null 2>&1; e=$(now); echo $((e - s)); }
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 
 # the aws-lc member alone, with the fixture's locked versions
 cp -r "$here/tests/fixtures/c-deps" "$work/aws-lc"
