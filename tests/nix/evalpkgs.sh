@@ -118,7 +118,8 @@ echo "== C dependencies (tests/fixtures/c-deps) on every linux target and host: 
 # evalpkgs has no perl, and its zig names no libclang; real nixpkgs has perl, and its zig lists
 # the libclang of the llvmPackages it is built with among buildInputs (pname "clang", with a
 # lib output): an overlay adds both
-cdeps=$work/c-deps
+# (outside $work, which later steps copy as a project)
+cdeps=$results/c-deps
 mkdir -p "$cdeps/nixpkgs"
 cat >"$cdeps/nixpkgs/flake.nix" <<'NIX'
 {
