@@ -56,6 +56,16 @@ pub enum Command {
     ///
     /// Example: crossflake oci build --output image --tag 1.0 --binary aarch64-musl=target/aarch64-unknown-linux-musl/crossflake/app
     Oci(OciArgs),
+    /// Build the project's targets and write release archives: one per package and target,
+    /// named and laid out as cargo-binstall looks for them ({name}-{target}-v{version}.tar.gz,
+    /// .zip for windows), with the package's README and licence files and the licence texts
+    /// of the linked dependencies; SHA256SUMS; crossflake-dist.json (every artifact with its
+    /// target, sha256, size and verify result). Archives are byte for byte the same for the
+    /// same binaries: sorted entries, owner 0:0, mtimes from SOURCE_DATE_EPOCH or the last
+    /// commit. Targets that can share a cargo run build in one.
+    ///
+    /// Example: crossflake dist --target aarch64-musl --target x86_64-windows --out dist
+    Dist(DistArgs),
     /// Report what will go wrong building the project's targets here or with the flake, and
     /// the fix for each: missing tools, C dependencies that need a build tool or cannot be
     /// linked statically, files the flake does not see, a stale toolchain lock.
@@ -239,6 +249,32 @@ pub struct BuildArgs {
     #[arg(long)]
     pub release: bool,
     /// Build std from rust-src (no rust-std for the target needed; tier-3 targets).
+    #[arg(long)]
+    pub build_std: bool,
+    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Extra arguments for cargo, after `--`.
+    #[arg(last = true, value_name = "CARGO_ARGS")]
+    pub cargo_args: Vec<String>,
+}
+
+/// `crossflake dist`.
+#[derive(Debug, Args)]
+pub struct DistArgs {
+    /// Targets to ship (default: the project's targets this host can build). Repeatable.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Directory to write to (default: target/dist in the project).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Cargo profile; default: crossflake when the project has it, else release.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Build std from rust-src (no rust-std for the target needed).
     #[arg(long)]
     pub build_std: bool,
     /// Path to the project's root Cargo.toml (default: ./Cargo.toml).

@@ -6,6 +6,7 @@ mod catalog;
 mod cdeps;
 mod cli;
 mod commands;
+mod dist;
 mod emit;
 mod lock;
 mod oci;
@@ -35,6 +36,7 @@ fn main() {
         Command::Test(a) => commands::test::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Oci(a) => commands::oci::run(a),
+        Command::Dist(a) => commands::dist::run(a),
         Command::Doctor(a) => match commands::doctor::run(a) {
             Ok(code) => std::process::exit(code),
             Err(e) => Err(e),

@@ -61,7 +61,17 @@ pub fn check_buildable(specs: &[TargetSpec], host: &str) -> Result<()> {
     Ok(())
 }
 
-/// A target's recipe for this machine, ready to run.
+/// An executable cargo built: a `compiler-artifact` message with an `executable`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// cargo's package id (`path+file:///src/app#0.1.0`), as `cargo metadata` gives it.
+    pub package_id: String,
+    /// The executable's path.
+    pub path: PathBuf,
+}
+
+/// A target's recipe for this machine, ready to run; after [`Prepared::merge`], the recipe of
+/// several targets built by one cargo invocation.
 #[derive(Debug)]
 pub struct Prepared {
     /// The recipe, with this machine's tool paths filled in.
@@ -81,7 +91,86 @@ pub fn recipe(spec: &TargetSpec, host: &str, opts: &RecipeOptions) -> Result<Pre
     Ok(Prepared { recipe, tools })
 }
 
+/// The value after the first `--target` of a command line (empty when there is none).
+fn target_arg(command: &[String]) -> String {
+    command
+        .iter()
+        .skip_while(|a| *a != "--target")
+        .nth(1)
+        .cloned()
+        .unwrap_or_default()
+}
+
 impl Prepared {
+    /// Joins recipes into one cargo invocation with a `--target` for each, so build scripts
+    /// and proc-macros are built once and the cores stay busy. Recipes join only when they
+    /// are the same command but for the target, name different triples (cargo keeps one
+    /// output directory per triple, so two glibc floors of one triple cannot share a run),
+    /// and give no variable two values; the others keep their own run. Order is kept: each
+    /// group is listed where its first recipe was, with the indices (in `all`) of the
+    /// recipes it holds.
+    pub fn merge(all: Vec<Prepared>) -> Vec<(Vec<usize>, Prepared)> {
+        let mut groups: Vec<(Vec<usize>, Prepared)> = Vec::new();
+        'next: for (i, p) in all.into_iter().enumerate() {
+            for (members, g) in &mut groups {
+                if g.joins(&p) {
+                    members.push(i);
+                    // beside the group's last --target
+                    let at = g.recipe.command.iter().rposition(|a| a == "--target");
+                    let at = at.map_or(g.recipe.command.len(), |i| i + 2);
+                    let new = ["--target".to_string(), target_arg(&p.recipe.command)];
+                    g.recipe.command.splice(at..at, new);
+                    g.recipe.target = format!("{} {}", g.recipe.target, p.recipe.target);
+                    g.recipe.alias = format!("{} {}", g.recipe.alias, p.recipe.alias);
+                    // a run-only variable two targets set differently (QEMU_LD_PREFIX) keeps
+                    // the first value: a build never reads it
+                    for e in p.recipe.env {
+                        if !g.recipe.env.iter().any(|x| x.name == e.name) {
+                            g.recipe.env.push(e);
+                        }
+                    }
+                    for s in p.recipe.scripts {
+                        if !g.recipe.scripts.contains(&s) {
+                            g.recipe.scripts.push(s);
+                        }
+                    }
+                    continue 'next;
+                }
+            }
+            groups.push((vec![i], p));
+        }
+        groups
+    }
+
+    /// The triples this recipe builds (several after [`Prepared::merge`]).
+    pub fn triples(&self) -> Vec<&str> {
+        self.recipe.target.split(' ').collect()
+    }
+
+    fn joins(&self, other: &Prepared) -> bool {
+        let without_target = |c: &[String]| -> Vec<String> {
+            let mut out = Vec::new();
+            let mut it = c.iter();
+            while let Some(a) = it.next() {
+                if a == "--target" {
+                    it.next();
+                } else {
+                    out.push(a.clone());
+                }
+            }
+            out
+        };
+        without_target(&self.recipe.command) == without_target(&other.recipe.command)
+            && !self.triples().contains(&other.recipe.target.as_str())
+            && self.tools.zig_lib_dir == other.tools.zig_lib_dir
+            && other.recipe.env.iter().filter(|e| !e.run).all(|e| {
+                self.recipe
+                    .env
+                    .iter()
+                    .all(|x| x.name != e.name || x.value == e.value)
+            })
+    }
+
     /// Adds variables to the build and test environment (a name already there is replaced):
     /// what the project's C dependencies need ([`crate::commands::doctor::CDeps`]).
     pub fn add_env(&mut self, vars: Vec<(String, String)>) {
@@ -106,7 +195,7 @@ impl Prepared {
         test: bool,
         project: &Project,
         extra: &[String],
-    ) -> Result<Vec<PathBuf>> {
+    ) -> Result<Vec<Artifact>> {
         let command = if test {
             &self.recipe.test_command
         } else {
@@ -141,7 +230,10 @@ impl Prepared {
                     if msg["reason"] == "compiler-artifact"
                         && let Some(exe) = msg["executable"].as_str()
                     {
-                        artifacts.push(PathBuf::from(exe));
+                        artifacts.push(Artifact {
+                            package_id: msg["package_id"].as_str().unwrap_or_default().into(),
+                            path: PathBuf::from(exe),
+                        });
                     }
                 }
                 // not a cargo message: a test binary's or a build script's own output

@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::catalog::catalog;
+use crate::catalog::{TargetSpec, catalog};
 use crate::cli::BuildArgs;
-use crate::prepare::{self, check_buildable, default_profile, project_targets};
+use crate::prepare::{self, Artifact, Prepared, check_buildable, default_profile, project_targets};
 use crate::project::Project;
 use crate::recipe::RecipeOptions;
 use crate::tools;
@@ -15,8 +15,6 @@ use crate::tools;
 pub fn run(args: BuildArgs) -> Result<()> {
     let project = Project::load(args.manifest_path.as_deref())?;
     let specs = project_targets(&project, &args.targets)?;
-    let host = catalog().current_host()?.to_string();
-    check_buildable(&specs, &host)?;
     let profile = if args.release {
         "release".to_string()
     } else {
@@ -24,48 +22,91 @@ pub fn run(args: BuildArgs) -> Result<()> {
             .clone()
             .unwrap_or_else(|| default_profile(Some(&project.manifest_path)))
     };
+    build(&project, &specs, &profile, args.build_std, &args.cargo_args)?;
+    Ok(())
+}
+
+/// Builds `specs` with the recipe: checks that this host can build them and has the tools,
+/// runs the Cargo.lock preflight, then runs cargo once for each group of targets that can
+/// share a run ([`Prepared::merge`]), printing a start and an end line per target on stderr.
+/// Returns, per target (in `specs` order), the executables cargo built for it.
+///
+/// Errors: a target this host cannot build, a missing tool, a C dependency the target cannot
+/// build (each naming the fix), or a failed cargo run.
+pub fn build(
+    project: &Project,
+    specs: &[TargetSpec],
+    profile: &str,
+    build_std: bool,
+    cargo_args: &[String],
+) -> Result<Vec<(TargetSpec, Vec<Artifact>)>> {
+    let host = catalog().current_host()?.to_string();
+    check_buildable(specs, &host)?;
     let mut missing = Vec::new();
-    for s in &specs {
-        for m in tools::missing_for(s, &host, args.build_std, false, &project.root) {
+    for s in specs {
+        for m in tools::missing_for(s, &host, build_std, false, &project.root) {
             if !missing.contains(&m) {
                 missing.push(m);
             }
         }
     }
     tools::require(&missing, "building")?;
-    let c_deps = super::doctor::preflight(&project, &specs, &host, &args.cargo_args)?;
+    let c_deps = super::doctor::preflight(project, specs, &host, cargo_args)?;
 
-    for spec in &specs {
-        let mut prepared = prepare::recipe(
+    let mut prepared = Vec::new();
+    for spec in specs {
+        let mut p = prepare::recipe(
             spec,
             &host,
             &RecipeOptions {
-                profile: profile.clone(),
-                build_std: args.build_std,
+                profile: profile.to_string(),
+                build_std,
             },
         )?;
-        prepared.add_env(c_deps.env_for(spec));
-        eprintln!(
-            "crossflake: building {} ({}): {}",
-            spec.alias,
-            spec.cargo_target(),
-            prepared.recipe.command.join(" ")
-        );
-        let start = Instant::now();
-        let artifacts = prepared
-            .run_cargo(false, &project, &args.cargo_args)
-            .with_context(|| format!("failed to build {}", spec.alias))?;
-        let secs = start.elapsed().as_secs_f64();
-        let list: Vec<String> = artifacts.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
-            "crossflake: built {} in {secs:.1} s{}",
-            spec.alias,
-            if list.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", list.join(" "))
-            }
-        );
+        p.add_env(c_deps.env_for(spec));
+        prepared.push(p);
     }
-    Ok(())
+    let mut built: Vec<(TargetSpec, Vec<Artifact>)> =
+        specs.iter().map(|s| (s.clone(), Vec::new())).collect();
+    for (members, group) in Prepared::merge(prepared) {
+        let aliases = group.recipe.alias.clone();
+        for alias in aliases.split(' ') {
+            eprintln!(
+                "crossflake: building {alias}{}: {}",
+                if aliases.contains(' ') {
+                    format!(" (one cargo run for {aliases})")
+                } else {
+                    String::new()
+                },
+                group.recipe.command.join(" ")
+            );
+        }
+        let start = Instant::now();
+        let artifacts = group
+            .run_cargo(false, project, cargo_args)
+            .with_context(|| format!("failed to build {aliases}"))?;
+        let secs = start.elapsed().as_secs_f64();
+        for i in members {
+            let (spec, out) = &mut built[i];
+            let triple = spec.target().triple.as_str();
+            // cargo puts a target's output under <target-dir>/<triple>/<profile>/
+            out.extend(
+                artifacts
+                    .iter()
+                    .filter(|a| a.path.components().any(|c| c.as_os_str() == triple))
+                    .cloned(),
+            );
+            let list: Vec<String> = out.iter().map(|a| a.path.display().to_string()).collect();
+            eprintln!(
+                "crossflake: built {} in {secs:.1} s{}",
+                spec.alias,
+                if list.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", list.join(" "))
+                }
+            );
+        }
+    }
+    Ok(built)
 }

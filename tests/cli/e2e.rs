@@ -21,6 +21,11 @@ pub fn crossflake(args: &[&str]) -> std::process::Output {
 /// [`crossflake`] in another fixture under tests/fixtures, sharing the target directory (so
 /// std is built once per target).
 pub fn crossflake_in(fixture: &str, args: &[&str]) -> std::process::Output {
+    crossflake_at(&repo().join("tests/fixtures").join(fixture), args)
+}
+
+/// [`crossflake`] in any directory, sharing the target directory.
+pub fn crossflake_at(dir: &Path, args: &[&str]) -> std::process::Output {
     let mut path = std::env::var_os("PATH").unwrap_or_default();
     if which::which("wasmtime").is_err() {
         let mut p = vec![repo().join("tests/support/bin")];
@@ -31,7 +36,7 @@ pub fn crossflake_in(fixture: &str, args: &[&str]) -> std::process::Output {
     Command::new(repo().join("scripts/with-debian-rust"))
         .arg(env!("CARGO_BIN_EXE_crossflake"))
         .args(args)
-        .current_dir(repo().join("tests/fixtures").join(fixture))
+        .current_dir(dir)
         .env("PATH", path)
         .env("CARGO_TARGET_DIR", e2e.join("target"))
         .env("XDG_CACHE_HOME", e2e.join("cache"))

@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod c_deps;
 mod consistency;
+mod dist;
 mod doctor;
 mod e2e;
 mod init;

@@ -1,0 +1,292 @@
+//! `crossflake dist` on a copy of tests/fixtures/cross-hello with a README, a licence and two
+//! path dependencies (one with a licence file, one without), in a git repository: real cross
+//! builds for aarch64-musl, x86_64-gnu with a 2.17 floor and x86_64-windows in one cargo run,
+//! judged by independent tools (sha256sum, GNU tar, Python's zipfile) and run from the archive.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use sha2::Digest;
+
+use crate::e2e::{crossflake_at, ok};
+use crate::support::{copy_dir, repo, require_tool, run_ok};
+
+/// 2024-01-02T03:04:05Z, the fixture commit's date.
+const COMMIT_EPOCH: u64 = 1_704_164_645;
+
+/// The fixture copy, committed at [`COMMIT_EPOCH`], its Cargo.lock knowing the path crates.
+fn project(dir: &Path) {
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), dir);
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace(
+        "[build-dependencies]",
+        "[dependencies]\ngreeting = { path = \"vendor/greeting\" }\nunlicensed = { path = \"vendor/unlicensed\" }\n\n[build-dependencies]",
+    );
+    fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    fs::write(dir.join("README.md"), "# cross-hello\n").unwrap();
+    fs::write(dir.join("LICENSE"), "cross-hello licence\n").unwrap();
+    for (name, licence) in [
+        ("greeting", Some("greeting licence\n")),
+        ("unlicensed", None),
+    ] {
+        let d = dir.join("vendor").join(name);
+        fs::create_dir_all(d.join("src")).unwrap();
+        fs::write(
+            d.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n"
+            ),
+        )
+        .unwrap();
+        fs::write(d.join("src/lib.rs"), "").unwrap();
+        if let Some(text) = licence {
+            fs::write(d.join("LICENSE-MIT"), text).unwrap();
+        }
+    }
+    run_ok(
+        Command::new(repo().join("scripts/with-debian-rust"))
+            .args(["cargo", "metadata", "--offline", "--format-version", "1"])
+            .current_dir(dir),
+    );
+    let git = |args: &[&str]| {
+        run_ok(
+            Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_AUTHOR_DATE", format!("@{COMMIT_EPOCH} +0000"))
+                .env("GIT_COMMITTER_DATE", format!("@{COMMIT_EPOCH} +0000"))
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com"),
+        )
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "fixture"]);
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().to_string(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const ARCHIVES: [&str; 3] = [
+    "cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz",
+    "cross-hello-x86_64-pc-windows-gnu-v0.1.0.zip",
+    "cross-hello-x86_64-unknown-linux-gnu-v0.1.0.tar.gz",
+];
+
+#[test]
+fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let qemu = require_tool("qemu-aarch64-static", "apt-get install qemu-user-static");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    project(&dir);
+    let targets = [
+        "--target",
+        "aarch64-musl",
+        "--target",
+        "x86_64-unknown-linux-gnu.2.17",
+        "--target",
+        "x86_64-windows",
+    ];
+    let mut args = vec!["dist", "--build-std"];
+    args.extend(targets);
+    let first = crossflake_at(&dir, &args);
+    ok(&first, "crossflake dist");
+    let log = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        log.contains("one cargo run for aarch64-musl x86_64-gnu x86_64-windows"),
+        "the three targets should share one cargo run:\n{log}"
+    );
+    let out = dir.join("target/dist");
+    let names: Vec<String> = files(&out).into_iter().map(|f| f.0).collect();
+    let mut want: Vec<String> = ARCHIVES.iter().map(|s| s.to_string()).collect();
+    want.extend(["SHA256SUMS".into(), "crossflake-dist.json".into()]);
+    want.sort();
+    assert_eq!(names, want);
+
+    // sha256sum accepts the checksums
+    let check = run_ok(
+        Command::new("sha256sum")
+            .args(["-c", "--strict", "SHA256SUMS"])
+            .current_dir(&out),
+    );
+    assert_eq!(
+        check.lines().filter(|l| l.ends_with(": OK")).count(),
+        3,
+        "{check}"
+    );
+
+    // GNU tar: binstall's layout, licences of the linked crates only, root-owned, dated by the commit
+    let stem = "cross-hello-aarch64-unknown-linux-musl-v0.1.0";
+    let listing = run_ok(
+        Command::new("tar")
+            .args([
+                "--list",
+                "--verbose",
+                "--numeric-owner",
+                "--full-time",
+                "-zf",
+            ])
+            .arg(out.join(format!("{stem}.tar.gz")))
+            .env("TZ", "UTC"),
+    );
+    let entries: Vec<(String, String, String, String)> = listing
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                format!("{} {}", f[3], f[4]),
+                f[5].to_string(),
+            )
+        })
+        .collect();
+    let paths: Vec<&str> = entries.iter().map(|e| e.3.as_str()).collect();
+    let inside = |p: &str| format!("{stem}/{p}");
+    assert_eq!(
+        paths,
+        [
+            inside(""),
+            inside("LICENSE"),
+            inside("README.md"),
+            inside("cross-hello"),
+            inside("licenses/"),
+            inside("licenses/greeting-0.1.0/"),
+            inside("licenses/greeting-0.1.0/LICENSE-MIT"),
+        ]
+    );
+    for (mode, owner, time, path) in &entries {
+        assert_eq!(owner, "0/0", "{path}");
+        assert_eq!(time, "2024-01-02 03:04:05", "{path}");
+        let want = if path.ends_with('/') || path.ends_with("/cross-hello") {
+            "rwxr-xr-x"
+        } else {
+            "rw-r--r--"
+        };
+        assert_eq!(&mode[1..], want, "{path}");
+    }
+
+    // the windows zip, read by Python's zipfile
+    let zip = out.join(ARCHIVES[1]);
+    let names = run_ok(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
+            ])
+            .arg(&zip),
+    );
+    assert!(
+        names
+            .lines()
+            .any(|l| l == "cross-hello-x86_64-pc-windows-gnu-v0.1.0/cross-hello.exe"),
+        "{names}"
+    );
+
+    // the manifest agrees with the files
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("crossflake-dist.json")).unwrap()).unwrap();
+    assert_eq!(manifest["source-date-epoch"], COMMIT_EPOCH);
+    let listed = manifest["artifacts"].as_array().unwrap();
+    assert_eq!(listed.len(), 4, "{manifest:#}");
+    for a in listed {
+        let path = a["path"].as_str().unwrap();
+        let bytes = fs::read(out.join(path)).unwrap();
+        assert_eq!(a["size"], bytes.len(), "{path}");
+        assert_eq!(
+            a["sha256"],
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            "{path}"
+        );
+        if a["kind"] == "archive" {
+            let b = &a["binaries"][0];
+            assert_eq!(b["verified"], true, "{a:#}");
+            assert_eq!(
+                a["dependencies-without-licence-text"],
+                serde_json::json!(["unlicensed 0.1.0 (MIT)"]),
+                "{a:#}"
+            );
+        }
+    }
+    let gnu = listed.iter().find(|a| a["path"] == ARCHIVES[2]).unwrap();
+    assert_eq!(gnu["target"], "x86_64-gnu.2.17");
+    assert_eq!(gnu["triple"], "x86_64-unknown-linux-gnu");
+
+    // the binaries run from the archives
+    let unpacked = tmp.path().join("unpacked");
+    fs::create_dir(&unpacked).unwrap();
+    for a in [ARCHIVES[0], ARCHIVES[2]] {
+        run_ok(
+            Command::new("tar")
+                .arg("-xzf")
+                .arg(out.join(a))
+                .arg("-C")
+                .arg(&unpacked),
+        );
+    }
+    assert_eq!(
+        run_ok(Command::new(&qemu).arg(unpacked.join(format!("{stem}/cross-hello")))),
+        "cross-hello on aarch64: 2+3=5\n"
+    );
+    assert_eq!(
+        run_ok(&mut Command::new(unpacked.join(
+            "cross-hello-x86_64-unknown-linux-gnu-v0.1.0/cross-hello"
+        ))),
+        "cross-hello on x86_64: 2+3=5\n"
+    );
+
+    // an output directory that is not empty is refused and left alone
+    let before = files(&out);
+    let again = crossflake_at(&dir, &args);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("target/dist exists and is not empty; pass --force"),
+        "{err}"
+    );
+    assert!(
+        files(&out) == before,
+        "a refused dist changed {}",
+        out.display()
+    );
+
+    // a second run gives the same bytes, manifest included
+    let mut forced = args.clone();
+    forced.push("--force");
+    ok(&crossflake_at(&dir, &forced), "crossflake dist --force");
+    assert!(
+        files(&out) == before,
+        "a second dist differs from the first"
+    );
+}
+
+#[test]
+fn dist_for_a_target_this_host_cannot_build_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), &dir);
+    let out = crossflake_at(&dir, &["dist", "--target", "aarch64-darwin"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("aarch64-darwin (aarch64-apple-darwin) cannot be built on x86_64-linux; it builds on x86_64-darwin, aarch64-darwin (it needs Apple's SDK)"),
+        "{err}"
+    );
+    assert!(!dir.join("target").exists());
+}
