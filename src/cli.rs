@@ -271,6 +271,11 @@ pub struct DistArgs {
     /// Replace an existing non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Build everything a second time from a clone of the last commit at another path, with
+    /// another HOME and CARGO_HOME, umask 077 and one job, and fail unless every file is the
+    /// same, naming the first binary section that differs. Needs a clean git work tree.
+    #[arg(long)]
+    pub check_reproducible: bool,
     /// Cargo profile; default: crossflake when the project has it, else release.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,

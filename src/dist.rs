@@ -173,6 +173,106 @@ fn zip(all: &[(String, Option<&Entry>)], epoch: u64) -> Result<Vec<u8>> {
     Ok(w.finish()?.into_inner())
 }
 
+/// The files of an archive [`write_archive`] wrote: (path inside it, bytes), directories left out.
+///
+/// Errors: the bytes are not an archive of that format.
+pub fn read_archive(format: Format, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match format {
+        Format::TarGz => {
+            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+            for e in tar.entries()? {
+                let mut e = e?;
+                if e.header().entry_type().is_file() {
+                    let path = e.path()?.display().to_string();
+                    let mut body = Vec::new();
+                    e.read_to_end(&mut body)?;
+                    out.push((path, body));
+                }
+            }
+        }
+        Format::Zip => {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+            for i in 0..z.len() {
+                let mut f = z.by_index(i)?;
+                if f.is_file() {
+                    let mut body = Vec::new();
+                    f.read_to_end(&mut body)?;
+                    let name = f.name()?.to_string();
+                    out.push((name, body));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where two versions of a file first differ: for ELF and PE binaries, the first section (in
+/// file order) whose bytes differ and the offset in it, or that the section tables differ;
+/// else the first differing byte offset, or that one is a prefix of the other.
+pub fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let sections = |bytes: &[u8]| -> Option<Vec<(String, usize, usize)>> {
+        match goblin::Object::parse(bytes).ok()? {
+            goblin::Object::Elf(elf) => Some(
+                elf.section_headers
+                    .iter()
+                    .map(|h| {
+                        let name = elf.shdr_strtab.get_at(h.sh_name).unwrap_or("?").to_string();
+                        let size = if h.sh_type == goblin::elf::section_header::SHT_NOBITS {
+                            0
+                        } else {
+                            h.sh_size as usize
+                        };
+                        (name, h.sh_offset as usize, size)
+                    })
+                    .collect(),
+            ),
+            goblin::Object::PE(pe) => Some(
+                pe.sections
+                    .iter()
+                    .map(|s| {
+                        let name = String::from_utf8_lossy(&s.name)
+                            .trim_end_matches('\0')
+                            .to_string();
+                        (
+                            name,
+                            s.pointer_to_raw_data as usize,
+                            s.size_of_raw_data as usize,
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
+    let first_byte = |x: &[u8], y: &[u8]| x.iter().zip(y).position(|(p, q)| p != q);
+    if let (Some(sa), Some(sb)) = (sections(a), sections(b)) {
+        let mut by_offset = sa.clone();
+        by_offset.sort_by_key(|s| s.1);
+        for (name, off, size) in &by_offset {
+            let Some((_, boff, bsize)) = sb.iter().find(|s| &s.0 == name) else {
+                return format!("section {name} is in the first build only");
+            };
+            let x = a.get(*off..off + size).unwrap_or_default();
+            let y = b.get(*boff..boff + bsize).unwrap_or_default();
+            if x != y {
+                return match first_byte(x, y) {
+                    Some(at) => format!("first in section {name}, at byte {at} of it"),
+                    None => format!("first in section {name}: {size} bytes against {bsize}"),
+                };
+            }
+        }
+        if sa.len() != sb.len() {
+            return "the section tables differ".into();
+        }
+    }
+    match first_byte(a, b) {
+        Some(at) => format!("first at byte {at} (outside any section)"),
+        None => format!("{} bytes against {}", a.len(), b.len()),
+    }
+}
+
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

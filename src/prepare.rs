@@ -247,3 +247,145 @@ impl Prepared {
         Ok(artifacts)
     }
 }
+
+/// The machine-specific path prefixes a build records (in panic messages, `file!()`, debug info)
+/// and what they become, so that a binary does not say where it was built: the project root
+/// (`.`), the cargo target directory (`target`), CARGO_HOME with the registry and git sources
+/// (`/cargo`; also by its real path, and its registry and git directories by theirs, where
+/// they are symlinks), and the toolchain's std sources (`/rustc/COMMIT`, where rustup's own std says it
+/// was built). Later pairs win where two match (rustc and clang both take the last match).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathMap {
+    /// (prefix on this machine, what it becomes), in order.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl PathMap {
+    /// The map for building the project at `root` on this machine: CARGO_TARGET_DIR (default
+    /// `root/target`), CARGO_HOME (default `~/.cargo`), and the sysroot and commit hash of
+    /// `$RUSTC` (default `rustc`) when it answers. A prefix holding a space is left out (cargo
+    /// splits the *_RUSTFLAGS variables on spaces).
+    pub fn for_project(root: &Path) -> PathMap {
+        let mut pairs = vec![(root.display().to_string(), ".".to_string())];
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .map(|t| if t.is_absolute() { t } else { root.join(t) })
+            .unwrap_or_else(|| root.join("target"));
+        pairs.push((target.display().to_string(), "target".into()));
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+        if let Some(home) = cargo_home {
+            pairs.push((home.display().to_string(), "/cargo".into()));
+            // cargo records sources by their real path: a CARGO_HOME, or its registry or git
+            // directory, that is a symlink shows up as the place it points to
+            for (sub, to) in [
+                ("", "/cargo"),
+                ("registry", "/cargo/registry"),
+                ("git", "/cargo/git"),
+            ] {
+                let dir = if sub.is_empty() {
+                    home.clone()
+                } else {
+                    home.join(sub)
+                };
+                if let Ok(real) = dir.canonicalize()
+                    && real != dir
+                {
+                    pairs.push((real.display().to_string(), to.into()));
+                }
+            }
+        }
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let ask = |args: &[&str]| {
+            Command::new(&rustc)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        };
+        if let (Some(sysroot), Some(version)) = (ask(&["--print", "sysroot"]), ask(&["-vV"]))
+            && let Some(commit) = version
+                .lines()
+                .find_map(|l| l.strip_prefix("commit-hash: "))
+                .filter(|c| *c != "unknown")
+        {
+            pairs.push((
+                format!("{sysroot}/lib/rustlib/src/rust"),
+                format!("/rustc/{commit}"),
+            ));
+        }
+        pairs.retain(|(from, _)| !from.contains(char::is_whitespace) && from != "/");
+        PathMap { pairs }
+    }
+
+    /// rustc's flags: `--remap-path-prefix=FROM=TO` each.
+    pub fn rustflags(&self) -> Vec<String> {
+        self.pairs
+            .iter()
+            .map(|(from, to)| format!("--remap-path-prefix={from}={to}"))
+            .collect()
+    }
+
+    /// The C and C++ compilers' flags: `-ffile-prefix-map=FROM=TO` each (clang, hence zig cc:
+    /// debug info, `__FILE__` and the like).
+    pub fn cflags(&self) -> Vec<String> {
+        self.pairs
+            .iter()
+            .map(|(from, to)| format!("-ffile-prefix-map={from}={to}"))
+            .collect()
+    }
+}
+
+impl Prepared {
+    /// Adds `map` to the build of every triple of this recipe: to `CARGO_TARGET_<TRIPLE>_RUSTFLAGS`
+    /// and to cc-rs' `CFLAGS_<target-triple>` / `CXXFLAGS_<target-triple>` (the spelling cc-rs
+    /// reads first), each after what the recipe or the caller's environment already gives
+    /// (for C, the first of `CFLAGS_<target-triple>`, `CFLAGS_<target_triple>`, `TARGET_CFLAGS`,
+    /// `CFLAGS` that is set: the one cc-rs would have read).
+    pub fn remap_paths(&mut self, map: &PathMap) {
+        let triples: Vec<String> = self.triples().iter().map(|t| t.to_string()).collect();
+        for triple in triples {
+            let upper = triple.to_uppercase().replace('-', "_");
+            let under = triple.replace('-', "_");
+            self.append_env(
+                &format!("CARGO_TARGET_{upper}_RUSTFLAGS"),
+                &[],
+                &map.rustflags(),
+            );
+            for var in ["CFLAGS", "CXXFLAGS"] {
+                // the spelling cc-rs reads first; the value of the one it would have read
+                let fallbacks = [
+                    format!("{var}_{under}"),
+                    format!("TARGET_{var}"),
+                    var.to_string(),
+                ];
+                self.append_env(&format!("{var}_{triple}"), &fallbacks, &map.cflags());
+            }
+        }
+    }
+
+    /// Sets `name` to its current value (the recipe's, else the first of `name` and `fallbacks`
+    /// set in this process's environment) followed by `extra`, space-separated.
+    fn append_env(&mut self, name: &str, fallbacks: &[String], extra: &[String]) {
+        let own = self
+            .recipe
+            .env
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.value.clone());
+        let base = own.or_else(|| {
+            std::iter::once(name)
+                .chain(fallbacks.iter().map(String::as_str))
+                .find_map(|n| std::env::var(n).ok())
+        });
+        let value = base
+            .into_iter()
+            .filter(|b| !b.trim().is_empty())
+            .chain(extra.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.add_env(vec![(name.to_string(), value)]);
+    }
+}

@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 
 use crate::catalog::{TargetSpec, catalog};
 use crate::cli::BuildArgs;
-use crate::prepare::{self, Artifact, Prepared, check_buildable, default_profile, project_targets};
+use crate::prepare::{
+    self, Artifact, PathMap, Prepared, check_buildable, default_profile, project_targets,
+};
 use crate::project::Project;
 use crate::recipe::RecipeOptions;
 use crate::tools;
@@ -53,6 +55,7 @@ pub fn build(
     tools::require(&missing, "building")?;
     let c_deps = super::doctor::preflight(project, specs, &host, cargo_args)?;
 
+    let paths = PathMap::for_project(&project.root);
     let mut prepared = Vec::new();
     for spec in specs {
         let mut p = prepare::recipe(
@@ -64,6 +67,7 @@ pub fn build(
             },
         )?;
         p.add_env(c_deps.env_for(spec));
+        p.remap_paths(&paths);
         prepared.push(p);
     }
     let mut built: Vec<(TargetSpec, Vec<Artifact>)> =

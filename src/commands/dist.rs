@@ -2,7 +2,9 @@
 //! crossflake-dist.json, all at once ([`crate::atomic`]).
 
 use std::collections::{BTreeMap, HashMap};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -52,6 +54,9 @@ pub fn run(args: DistArgs) -> Result<()> {
             out.display()
         );
     }
+    if args.check_reproducible {
+        clean_work_tree(&project.root)?;
+    }
     let (epoch, epoch_from) = dist::source_date_epoch(&project.root)?;
     let profile = args
         .profile
@@ -60,10 +65,39 @@ pub fn run(args: DistArgs) -> Result<()> {
 
     let built = super::build::build(&project, &specs, &profile, args.build_std, &args.cargo_args)?;
 
+    let files = assemble(&project, &built, epoch)?;
+    if args.check_reproducible {
+        let second = second_build(&project, &args, &specs, &profile, epoch)?;
+        check_same(&files, &second)?;
+        eprintln!(
+            "crossflake: reproducible: a second build in another checkout gave the same {} files",
+            files.len()
+        );
+    }
+
+    let staged = Staged::dir(&out)?;
+    for (name, bytes) in &files {
+        std::fs::write(staged.path().join(name), bytes)
+            .with_context(|| format!("failed to write {name} in {}", out.display()))?;
+    }
+    staged.commit(&out)?;
+    eprintln!("crossflake: source date {epoch} (from {epoch_from})");
+    for (name, bytes) in &files {
+        println!("{}\t{} bytes", out.join(name).display(), bytes.len());
+    }
+    Ok(())
+}
+
+/// Every file of the dist, in memory: the archives, SHA256SUMS, crossflake-dist.json.
+fn assemble(
+    project: &Project,
+    built: &[(TargetSpec, Vec<Artifact>)],
+    epoch: u64,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut artifacts = Vec::new();
     let mut graphs: HashMap<String, Graph> = HashMap::new();
-    for (spec, exes) in &built {
+    for (spec, exes) in built {
         let triple = spec.target().triple.clone();
         if !graphs.contains_key(&triple) {
             graphs.insert(triple.clone(), Graph::load(&project.root, &triple)?);
@@ -83,7 +117,7 @@ pub fn run(args: DistArgs) -> Result<()> {
             let package = graph
                 .package(id)
                 .with_context(|| format!("cargo built {id}, which cargo metadata does not list"))?;
-            let (name, bytes, artifact) = archive(&project, spec, graph, package, &exes, epoch)?;
+            let (name, bytes, artifact) = archive(project, spec, graph, package, &exes, epoch)?;
             artifacts.push(artifact);
             files.push((name, bytes));
         }
@@ -120,22 +154,222 @@ pub fn run(args: DistArgs) -> Result<()> {
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
+    files.push(("SHA256SUMS".into(), sums.into_bytes()));
+    files.push(("crossflake-dist.json".into(), json));
+    Ok(files)
+}
 
-    let staged = Staged::dir(&out)?;
-    for (name, bytes) in &files {
-        std::fs::write(staged.path().join(name), bytes)
-            .with_context(|| format!("failed to write {name} in {}", out.display()))?;
+/// The git work tree holding `root`, after checking that it has no uncommitted changes.
+///
+/// Errors: `root` is not in a git work tree, or the tree has changes (`git status --porcelain`).
+fn clean_work_tree(root: &Path) -> Result<PathBuf> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .context("failed to run git")
+    };
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    if !top.status.success() {
+        bail!(
+            "--check-reproducible builds the last commit a second time, in a clone: {} is not in a git work tree",
+            root.display()
+        );
     }
-    std::fs::write(staged.path().join("SHA256SUMS"), &sums)?;
-    std::fs::write(staged.path().join("crossflake-dist.json"), &json)?;
-    staged.commit(&out)?;
-    eprintln!("crossflake: source date {epoch} (from {epoch_from})");
-    for (name, bytes) in &files {
-        println!("{}\t{} bytes", out.join(name).display(), bytes.len());
+    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
+    let status = git(&["status", "--porcelain"])?;
+    let changes = String::from_utf8_lossy(&status.stdout).to_string();
+    if !status.status.success() || !changes.trim().is_empty() {
+        bail!(
+            "{} has uncommitted changes; --check-reproducible compares with a clone of the last commit, so commit or stash them first:\n{}",
+            top.display(),
+            changes.trim_end()
+        );
     }
-    println!("{}", out.join("SHA256SUMS").display());
-    println!("{}", out.join("crossflake-dist.json").display());
+    Ok(top)
+}
+
+/// Builds the dist again from a clone of HEAD at another path, with another HOME and
+/// CARGO_HOME (its registry and git sources linked to this one's, so nothing is downloaded),
+/// umask 077, one build job and its own target directory; returns its files. The toolchain
+/// (RUSTUP_HOME) and the zig and crossflake caches stay this build's.
+///
+/// Errors: the clone or the second `crossflake dist` fails (its output is in the message).
+fn second_build(
+    project: &Project,
+    args: &DistArgs,
+    specs: &[TargetSpec],
+    profile: &str,
+    epoch: u64,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let top = clean_work_tree(&project.root)?;
+    let tmp = tempfile::Builder::new()
+        .prefix("crossflake-reproducible-")
+        .tempdir()
+        .context("failed to create a temporary directory")?;
+    let checkout = tmp.path().join("second-checkout");
+    let out = Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(&top)
+        .arg(&checkout)
+        .output()
+        .context("failed to run git clone")?;
+    if !out.status.success() {
+        bail!(
+            "git clone of {} failed: {}",
+            top.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".cargo"));
+    let new_home = tmp.path().join("home");
+    let new_cargo_home = tmp.path().join("cargo-home");
+    std::fs::create_dir_all(&new_home)?;
+    std::fs::create_dir_all(&new_cargo_home)?;
+    for shared in ["registry", "git", "config.toml", "config", "bin"] {
+        if cargo_home.join(shared).exists() {
+            std::os::unix::fs::symlink(cargo_home.join(shared), new_cargo_home.join(shared))?;
+        }
+    }
+    let rel = project
+        .manifest_path
+        .strip_prefix(&top)
+        .unwrap_or(Path::new("Cargo.toml"));
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("dist")
+        .arg("--manifest-path")
+        .arg(checkout.join(rel))
+        .arg("--out")
+        .arg(tmp.path().join("dist"))
+        .args(["--profile", profile]);
+    for s in specs {
+        cmd.args(["--target", &s.key()]);
+    }
+    if args.build_std {
+        cmd.arg("--build-std");
+    }
+    if !args.cargo_args.is_empty() {
+        cmd.arg("--").args(&args.cargo_args);
+    }
+    cmd.current_dir(checkout.join(rel).parent().unwrap_or(&checkout))
+        .env("HOME", &new_home)
+        .env("CARGO_HOME", &new_cargo_home)
+        .env(
+            "RUSTUP_HOME",
+            std::env::var_os("RUSTUP_HOME").unwrap_or_else(|| home.join(".rustup").into()),
+        )
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::var_os("XDG_CACHE_HOME").unwrap_or_else(|| home.join(".cache").into()),
+        )
+        .env("SOURCE_DATE_EPOCH", epoch.to_string())
+        .env("CARGO_BUILD_JOBS", "1")
+        .env_remove("CARGO_TARGET_DIR");
+    // SAFETY: umask is async-signal-safe and touches only the child's own state.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
+    eprintln!(
+        "crossflake: building again in {} (another HOME and CARGO_HOME, umask 077, one job)",
+        checkout.display()
+    );
+    let status = cmd
+        .status()
+        .context("failed to run the second crossflake dist")?;
+    if !status.success() {
+        bail!(
+            "the second build, in {}, failed ({status})",
+            checkout.display()
+        );
+    }
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(tmp.path().join("dist"))? {
+        let e = e?;
+        files.push((
+            e.file_name().to_string_lossy().to_string(),
+            std::fs::read(e.path())?,
+        ));
+    }
+    Ok(files)
+}
+
+/// Compares the two builds' files; on a difference names the first file, the first archive
+/// entry and, for a binary, the first section that differ (and diffoscope's report on the two
+/// binaries when diffoscope is on PATH).
+///
+/// Errors: the builds differ.
+fn check_same(first: &[(String, Vec<u8>)], second: &[(String, Vec<u8>)]) -> Result<()> {
+    let names = |f: &[(String, Vec<u8>)]| f.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    let (mut a, mut b) = (names(first), names(second));
+    a.sort();
+    b.sort();
+    if a != b {
+        bail!("not reproducible: the second build wrote {b:?}, the first {a:?}");
+    }
+    for (name, bytes) in first {
+        let other = &second.iter().find(|f| &f.0 == name).expect("same names").1;
+        if bytes == other {
+            continue;
+        }
+        let Some(format) = [Format::TarGz, Format::Zip]
+            .into_iter()
+            .find(|f| name.ends_with(f.suffix()))
+        else {
+            continue; // SHA256SUMS and the manifest follow from the archives
+        };
+        let (ea, eb) = (
+            dist::read_archive(format, bytes)?,
+            dist::read_archive(format, other)?,
+        );
+        for (path, content) in &ea {
+            let Some((_, theirs)) = eb.iter().find(|e| &e.0 == path) else {
+                bail!("not reproducible: {path} is in the first build's {name} only");
+            };
+            if content == theirs {
+                continue;
+            }
+            let mut report = format!(
+                "not reproducible: {name}: {path} differs between the two builds: {}",
+                dist::first_difference(content, theirs)
+            );
+            if let Some(summary) = diffoscope(path, content, theirs) {
+                report.push_str("\ndiffoscope:\n");
+                report.push_str(&summary);
+            }
+            bail!(report);
+        }
+        bail!("not reproducible: {name} differs between the two builds (entry order or metadata)");
+    }
     Ok(())
+}
+
+/// diffoscope's text report on two versions of a file, first 60 lines; None without diffoscope.
+fn diffoscope(name: &str, a: &[u8], b: &[u8]) -> Option<String> {
+    let tool = which::which("diffoscope").ok()?;
+    let dir = tempfile::tempdir().ok()?;
+    let file = Path::new(name).file_name()?.to_owned();
+    let (pa, pb) = (dir.path().join("first"), dir.path().join("second"));
+    std::fs::create_dir_all(&pa).ok()?;
+    std::fs::create_dir_all(&pb).ok()?;
+    std::fs::write(pa.join(&file), a).ok()?;
+    std::fs::write(pb.join(&file), b).ok()?;
+    let out = Command::new(tool)
+        .args(["--no-progress", "--text", "-"])
+        .arg(pa.join(&file))
+        .arg(pb.join(&file))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().take(60).collect::<Vec<_>>().join("\n"))
 }
 
 /// One package's archive for one target: its binaries (each proven by `crossflake verify`), its

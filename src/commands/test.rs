@@ -42,6 +42,8 @@ pub fn run(args: TestArgs) -> Result<()> {
         },
     )?;
     prepared.add_env(c_deps.env_for(&spec));
+    // the same paths as `crossflake build`, so a test run reuses what the build compiled
+    prepared.remap_paths(&prepare::PathMap::for_project(&project.root));
     eprintln!(
         "crossflake: testing {} under {}: {}",
         spec.alias,

@@ -290,3 +290,132 @@ fn dist_for_a_target_this_host_cannot_build_writes_nothing() {
     );
     assert!(!dir.join("target").exists());
 }
+
+/// [`project`] with `edit` applied to the copy and committed.
+fn committed_project(dir: &Path, edit: impl FnOnce(&Path)) {
+    project(dir);
+    edit(dir);
+    run_ok(Command::new("git").args(["add", "-A"]).current_dir(dir));
+    run_ok(
+        Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["commit", "--allow-empty", "-qm", "edit"])
+            .current_dir(dir),
+    );
+}
+
+#[test]
+fn check_reproducible_passes_for_unstripped_binaries_with_debug_info() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    committed_project(&dir, |dir| {
+        // debug info and symbols keep every path the build saw: the harder case
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let manifest = manifest.replace("strip = true", "strip = false\ndebug = true");
+        fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    });
+    let out = crossflake_at(
+        &dir,
+        &[
+            "dist",
+            "--build-std",
+            "--check-reproducible",
+            "--target",
+            "aarch64-musl",
+            "--target",
+            "x86_64-unknown-linux-gnu.2.17",
+        ],
+    );
+    ok(&out, "crossflake dist --check-reproducible");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("reproducible: a second build in another checkout gave the same 4 files"),
+        "{log}"
+    );
+    // the binaries do carry debug info, so the paths in it were remapped, not absent
+    let listing = run_ok(
+        Command::new("tar")
+            .arg("-tzvf")
+            .arg(dir.join("target/dist/cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz")),
+    );
+    let size: u64 = listing
+        .lines()
+        .find(|l| l.ends_with("/cross-hello"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert!(
+        size > 2_000_000,
+        "an unstripped binary with debug info: {size} bytes"
+    );
+}
+
+#[test]
+fn check_reproducible_catches_a_build_script_that_embeds_the_time() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    committed_project(&dir, |dir| {
+        let build = fs::read_to_string(dir.join("build.rs")).unwrap();
+        let build = build.replacen(
+            "fn main() {",
+            "fn main() {\n    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();\n    println!(\"cargo:rustc-env=BUILT_AT={}\", now.as_nanos());",
+            1,
+        );
+        fs::write(dir.join("build.rs"), build).unwrap();
+        let main = fs::read_to_string(dir.join("src/main.rs")).unwrap();
+        let main = main.replacen(
+            "fn main() {",
+            "fn main() {\n    eprintln!(\"built at {}\", env!(\"BUILT_AT\"));",
+            1,
+        );
+        fs::write(dir.join("src/main.rs"), main).unwrap();
+    });
+    let out = crossflake_at(
+        &dir,
+        &[
+            "dist",
+            "--build-std",
+            "--check-reproducible",
+            "--target",
+            "aarch64-musl",
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "a time stamp in the binary must fail the check"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not reproducible: cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz: cross-hello-aarch64-unknown-linux-musl-v0.1.0/cross-hello differs between the two builds: first in section .rodata"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("target/dist").exists(),
+        "a failed check writes no dist"
+    );
+}
+
+#[test]
+fn check_reproducible_refuses_a_dirty_tree_before_building() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    committed_project(&dir, |_| {});
+    fs::write(dir.join("README.md"), "# changed\n").unwrap();
+    let out = crossflake_at(
+        &dir,
+        &["dist", "--check-reproducible", "--target", "aarch64-musl"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("has uncommitted changes; --check-reproducible compares with a clone of the last commit, so commit or stash them first:\n M README.md"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("crossflake: building"),
+        "it must stop before building:\n{err}"
+    );
+    assert!(!dir.join("target/dist").exists());
+}
