@@ -276,6 +276,10 @@ pub struct DistArgs {
     /// same, naming the first binary section that differs. Needs a clean git work tree.
     #[arg(long)]
     pub check_reproducible: bool,
+    /// Do not embed the dependency tree in the binaries (by default dist builds with
+    /// `cargo auditable`, so `rust-audit-info` and cargo-audit can read it from them).
+    #[arg(long)]
+    pub no_audit: bool,
     /// Cargo profile; default: crossflake when the project has it, else release.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,

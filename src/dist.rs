@@ -273,6 +273,26 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> String {
     }
 }
 
+/// A CycloneDX 1.5 JSON SBOM of a binary, from the dependency tree `cargo auditable` embedded
+/// in it (read with auditable-info, converted with auditable-cyclonedx: components with purls,
+/// the dependency graph, no serial number or time stamp, so the same binary gives the same
+/// bytes). It lists what was built for that binary's target: a windows binary's SBOM has
+/// windows-sys where a linux one does not.
+///
+/// Errors: the binary holds no audit data (built without cargo-auditable), or it is malformed.
+pub fn sbom(binary: &[u8]) -> Result<Vec<u8>> {
+    let json = auditable_info::json_from_slice(binary, 8 * 1024 * 1024)
+        .map_err(|e| anyhow::anyhow!("no cargo-auditable dependency data in the binary: {e}"))?;
+    let info: auditable_cyclonedx::auditable_serde::VersionInfo =
+        serde_json::from_str(&json).context("cargo-auditable's data is not what it should be")?;
+    let bom = auditable_cyclonedx::auditable_to_minimal_cdx(&info);
+    let mut out = Vec::new();
+    bom.output_as_json_v1_5(&mut out)
+        .map_err(|e| anyhow::anyhow!("failed to write the CycloneDX SBOM: {e}"))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -513,7 +533,7 @@ pub struct Manifest {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct ManifestArtifact {
-    /// `archive` or `checksums`.
+    /// `archive`, `sbom` (CycloneDX JSON of the archive's binaries) or `checksums`.
     pub kind: String,
     /// File name, relative to the output directory.
     pub path: String,
@@ -521,16 +541,16 @@ pub struct ManifestArtifact {
     pub size: u64,
     /// Lowercase hex SHA-256 of the file.
     pub sha256: String,
-    /// The target as the project names it (alias, `.GLIBC` with a floor); archives only.
+    /// The target as the project names it (alias, `.GLIBC` with a floor); archives and SBOMs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// The rustc target triple; archives only.
+    /// The rustc target triple; archives and SBOMs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub triple: Option<String>,
-    /// Package name; archives only.
+    /// Package name; archives and SBOMs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
-    /// Package version; archives only.
+    /// Package version; archives and SBOMs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The binaries in the archive, each with `crossflake verify`'s report.

@@ -24,13 +24,22 @@ pub fn run(args: BuildArgs) -> Result<()> {
             .clone()
             .unwrap_or_else(|| default_profile(Some(&project.manifest_path)))
     };
-    build(&project, &specs, &profile, args.build_std, &args.cargo_args)?;
+    build(
+        &project,
+        &specs,
+        &profile,
+        args.build_std,
+        false,
+        &args.cargo_args,
+    )?;
     Ok(())
 }
 
 /// Builds `specs` with the recipe: checks that this host can build them and has the tools,
 /// runs the Cargo.lock preflight, then runs cargo once for each group of targets that can
 /// share a run ([`Prepared::merge`]), printing a start and an end line per target on stderr.
+/// With `auditable`, cargo runs as `cargo auditable SUBCOMMAND`, which embeds the dependency
+/// tree in each binary (cargo-auditable's `.dep-v0` section, read by rust-audit-info).
 /// Returns, per target (in `specs` order), the executables cargo built for it.
 ///
 /// Errors: a target this host cannot build, a missing tool, a C dependency the target cannot
@@ -40,6 +49,7 @@ pub fn build(
     specs: &[TargetSpec],
     profile: &str,
     build_std: bool,
+    auditable: bool,
     cargo_args: &[String],
 ) -> Result<Vec<(TargetSpec, Vec<Artifact>)>> {
     let host = catalog().current_host()?.to_string();
@@ -51,6 +61,12 @@ pub fn build(
                 missing.push(m);
             }
         }
+    }
+    if auditable && which::which("cargo-auditable").is_err() {
+        missing.push(tools::Missing {
+            what: "cargo-auditable".into(),
+            install: "cargo install --locked cargo-auditable (0.7.3 or newer: older ones pass zig a linker flag it rejects), or pass --no-audit".into(),
+        });
     }
     tools::require(&missing, "building")?;
     let c_deps = super::doctor::preflight(project, specs, &host, cargo_args)?;
@@ -68,6 +84,9 @@ pub fn build(
         )?;
         p.add_env(c_deps.env_for(spec));
         p.remap_paths(&paths);
+        if auditable && p.recipe.command.first().is_some_and(|c| c == "cargo") {
+            p.recipe.command.insert(1, "auditable".into());
+        }
         prepared.push(p);
     }
     let mut built: Vec<(TargetSpec, Vec<Artifact>)> =

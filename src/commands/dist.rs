@@ -63,9 +63,16 @@ pub fn run(args: DistArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| default_profile(Some(&project.manifest_path)));
 
-    let built = super::build::build(&project, &specs, &profile, args.build_std, &args.cargo_args)?;
+    let built = super::build::build(
+        &project,
+        &specs,
+        &profile,
+        args.build_std,
+        !args.no_audit,
+        &args.cargo_args,
+    )?;
 
-    let files = assemble(&project, &built, epoch)?;
+    let files = assemble(&project, &built, epoch, !args.no_audit)?;
     if args.check_reproducible {
         let second = second_build(&project, &args, &specs, &profile, epoch)?;
         check_same(&files, &second)?;
@@ -88,11 +95,13 @@ pub fn run(args: DistArgs) -> Result<()> {
     Ok(())
 }
 
-/// Every file of the dist, in memory: the archives, SHA256SUMS, crossflake-dist.json.
+/// Every file of the dist, in memory: the archives, with `audit` a CycloneDX SBOM beside each
+/// (`{archive stem}.cdx.json`), SHA256SUMS (of both), crossflake-dist.json.
 fn assemble(
     project: &Project,
     built: &[(TargetSpec, Vec<Artifact>)],
     epoch: u64,
+    audit: bool,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut artifacts = Vec::new();
@@ -118,6 +127,26 @@ fn assemble(
                 .package(id)
                 .with_context(|| format!("cargo built {id}, which cargo metadata does not list"))?;
             let (name, bytes, artifact) = archive(project, spec, graph, package, &exes, epoch)?;
+            if audit {
+                // the package's binaries share its dependency tree: the first one's will do
+                let sbom = dist::sbom(&read(&exes[0].path)?).with_context(|| {
+                    format!("cannot write the SBOM of {}", exes[0].path.display())
+                })?;
+                let sbom_name = format!(
+                    "{}.cdx.json",
+                    archive_stem(&package.name, &triple, &package.version)
+                );
+                artifacts.push(ManifestArtifact {
+                    kind: "sbom".into(),
+                    path: sbom_name.clone(),
+                    size: sbom.len() as u64,
+                    sha256: sha256_hex(&sbom),
+                    binaries: vec![],
+                    dependencies_without_licence_text: vec![],
+                    ..artifact.clone()
+                });
+                files.push((sbom_name, sbom));
+            }
             artifacts.push(artifact);
             files.push((name, bytes));
         }
@@ -253,6 +282,9 @@ fn second_build(
     }
     if args.build_std {
         cmd.arg("--build-std");
+    }
+    if args.no_audit {
+        cmd.arg("--no-audit");
     }
     if !args.cargo_args.is_empty() {
         cmd.arg("--").args(&args.cargo_args);

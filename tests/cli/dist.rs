@@ -1,7 +1,9 @@
 //! `crossflake dist` on a copy of tests/fixtures/cross-hello with a README, a licence and two
 //! path dependencies (one with a licence file, one without), in a git repository: real cross
 //! builds for aarch64-musl, x86_64-gnu with a 2.17 floor and x86_64-windows in one cargo run,
-//! judged by independent tools (sha256sum, GNU tar, Python's zipfile) and run from the archive.
+//! judged by independent tools (sha256sum, GNU tar, Python's zipfile, rust-audit-info,
+//! cyclonedx-python-lib's schema validator) and run from the archive. A third path crate is a
+//! windows-only dependency, so the windows SBOM and audit data must list it and the others not.
 
 use std::fs;
 use std::path::Path;
@@ -21,7 +23,7 @@ fn project(dir: &Path) {
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     let manifest = manifest.replace(
         "[build-dependencies]",
-        "[dependencies]\ngreeting = { path = \"vendor/greeting\" }\nunlicensed = { path = \"vendor/unlicensed\" }\n\n[build-dependencies]",
+        "[dependencies]\ngreeting = { path = \"vendor/greeting\" }\nunlicensed = { path = \"vendor/unlicensed\" }\n\n[target.'cfg(windows)'.dependencies]\nwinonly = { path = \"vendor/winonly\" }\n\n[build-dependencies]",
     );
     fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     fs::write(dir.join("README.md"), "# cross-hello\n").unwrap();
@@ -29,6 +31,7 @@ fn project(dir: &Path) {
     for (name, licence) in [
         ("greeting", Some("greeting licence\n")),
         ("unlicensed", None),
+        ("winonly", Some("winonly licence\n")),
     ] {
         let d = dir.join("vendor").join(name);
         fs::create_dir_all(d.join("src")).unwrap();
@@ -82,6 +85,28 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Validates CycloneDX 1.5 JSON files with cyclonedx-python-lib; prints `FILE: valid` per file.
+const VALIDATE: &str = "
+import sys
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+v = JsonStrictValidator(SchemaVersion.V1_5)
+for f in sys.argv[1:]:
+    err = v.validate_str(open(f).read())
+    if err:
+        sys.exit(f'{f}: {err}')
+    print(f'{f}: valid')
+";
+
+/// The SBOM beside an archive.
+fn sbom_name(archive: &str) -> String {
+    let stem = archive
+        .strip_suffix(".tar.gz")
+        .or_else(|| archive.strip_suffix(".zip"))
+        .unwrap();
+    format!("{stem}.cdx.json")
+}
+
 const ARCHIVES: [&str; 3] = [
     "cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz",
     "cross-hello-x86_64-pc-windows-gnu-v0.1.0.zip",
@@ -115,6 +140,7 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
     let out = dir.join("target/dist");
     let names: Vec<String> = files(&out).into_iter().map(|f| f.0).collect();
     let mut want: Vec<String> = ARCHIVES.iter().map(|s| s.to_string()).collect();
+    want.extend(ARCHIVES.iter().map(|a| sbom_name(a)));
     want.extend(["SHA256SUMS".into(), "crossflake-dist.json".into()]);
     want.sort();
     assert_eq!(names, want);
@@ -127,7 +153,7 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
     );
     assert_eq!(
         check.lines().filter(|l| l.ends_with(": OK")).count(),
-        3,
+        6,
         "{check}"
     );
 
@@ -204,7 +230,7 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
         serde_json::from_slice(&fs::read(out.join("crossflake-dist.json")).unwrap()).unwrap();
     assert_eq!(manifest["source-date-epoch"], COMMIT_EPOCH);
     let listed = manifest["artifacts"].as_array().unwrap();
-    assert_eq!(listed.len(), 4, "{manifest:#}");
+    assert_eq!(listed.len(), 7, "{manifest:#}");
     for a in listed {
         let path = a["path"].as_str().unwrap();
         let bytes = fs::read(out.join(path)).unwrap();
@@ -228,6 +254,38 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
     assert_eq!(gnu["target"], "x86_64-gnu.2.17");
     assert_eq!(gnu["triple"], "x86_64-unknown-linux-gnu");
 
+    // the SBOMs: valid CycloneDX 1.5 for an independent validator, one dependency set per target
+    let validate = run_ok(
+        Command::new("python3")
+            .args(["-c", VALIDATE])
+            .args(ARCHIVES.iter().map(|a| out.join(sbom_name(a)))),
+    );
+    assert_eq!(
+        validate.lines().filter(|l| l.ends_with(": valid")).count(),
+        3,
+        "{validate}"
+    );
+    for a in ARCHIVES {
+        let bom: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join(sbom_name(a))).unwrap()).unwrap();
+        let names: Vec<&str> = bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(bom["metadata"]["component"]["name"], "cross-hello", "{a}");
+        assert!(
+            names.contains(&"greeting") && names.contains(&"unlicensed"),
+            "{a}: {names:?}"
+        );
+        assert_eq!(
+            names.contains(&"winonly"),
+            a.contains("windows"),
+            "{a}: {names:?}"
+        );
+    }
+
     // the binaries run from the archives
     let unpacked = tmp.path().join("unpacked");
     fs::create_dir(&unpacked).unwrap();
@@ -250,6 +308,44 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
         ))),
         "cross-hello on x86_64: 2+3=5\n"
     );
+
+    // cargo-auditable's data, read back from each binary by rust-audit-info
+    let audit_info = require_tool("rust-audit-info", "cargo install rust-audit-info");
+    let zip_dir = tmp.path().join("unzipped");
+    run_ok(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+            ])
+            .arg(&zip)
+            .arg(&zip_dir),
+    );
+    for (bin, windows) in [
+        (unpacked.join(format!("{stem}/cross-hello")), false),
+        (
+            unpacked.join("cross-hello-x86_64-unknown-linux-gnu-v0.1.0/cross-hello"),
+            false,
+        ),
+        (
+            zip_dir.join("cross-hello-x86_64-pc-windows-gnu-v0.1.0/cross-hello.exe"),
+            true,
+        ),
+    ] {
+        let info: serde_json::Value =
+            serde_json::from_str(&run_ok(Command::new(&audit_info).arg(&bin))).unwrap();
+        let names: Vec<&str> = info["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"cross-hello") && names.contains(&"greeting"),
+            "{bin:?}: {info}"
+        );
+        assert_eq!(names.contains(&"winonly"), windows, "{bin:?}: {info}");
+    }
 
     // an output directory that is not empty is refused and left alone
     let before = files(&out);
