@@ -137,6 +137,10 @@ pub struct InitOptions {
     /// Add an [*.metadata.crossflake.image] table, so the flake builds OCI images.
     #[arg(long)]
     pub oci: bool,
+    /// Add a [package.metadata.binstall] table, so `cargo binstall` finds the archives
+    /// `crossflake dist` writes on the package's GitHub releases (tag v{version}).
+    #[arg(long)]
+    pub release: bool,
     /// Where the project's flake.nix takes crossflake from.
     #[arg(long, value_name = "URL")]
     pub flake_url: Option<String>,

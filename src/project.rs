@@ -204,6 +204,11 @@ impl Project {
             .map(str::to_string)
     }
 
+    /// Whether `[package]` sets `key` (a value, or `key.workspace = true`).
+    pub fn package_has(&self, key: &str) -> bool {
+        self.doc.get("package").and_then(|p| p.get(key)).is_some()
+    }
+
     /// The name used for images and the like: the package name, else the directory name.
     pub fn display_name(&self) -> String {
         self.package_name().unwrap_or_else(|| {
@@ -421,6 +426,61 @@ impl Project {
             table.insert("image", Item::Table(t));
         }
         Ok(())
+    }
+
+    /// Adds `[package.metadata.binstall]` naming the archives `crossflake dist` writes, as a
+    /// GitHub release holds them: `pkg-url` = `{ repo }/releases/download/v{ version }/{ name
+    /// }-{ target }-v{ version }{ archive-suffix }`, `bin-dir` = the archive's top directory,
+    /// `pkg-fmt` = `tgz`, and a `zip` override for each triple in `zip_triples` (windows).
+    /// An existing binstall table is left as it is. Returns false when the manifest has no
+    /// `[package]` (a virtual workspace: each binary package needs its own table).
+    pub fn ensure_binstall(&mut self, zip_triples: &[String], comment: &str) -> Result<bool> {
+        let path = self.manifest_path.display().to_string();
+        let end = end_position(&self.doc) + 1;
+        let Some(package) = self.doc.get_mut("package") else {
+            return Ok(false);
+        };
+        let package = package
+            .as_table_mut()
+            .with_context(|| format!("{path}: [package] must be a table, not an inline table"))?;
+        if !package.contains_key("metadata") {
+            let mut m = Table::new();
+            m.set_implicit(true);
+            package.insert("metadata", Item::Table(m));
+        }
+        let metadata = package["metadata"]
+            .as_table_mut()
+            .with_context(|| format!("{path}: package.metadata must be a table"))?;
+        if metadata.contains_key("binstall") {
+            return Ok(true);
+        }
+        let mut t = Table::new();
+        t.set_position(Some(end));
+        t.decor_mut().set_prefix(format!("\n# {comment}\n"));
+        t.insert(
+            "pkg-url",
+            toml_edit::value(
+                "{ repo }/releases/download/v{ version }/{ name }-{ target }-v{ version }{ archive-suffix }",
+            ),
+        );
+        t.insert(
+            "bin-dir",
+            toml_edit::value("{ name }-{ target }-v{ version }/{ bin }{ binary-ext }"),
+        );
+        t.insert("pkg-fmt", toml_edit::value("tgz"));
+        if !zip_triples.is_empty() {
+            let mut overrides = Table::new();
+            overrides.set_implicit(true);
+            for (i, triple) in zip_triples.iter().enumerate() {
+                let mut o = Table::new();
+                o.set_position(Some(end + 1 + i as isize));
+                o.insert("pkg-fmt", toml_edit::value("zip"));
+                overrides.insert(triple, Item::Table(o));
+            }
+            t.insert("overrides", Item::Table(overrides));
+        }
+        metadata.insert("binstall", Item::Table(t));
+        Ok(true)
     }
 
     fn metadata_table_mut(&mut self, comment: &str) -> Result<&mut Table> {

@@ -66,6 +66,20 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &InitOptions) -> R
         };
         project.ensure_image(&image, ADDED_BY)?;
     }
+    if opts.release {
+        let mut zip: Vec<String> = targets
+            .iter()
+            .filter(|t| t.target().os == "windows")
+            .map(|t| t.target().triple.clone())
+            .collect();
+        zip.dedup();
+        let comment = "Where `cargo binstall` finds the archives `crossflake dist` writes, on a GitHub release tagged v{version} (added by `crossflake init --release`).";
+        if !project.ensure_binstall(&zip, comment)? {
+            plan.notes.push("--release: a virtual workspace has no [package]; add a [package.metadata.binstall] table to each binary package (see README)".into());
+        } else if !project.package_has("repository") {
+            plan.notes.push("cargo binstall's { repo } is the package's `repository` key: set it to the GitHub URL the releases are on".into());
+        }
+    }
     project.ensure_profile(
         "The shipping profile `nix build` and `crossflake build` use (added by `crossflake init`).",
     )?;

@@ -270,3 +270,54 @@ fn oci_entrypoint_is_the_packages_binary_not_its_name() {
         "{cargo}"
     );
 }
+
+#[test]
+fn init_release_points_cargo_binstall_at_the_dist_archives() {
+    let p = fixture("package");
+    let args = [
+        "init",
+        "--target",
+        "aarch64-musl",
+        "--target",
+        "x86_64-windows",
+        "--release",
+    ];
+    let first = p.cmd(&args).assert().success();
+    let err = String::from_utf8_lossy(&first.get_output().stderr).to_string();
+    assert!(
+        err.contains("cargo binstall's { repo } is the package's `repository` key"),
+        "{err}"
+    );
+    run_twice(&p, &args);
+    let doc: toml_edit::DocumentMut = p.read("Cargo.toml").parse().unwrap();
+    let b = &doc["package"]["metadata"]["binstall"];
+    // what `crossflake dist` names its archives and their top directory
+    assert_eq!(
+        b["pkg-url"].as_str(),
+        Some(
+            "{ repo }/releases/download/v{ version }/{ name }-{ target }-v{ version }{ archive-suffix }"
+        )
+    );
+    assert_eq!(
+        b["bin-dir"].as_str(),
+        Some("{ name }-{ target }-v{ version }/{ bin }{ binary-ext }")
+    );
+    assert_eq!(b["pkg-fmt"].as_str(), Some("tgz"));
+    assert_eq!(
+        b["overrides"]["x86_64-pc-windows-gnu"]["pkg-fmt"].as_str(),
+        Some("zip")
+    );
+    assert!(b["overrides"].get("aarch64-unknown-linux-musl").is_none());
+
+    // a table the user wrote is kept as it is
+    let q = fixture("package");
+    let own =
+        "\n[package.metadata.binstall]\npkg-url = \"https://example.com/{ name }.tgz\" # mine\n";
+    q.write("Cargo.toml", &format!("{}{own}", q.read("Cargo.toml")));
+    q.cmd(&["init", "--release"]).assert().success();
+    assert!(
+        q.read("Cargo.toml").contains(own),
+        "{}",
+        q.read("Cargo.toml")
+    );
+}
