@@ -59,10 +59,11 @@ pub enum Command {
     /// Build the project's targets and write release archives: one per package and target,
     /// named and laid out as cargo-binstall looks for them ({name}-{target}-v{version}.tar.gz,
     /// .zip for windows), with the package's README and licence files and the licence texts
-    /// of the linked dependencies; SHA256SUMS; crossflake-dist.json (every artifact with its
-    /// target, sha256, size and verify result). Archives are byte for byte the same for the
-    /// same binaries: sorted entries, owner 0:0, mtimes from SOURCE_DATE_EPOCH or the last
-    /// commit. Targets that can share a cargo run build in one.
+    /// of the linked dependencies; a CycloneDX SBOM beside each, from the dependency tree
+    /// cargo-auditable embeds in the binaries; SHA256SUMS; crossflake-dist.json (every
+    /// artifact with its target, sha256, size and verify result). Archives are byte for byte
+    /// the same for the same binaries: sorted entries, owner 0:0, mtimes from
+    /// SOURCE_DATE_EPOCH or the last commit. Targets that can share a cargo run build in one.
     ///
     /// Example: crossflake dist --target aarch64-musl --target x86_64-windows --out dist
     Dist(DistArgs),
@@ -284,6 +285,11 @@ pub struct DistArgs {
     /// `cargo auditable`, so `rust-audit-info` and cargo-audit can read it from them).
     #[arg(long)]
     pub no_audit: bool,
+    /// Sign every file with this minisign secret key: FILE.minisig beside each, which
+    /// `minisign -Vm FILE -p KEY.pub` checks. An encrypted key's password comes from
+    /// CROSSFLAKE_MINISIGN_PASSWORD, else from a prompt on the terminal.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
     /// Cargo profile; default: crossflake when the project has it, else release.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,

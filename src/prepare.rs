@@ -267,6 +267,12 @@ impl PathMap {
     /// splits the *_RUSTFLAGS variables on spaces).
     pub fn for_project(root: &Path) -> PathMap {
         let mut pairs = vec![(root.display().to_string(), ".".to_string())];
+        // cargo hands rustc normalised paths: the root's real path too, where it differs
+        if let Ok(real) = root.canonicalize()
+            && real != root
+        {
+            pairs.push((real.display().to_string(), ".".into()));
+        }
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .map(|t| if t.is_absolute() { t } else { root.join(t) })
@@ -340,11 +346,26 @@ impl PathMap {
 
 impl Prepared {
     /// Adds `map` to the build of every triple of this recipe: to `CARGO_TARGET_<TRIPLE>_RUSTFLAGS`
+    /// (to CARGO_ENCODED_RUSTFLAGS or RUSTFLAGS instead when the caller's environment sets one,
+    /// since cargo then reads no target's rustflags)
     /// and to cc-rs' `CFLAGS_<target-triple>` / `CXXFLAGS_<target-triple>` (the spelling cc-rs
     /// reads first), each after what the recipe or the caller's environment already gives
     /// (for C, the first of `CFLAGS_<target-triple>`, `CFLAGS_<target_triple>`, `TARGET_CFLAGS`,
     /// `CFLAGS` that is set: the one cc-rs would have read).
     pub fn remap_paths(&mut self, map: &PathMap) {
+        // cargo reads CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS, before any target's rustflags:
+        // when the caller set one, the flags go there (or they would not be used at all)
+        if let Ok(encoded) = std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+            let mut all: Vec<String> = encoded
+                .split('\x1f')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            all.extend(map.rustflags());
+            self.add_env(vec![("CARGO_ENCODED_RUSTFLAGS".into(), all.join("\x1f"))]);
+        } else if std::env::var_os("RUSTFLAGS").is_some() {
+            self.append_env("RUSTFLAGS", &[], &map.rustflags());
+        }
         let triples: Vec<String> = self.triples().iter().map(|t| t.to_string()).collect();
         for triple in triples {
             let upper = triple.to_uppercase().replace('-', "_");

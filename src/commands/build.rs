@@ -1,5 +1,6 @@
 //! `crossflake build`: the flake's recipe, run outside Nix.
 
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -112,11 +113,17 @@ pub fn build(
         for i in members {
             let (spec, out) = &mut built[i];
             let triple = spec.target().triple.as_str();
-            // cargo puts a target's output under <target-dir>/<triple>/<profile>/
+            // cargo puts a target's executables in <target-dir>/<triple>/<profile>/
             out.extend(
                 artifacts
                     .iter()
-                    .filter(|a| a.path.components().any(|c| c.as_os_str() == triple))
+                    .filter(|a| {
+                        a.path
+                            .parent()
+                            .and_then(Path::parent)
+                            .and_then(Path::file_name)
+                            .is_some_and(|n| n == triple)
+                    })
                     .cloned(),
             );
             let list: Vec<String> = out.iter().map(|a| a.path.display().to_string()).collect();

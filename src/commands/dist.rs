@@ -2,6 +2,7 @@
 //! crossflake-dist.json, all at once ([`crate::atomic`]).
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,8 +46,28 @@ pub fn run(args: DistArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| project.root.join("target/dist"));
+    let out = std::path::absolute(&out)
+        .with_context(|| format!("cannot resolve --out {}", out.display()))?;
     if out.exists() && !out.is_dir() {
         bail!("{} exists and is not a directory", out.display());
+    }
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    if real(&project.root).starts_with(real(&out)) {
+        bail!(
+            "--out {} holds the project itself; give a directory of its own (default: target/dist)",
+            out.display()
+        );
+    }
+    let mut triples: Vec<(&str, String)> = Vec::new();
+    for s in &specs {
+        if let Some((_, other)) = triples.iter().find(|t| t.0 == s.target().triple) {
+            bail!(
+                "{other} and {} are one target triple ({}): cargo builds one of them into one directory and their archives would have one name; dist them one at a time with --target and --out",
+                s.key(),
+                s.target().triple
+            );
+        }
+        triples.push((&s.target().triple, s.key()));
     }
     if !args.force && out.is_dir() && std::fs::read_dir(&out)?.next().is_some() {
         bail!(
@@ -57,6 +78,14 @@ pub fn run(args: DistArgs) -> Result<()> {
     if args.check_reproducible {
         clean_work_tree(&project.root)?;
     }
+    let key = match &args.sign {
+        Some(path) => Some(dist::signing_key(
+            path,
+            std::env::var("CROSSFLAKE_MINISIGN_PASSWORD").ok(),
+            std::io::stdin().is_terminal(),
+        )?),
+        None => None,
+    };
     let (epoch, epoch_from) = dist::source_date_epoch(&project.root)?;
     let profile = args
         .profile
@@ -80,6 +109,16 @@ pub fn run(args: DistArgs) -> Result<()> {
             "crossflake: reproducible: a second build in another checkout gave the same {} files",
             files.len()
         );
+    }
+
+    let mut files = files;
+    if let Some(key) = &key {
+        let mut signatures = Vec::new();
+        for (name, bytes) in &files {
+            let sig = dist::minisign_signature(key, name, bytes, epoch)?;
+            signatures.push((format!("{name}.minisig"), sig.into_bytes()));
+        }
+        files.extend(signatures);
     }
 
     let staged = Staged::dir(&out)?;
@@ -151,17 +190,6 @@ fn assemble(
             files.push((name, bytes));
         }
     }
-    if files
-        .iter()
-        .map(|f| &f.0)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        != files.len()
-    {
-        bail!(
-            "two targets give the same archive name (one triple with two glibc floors); dist one at a time with --target and --out"
-        );
-    }
     let sums = dist::sha256sums(&files);
     artifacts.push(ManifestArtifact {
         kind: "checksums".into(),
@@ -224,7 +252,8 @@ fn clean_work_tree(root: &Path) -> Result<PathBuf> {
 /// umask 077, one build job and its own target directory; returns its files. The toolchain
 /// (RUSTUP_HOME) and the zig and crossflake caches stay this build's.
 ///
-/// Errors: the clone or the second `crossflake dist` fails (its output is in the message).
+/// Errors: the clone or the second `crossflake dist` fails (the second build's output goes to
+/// this process's stdout and stderr as it runs).
 fn second_build(
     project: &Project,
     args: &DistArgs,
@@ -266,10 +295,14 @@ fn second_build(
             std::os::unix::fs::symlink(cargo_home.join(shared), new_cargo_home.join(shared))?;
         }
     }
-    let rel = project
-        .manifest_path
-        .strip_prefix(&top)
-        .unwrap_or(Path::new("Cargo.toml"));
+    let manifest = project.manifest_path.canonicalize()?;
+    let rel = manifest.strip_prefix(&top).with_context(|| {
+        format!(
+            "{} is not inside the git work tree {}",
+            manifest.display(),
+            top.display()
+        )
+    })?;
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.arg("dist")
         .arg("--manifest-path")
@@ -380,6 +413,12 @@ fn check_same(first: &[(String, Vec<u8>)], second: &[(String, Vec<u8>)]) -> Resu
             bail!(report);
         }
         bail!("not reproducible: {name} differs between the two builds (entry order or metadata)");
+    }
+    // the archives are the same, so anything else that differs is crossflake's own doing
+    for (name, bytes) in first {
+        if second.iter().any(|f| &f.0 == name && &f.1 != bytes) {
+            bail!("not reproducible: {name} differs between the two builds");
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use sha2::Digest;
 
-use crate::e2e::{crossflake_at, ok};
+use crate::e2e::{crossflake_at, crossflake_at_with, ok};
 use crate::support::{copy_dir, repo, require_tool, run_ok};
 
 /// 2024-01-02T03:04:05Z, the fixture commit's date.
@@ -74,6 +74,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
         .map(|e| {
             (
                 e.file_name().to_string_lossy().to_string(),
@@ -362,14 +363,98 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
         out.display()
     );
 
-    // a second run gives the same bytes, manifest included
+    // a second run gives the same bytes, manifest included; signed, each file gets a
+    // signature the minisign tool accepts
+    // (a key pair made by the minisign crate: it cannot open `minisign -G -W` keys)
+    let minisign = require_tool("minisign", "apt-get install minisign");
+    let keys = tmp.path().join("keys");
+    fs::create_dir(&keys).unwrap();
+    let kp = minisign::KeyPair::generate_encrypted_keypair(Some("pw".into())).unwrap();
+    fs::write(keys.join("key.pub"), kp.pk.to_box().unwrap().into_string()).unwrap();
+    fs::write(
+        keys.join("key.sec"),
+        kp.sk.to_box(None).unwrap().into_string(),
+    )
+    .unwrap();
+    let sec = keys.join("key.sec");
     let mut forced = args.clone();
-    forced.push("--force");
-    ok(&crossflake_at(&dir, &forced), "crossflake dist --force");
-    assert!(
-        files(&out) == before,
-        "a second dist differs from the first"
+    forced.extend(["--force", "--sign", sec.to_str().unwrap()]);
+    ok(
+        &crossflake_at_with(&dir, &forced, &[("CROSSFLAKE_MINISIGN_PASSWORD", "pw")]),
+        "crossflake dist --force --sign",
     );
+    let (sigs, rest): (Vec<_>, Vec<_>) = files(&out)
+        .into_iter()
+        .partition(|f| f.0.ends_with(".minisig"));
+    assert!(rest == before, "a second dist differs from the first");
+    assert_eq!(sigs.len(), before.len(), "one signature per file");
+    for (name, _) in &before {
+        let verified = run_ok(
+            Command::new(&minisign)
+                .args(["-V", "-p"])
+                .arg(keys.join("key.pub"))
+                .arg("-m")
+                .arg(out.join(name)),
+        );
+        assert!(
+            verified.contains(&format!("file:{name}")),
+            "{name}: {verified}"
+        );
+    }
+}
+
+#[test]
+fn a_signing_key_that_cannot_be_opened_stops_dist_before_building() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), &dir);
+    let kp = minisign::KeyPair::generate_encrypted_keypair(Some("right".into())).unwrap();
+    let key = tmp.path().join("key.sec");
+    fs::write(&key, kp.sk.to_box(None).unwrap().into_string()).unwrap();
+    let garbage = tmp.path().join("garbage.sec");
+    fs::write(&garbage, "not a key\n").unwrap();
+    let missing = tmp.path().join("missing.sec");
+    let cases = [
+        (
+            &missing,
+            None,
+            format!("cannot read the signing key {}", missing.display()),
+        ),
+        (
+            &key,
+            None,
+            format!(
+                "the signing key {} is encrypted: set CROSSFLAKE_MINISIGN_PASSWORD",
+                key.display()
+            ),
+        ),
+        (
+            &key,
+            Some("wrong"),
+            format!("cannot open the signing key {}", key.display()),
+        ),
+        (
+            &garbage,
+            Some("x"),
+            format!("{} is not a minisign secret key", garbage.display()),
+        ),
+    ];
+    for (path, password, want) in cases {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossflake"));
+        cmd.args(["dist", "--target", "aarch64-musl", "--sign"])
+            .arg(path)
+            .current_dir(&dir)
+            .env_remove("CROSSFLAKE_MINISIGN_PASSWORD");
+        if let Some(p) = password {
+            cmd.env("CROSSFLAKE_MINISIGN_PASSWORD", p);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{want}");
+        assert!(err.contains(&want), "want {want:?}:\n{err}");
+        assert!(!err.contains("crossflake: building"), "{err}");
+        assert!(!dir.join("target").exists());
+    }
 }
 
 #[test]
@@ -426,7 +511,7 @@ fn check_reproducible_passes_for_unstripped_binaries_with_debug_info() {
     ok(&out, "crossflake dist --check-reproducible");
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(
-        log.contains("reproducible: a second build in another checkout gave the same 4 files"),
+        log.contains("reproducible: a second build in another checkout gave the same 6 files"),
         "{log}"
     );
     // the binaries do carry debug info, so the paths in it were remapped, not absent
@@ -514,4 +599,37 @@ fn check_reproducible_refuses_a_dirty_tree_before_building() {
         "it must stop before building:\n{err}"
     );
     assert!(!dir.join("target/dist").exists());
+}
+
+#[test]
+fn dist_refuses_an_output_holding_the_project_and_two_floors_of_one_triple() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), &dir);
+    let before = files(&dir);
+    for (args, want) in [
+        (
+            vec!["dist", "--target", "aarch64-musl", "--out", ".", "--force"],
+            format!("--out {} holds the project itself", dir.display()),
+        ),
+        (
+            vec![
+                "dist",
+                "--target",
+                "x86_64-unknown-linux-gnu.2.17",
+                "--target",
+                "x86_64-unknown-linux-gnu.2.28",
+            ],
+            "x86_64-gnu.2.17 and x86_64-gnu.2.28 are one target triple (x86_64-unknown-linux-gnu)"
+                .to_string(),
+        ),
+    ] {
+        let out = crossflake_at(&dir, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(err.contains(&want), "want {want:?}:\n{err}");
+        assert!(!err.contains("crossflake: building"), "{err}");
+        assert!(files(&dir) == before, "{args:?} changed the project");
+        assert!(!dir.join("target").exists(), "{args:?}");
+    }
 }

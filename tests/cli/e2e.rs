@@ -26,6 +26,11 @@ pub fn crossflake_in(fixture: &str, args: &[&str]) -> std::process::Output {
 
 /// [`crossflake`] in any directory, sharing the target directory.
 pub fn crossflake_at(dir: &Path, args: &[&str]) -> std::process::Output {
+    crossflake_at_with(dir, args, &[])
+}
+
+/// [`crossflake_at`] with extra environment variables.
+pub fn crossflake_at_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut path = std::env::var_os("PATH").unwrap_or_default();
     if which::which("wasmtime").is_err() {
         let mut p = vec![repo().join("tests/support/bin")];
@@ -41,6 +46,7 @@ pub fn crossflake_at(dir: &Path, args: &[&str]) -> std::process::Output {
         .env("CARGO_TARGET_DIR", e2e.join("target"))
         .env("XDG_CACHE_HOME", e2e.join("cache"))
         .env_remove("CROSSFLAKE_CACHE_DIR")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
