@@ -435,22 +435,11 @@ impl Project {
     /// An existing binstall table is left as it is. Returns false when the manifest has no
     /// `[package]` (a virtual workspace: each binary package needs its own table).
     pub fn ensure_binstall(&mut self, zip_triples: &[String], comment: &str) -> Result<bool> {
-        let path = self.manifest_path.display().to_string();
         let end = end_position(&self.doc) + 1;
-        let Some(package) = self.doc.get_mut("package") else {
+        if !self.doc.contains_key("package") {
             return Ok(false);
-        };
-        let package = package
-            .as_table_mut()
-            .with_context(|| format!("{path}: [package] must be a table, not an inline table"))?;
-        if !package.contains_key("metadata") {
-            let mut m = Table::new();
-            m.set_implicit(true);
-            package.insert("metadata", Item::Table(m));
         }
-        let metadata = package["metadata"]
-            .as_table_mut()
-            .with_context(|| format!("{path}: package.metadata must be a table"))?;
+        let metadata = self.metadata_of("package")?;
         if metadata.contains_key("binstall") {
             return Ok(true);
         }
@@ -483,9 +472,10 @@ impl Project {
         Ok(true)
     }
 
-    fn metadata_table_mut(&mut self, comment: &str) -> Result<&mut Table> {
-        let owner = self.metadata_owner();
-        let end = end_position(&self.doc);
+    /// `[OWNER.metadata]` (`package` or `workspace`), created implicit when missing.
+    ///
+    /// Errors name the manifest: `[OWNER]` or its metadata is not a table.
+    fn metadata_of(&mut self, owner: &str) -> Result<&mut Table> {
         let path = self.manifest_path.display().to_string();
         let owner_table = self.doc[owner]
             .as_table_mut()
@@ -495,9 +485,16 @@ impl Project {
             m.set_implicit(true);
             owner_table.insert("metadata", Item::Table(m));
         }
-        let metadata = owner_table["metadata"]
+        owner_table["metadata"]
             .as_table_mut()
-            .with_context(|| format!("{path}: {owner}.metadata must be a table"))?;
+            .with_context(|| format!("{path}: {owner}.metadata must be a table"))
+    }
+
+    fn metadata_table_mut(&mut self, comment: &str) -> Result<&mut Table> {
+        let owner = self.metadata_owner();
+        let end = end_position(&self.doc);
+        let path = self.manifest_path.display().to_string();
+        let metadata = self.metadata_of(owner)?;
         if !metadata.contains_key("crossflake") {
             let mut t = Table::new();
             t.set_position(Some(end));
