@@ -27,7 +27,7 @@ fail() {
 
 echo "== level 2: flake.lock resolves the pinned crane and fenix with no network and no override"
 for input in crane fenix; do
-  got=$(nix eval --impure --raw --expr "(builtins.getFlake (toString ./.)).inputs.$input.outPath")
+  got=$(nix eval --impure --raw --expr "(builtins.getFlake \"git+file://$here\").inputs.$input.outPath")
   want=$(nix eval --impure --raw --expr "builtins.path { path = $src/$input; name = \"source\"; }")
   [ "$got" = "$want" ] || fail "$input resolves to $got, the pinned source is $want"
   echo "   $input: $got"
