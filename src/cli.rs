@@ -384,9 +384,18 @@ pub enum OciAction {
 /// Arguments of `crossflake oci build`.
 #[derive(Debug, Args)]
 pub struct OciBuildArgs {
-    /// Directory to write the OCI image layout to.
-    #[arg(long, value_name = "DIR")]
-    pub output: PathBuf,
+    /// Directory to write the OCI image layout to (`oci:DIR:TAG`).
+    #[arg(long, value_name = "DIR", required_unless_present = "archive")]
+    pub output: Option<PathBuf>,
+    /// Also (or instead) write the whole layout as one tar, an `oci-archive:FILE:TAG`.
+    #[arg(long, value_name = "FILE")]
+    pub archive: Option<PathBuf>,
+    /// A CycloneDX JSON SBOM to attach as an OCI 1.1 referrer (artifactType
+    /// application/vnd.cyclonedx+json): `PLATFORM=FILE` refers to that platform's image
+    /// manifest, a bare `FILE` to the tagged image (the index when there are several
+    /// platforms). Repeatable; `crossflake dist` writes one per target (`*.cdx.json`).
+    #[arg(long = "sbom", value_name = "[PLATFORM=]FILE")]
+    pub sboms: Vec<String>,
     /// Image name (the title annotation; default: the project's image name or package name).
     #[arg(long)]
     pub name: Option<String>,
@@ -409,12 +418,15 @@ pub struct OciBuildArgs {
     /// org.opencontainers.image.source (default: the package's repository).
     #[arg(long, value_name = "URL")]
     pub source: Option<String>,
-    /// org.opencontainers.image.revision (a VCS revision).
+    /// org.opencontainers.image.revision (default: the project's git HEAD commit, when it has one).
     #[arg(long, value_name = "REV")]
     pub revision: Option<String>,
     /// org.opencontainers.image.version (default: the package's version).
     #[arg(long, value_name = "VERSION")]
     pub image_version: Option<String>,
+    /// org.opencontainers.image.licenses, an SPDX expression (default: the package's license).
+    #[arg(long, value_name = "SPDX")]
+    pub licenses: Option<String>,
     /// Accept dynamically linked binaries (they will not run from a scratch image without their libraries).
     #[arg(long)]
     pub allow_dynamic: bool,

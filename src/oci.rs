@@ -74,6 +74,8 @@ pub struct LayoutSummary {
     pub digest: String,
     /// Per platform: (platform, manifest digest, compressed layer size in bytes).
     pub manifests: Vec<(String, String, u64)>,
+    /// Per referrer: (subject digest, the referrer's manifest digest).
+    pub referrers: Vec<(String, String)>,
 }
 
 /// A blob: its bytes and digest.
@@ -317,20 +319,144 @@ pub fn config_json(spec: &ImageSpec, platform: &OciPlatform, diff_id: &str) -> R
     canonical_json(&image.build()?)
 }
 
-/// Writes the layout into `dir` (which must exist and be empty) and returns its digests.
-pub fn write_layout(
-    dir: &Path,
+/// The media type of a CycloneDX JSON document (cyclonedx.org/specification), the
+/// `artifactType` of an SBOM referrer.
+pub const CYCLONEDX_JSON: &str = "application/vnd.cyclonedx+json";
+/// The empty JSON blob `{}` an artifact manifest names as its config (image-spec 1.1
+/// manifest.md, "Guidance for an Empty Descriptor").
+const EMPTY_JSON: &[u8] = b"{}";
+
+/// An SBOM to attach to the image as an OCI 1.1 referrer: an artifact manifest whose
+/// `artifactType` is [`CYCLONEDX_JSON`], whose one layer is the SBOM, and whose `subject` is
+/// the image manifest of `platform` (or, with no platform, what `index.json`'s tag names: the
+/// image index, or the one manifest).
+#[derive(Debug, Clone)]
+pub struct Referrer {
+    /// The platform whose image manifest it refers to; `None`: the tagged top.
+    pub platform: Option<OciPlatform>,
+    /// File name, kept as the layer's `org.opencontainers.image.title`.
+    pub title: String,
+    /// The CycloneDX JSON document.
+    pub sbom: Vec<u8>,
+}
+
+/// An OCI image layout in memory: every file by its path in the layout (`oci-layout`,
+/// `index.json`, `blobs/sha256/<hex>`).
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Path (`/`-separated, relative) to bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Layout {
+    fn put(&mut self, blob: &Blob) {
+        self.files.insert(
+            format!("blobs/sha256/{}", blob.digest.trim_start_matches("sha256:")),
+            blob.bytes.clone(),
+        );
+    }
+
+    /// Writes the files into `dir` (which must exist and be empty).
+    pub fn write_dir(&self, dir: &Path) -> Result<()> {
+        for (rel, bytes) in &self.files {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("failed to create {}", parent.display()))?;
+            }
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("failed to write {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The layout as one uncompressed tar with the layout at its root, what skopeo and podman
+    /// call an `oci-archive`: directories first in sorted order, owner 0:0, modes 0755 and
+    /// 0644, every mtime `epoch` (seconds since the Unix epoch).
+    pub fn archive(&self, epoch: u64) -> Result<Vec<u8>> {
+        let mut entries: BTreeMap<String, Option<&[u8]>> = BTreeMap::new();
+        for (rel, bytes) in &self.files {
+            let mut at = 0;
+            while let Some(i) = rel[at..].find('/') {
+                entries.insert(format!("{}/", &rel[..at + i]), None);
+                at += i + 1;
+            }
+            entries.insert(rel.clone(), Some(bytes));
+        }
+        let mut tar = tar::Builder::new(Vec::new());
+        for (path, data) in entries {
+            let mut h = tar::Header::new_ustar();
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mtime(epoch);
+            match data {
+                None => {
+                    h.set_entry_type(tar::EntryType::Directory);
+                    h.set_mode(0o755);
+                    h.set_size(0);
+                    tar.append_data(&mut h, &path, std::io::empty())?;
+                }
+                Some(d) => {
+                    h.set_entry_type(tar::EntryType::Regular);
+                    h.set_mode(0o644);
+                    h.set_size(d.len() as u64);
+                    tar.append_data(&mut h, &path, d)?;
+                }
+            }
+        }
+        Ok(tar.into_inner()?)
+    }
+}
+
+/// The artifact manifest of one SBOM referrer, naming `subject`.
+fn referrer_manifest(
+    spec: &ImageSpec,
+    referrer: &Referrer,
+    subject: &Descriptor,
+    layout: &mut Layout,
+) -> Result<Blob> {
+    let empty = Blob::new(EMPTY_JSON.to_vec());
+    let sbom = Blob::new(referrer.sbom.clone());
+    let mut layer = sbom.descriptor(MediaType::Other(CYCLONEDX_JSON.into()))?;
+    layer.set_annotations(Some(HashMap::from([(
+        "org.opencontainers.image.title".to_string(),
+        referrer.title.clone(),
+    )])));
+    let mut subject = subject.clone();
+    subject.set_platform(None);
+    subject.set_annotations(None);
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .artifact_type(MediaType::Other(CYCLONEDX_JSON.into()))
+        .config(empty.descriptor(MediaType::EmptyJSON)?)
+        .layers(vec![layer])
+        .subject(subject)
+        .annotations(HashMap::from([(
+            "org.opencontainers.image.created".to_string(),
+            rfc3339(spec.epoch),
+        )]))
+        .build()?;
+    layout.put(&empty);
+    layout.put(&sbom);
+    let manifest = Blob::new(canonical_json(&manifest)?);
+    layout.put(&manifest);
+    Ok(manifest)
+}
+
+/// Builds the layout and returns it with its digests.
+///
+/// `index.json` lists the tagged image (or index) first, then one descriptor per referrer
+/// (untagged, with its `artifactType`), the way oras keeps referrers in a layout; tools that
+/// look an image up by tag (`oci:DIR:TAG`) see the image alone.
+///
+/// Errors: a referrer names a platform with no binary.
+pub fn build_layout(
     spec: &ImageSpec,
     binaries: &[PlatformBinary],
-) -> Result<LayoutSummary> {
-    let blobs_dir = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs_dir)
-        .with_context(|| format!("failed to create {}", blobs_dir.display()))?;
-    let put = |blob: &Blob| -> Result<()> {
-        let path = blobs_dir.join(blob.digest.trim_start_matches("sha256:"));
-        std::fs::write(&path, &blob.bytes)
-            .with_context(|| format!("failed to write {}", path.display()))
-    };
+    referrers: &[Referrer],
+) -> Result<(Layout, LayoutSummary)> {
+    let mut layout = Layout::default();
     let mut manifests = Vec::new();
     let mut summary = Vec::new();
     for pb in binaries {
@@ -347,7 +473,7 @@ pub fn write_layout(
             .build()?;
         let manifest = Blob::new(canonical_json(&manifest)?);
         for b in [&layer, &config, &manifest] {
-            put(b)?;
+            layout.put(b);
         }
         let mut desc = manifest.descriptor(MediaType::ImageManifest)?;
         desc.set_platform(Some(platform_of(&pb.platform)?));
@@ -359,19 +485,38 @@ pub fn write_layout(
         manifests.push(desc);
     }
     let mut top = if manifests.len() == 1 {
-        manifests.remove(0)
+        manifests[0].clone()
     } else {
         let index = ImageIndexBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageIndex)
-            .manifests(manifests)
+            .manifests(manifests.clone())
             .annotations(hash_map(&spec.annotations))
             .build()?;
         let index = Blob::new(canonical_json(&index)?);
-        put(&index)?;
+        layout.put(&index);
         index.descriptor(MediaType::ImageIndex)?
     };
     let digest = top.digest().to_string();
+    let mut listed = Vec::new();
+    let mut referred = Vec::new();
+    for r in referrers {
+        let subject = match &r.platform {
+            None => &top,
+            Some(p) => binaries
+                .iter()
+                .position(|b| &b.platform == p)
+                .map(|i| &manifests[i])
+                .with_context(|| {
+                    format!("an SBOM names {p}, and the image has no binary for it")
+                })?,
+        };
+        let manifest = referrer_manifest(spec, r, subject, &mut layout)?;
+        let mut desc = manifest.descriptor(MediaType::ImageManifest)?;
+        desc.set_artifact_type(Some(MediaType::Other(CYCLONEDX_JSON.into())));
+        referred.push((subject.digest().to_string(), manifest.digest.clone()));
+        listed.push(desc);
+    }
     top.set_annotations(Some(HashMap::from([(
         REF_NAME.to_string(),
         spec.tag.clone(),
@@ -379,14 +524,23 @@ pub fn write_layout(
     let index_json = ImageIndexBuilder::default()
         .schema_version(2u32)
         .media_type(MediaType::ImageIndex)
-        .manifests(vec![top])
+        .manifests(std::iter::once(top).chain(listed).collect::<Vec<_>>())
         .build()?;
-    std::fs::write(dir.join("index.json"), canonical_json(&index_json)?)?;
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
-    Ok(LayoutSummary {
-        digest,
-        manifests: summary,
-    })
+    layout
+        .files
+        .insert("index.json".into(), canonical_json(&index_json)?);
+    layout.files.insert(
+        "oci-layout".into(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    );
+    Ok((
+        layout,
+        LayoutSummary {
+            digest,
+            manifests: summary,
+            referrers: referred,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -158,11 +158,39 @@ fn build(args: OciBuildArgs) -> Result<()> {
         annotations: annotations(&args, project.as_ref(), name, epoch),
         epoch,
     };
-    let out = std::path::absolute(&args.output)?;
-    let summary = write_output(&out, args.force, &spec, &binaries)?;
+    let referrers = args
+        .sboms
+        .iter()
+        .map(|s| sbom_referrer(s))
+        .collect::<Result<Vec<_>>>()?;
+    let (layout, summary) = oci::build_layout(&spec, &binaries, &referrers)?;
+    let output = args
+        .output
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()?;
+    let archive = args
+        .archive
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()?;
+    write_output(
+        output.as_deref(),
+        archive.as_deref(),
+        args.force,
+        &layout,
+        spec.epoch,
+    )?;
+    let written: Vec<String> = [
+        output.map(|o| format!("oci:{}", o.display())),
+        archive.map(|a| format!("oci-archive:{}", a.display())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     println!(
         "{}: {} ({} platform(s)), tag {}",
-        out.display(),
+        written.join(" and "),
         summary.digest,
         summary.manifests.len(),
         spec.tag
@@ -170,7 +198,45 @@ fn build(args: OciBuildArgs) -> Result<()> {
     for (platform, digest, layer) in &summary.manifests {
         println!("  {platform:<14} {digest}  layer {layer} bytes");
     }
+    for (subject, referrer) in &summary.referrers {
+        println!("  SBOM {referrer} refers to {subject}");
+    }
     Ok(())
+}
+
+/// A `--sbom [PLATFORM=]FILE` argument, read and checked to be CycloneDX JSON.
+fn sbom_referrer(written: &str) -> Result<oci::Referrer> {
+    let (platform, path) = match written.split_once('=') {
+        Some((p, path)) if platform_target(p).is_ok() => {
+            let (_, t) = platform_target(p)?;
+            (t.oci.clone(), Path::new(path))
+        }
+        _ => (None, Path::new(written)),
+    };
+    let sbom = std::fs::read(path)
+        .with_context(|| format!("--sbom: failed to read {}", path.display()))?;
+    let format = serde_json::from_slice::<serde_json::Value>(&sbom)
+        .ok()
+        .and_then(|v| {
+            v.get("bomFormat")
+                .and_then(|f| f.as_str())
+                .map(str::to_string)
+        });
+    if format.as_deref() != Some("CycloneDX") {
+        bail!(
+            "--sbom: {} is not a CycloneDX JSON document (no \"bomFormat\": \"CycloneDX\"); \
+             `crossflake dist` writes one per archive as NAME-TRIPLE-vVERSION.cdx.json",
+            path.display()
+        );
+    }
+    Ok(oci::Referrer {
+        platform,
+        title: path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        sbom,
+    })
 }
 
 /// The project's static linux targets, from where `crossflake build` left their binaries.
@@ -256,8 +322,10 @@ fn read_binaries(inputs: &[Input], allow_dynamic: bool) -> Result<Vec<PlatformBi
         .collect()
 }
 
-/// The `org.opencontainers.image.*` annotations: created (the epoch), title, and source and
-/// version (given, else from Cargo.toml's package) and revision when known.
+/// The `org.opencontainers.image.*` annotations (image-spec annotations.md): created (the
+/// epoch), title, and source, version and licenses (given, else Cargo.toml's package
+/// `repository`, `version`, `license`) and revision (given, else the project's git HEAD)
+/// when known.
 fn annotations(
     args: &OciBuildArgs,
     project: Option<&Project>,
@@ -282,7 +350,16 @@ fn annotations(
             "source",
             args.source.clone().or_else(|| package_str("repository")),
         ),
-        ("revision", args.revision.clone()),
+        (
+            "revision",
+            args.revision
+                .clone()
+                .or_else(|| project.and_then(|p| git_head(&p.root))),
+        ),
+        (
+            "licenses",
+            args.licenses.clone().or_else(|| package_str("license")),
+        ),
         (
             "version",
             args.image_version
@@ -297,28 +374,70 @@ fn annotations(
     annotations
 }
 
-/// Writes the layout to `out` all at once: staged beside it and swapped in ([`atomic`]), so a
-/// failure, or a kill, leaves the old image as it was.
+/// Writes the layout to the directory `output` and/or the oci-archive tar `archive`, all at
+/// once: each is staged beside its destination and both are renamed into place only when both
+/// are written ([`atomic`]), so a failure, or a kill, leaves the old ones as they were.
 ///
-/// Errors: `out` is a file, or a non-empty directory without `force`.
+/// Errors: `output` is a file, or a non-empty directory without `force`; `archive` is a
+/// directory, or an existing file without `force`.
 fn write_output(
-    out: &Path,
+    output: Option<&Path>,
+    archive: Option<&Path>,
     force: bool,
-    spec: &ImageSpec,
-    binaries: &[PlatformBinary],
-) -> Result<oci::LayoutSummary> {
-    if out.exists() && !out.is_dir() {
-        bail!("{} exists and is not a directory", out.display());
+    layout: &oci::Layout,
+    epoch: u64,
+) -> Result<()> {
+    if let Some(out) = output {
+        if out.exists() && !out.is_dir() {
+            bail!("{} exists and is not a directory", out.display());
+        }
+        let non_empty = out.is_dir() && std::fs::read_dir(out)?.next().is_some();
+        if non_empty && !force {
+            bail!(
+                "{} exists and is not empty; pass --force to replace it",
+                out.display()
+            );
+        }
     }
-    let non_empty = out.is_dir() && std::fs::read_dir(out)?.next().is_some();
-    if non_empty && !force {
-        bail!(
-            "{} exists and is not empty; pass --force to replace it",
-            out.display()
-        );
+    if let Some(a) = archive {
+        if a.is_dir() {
+            bail!(
+                "--archive {} is a directory; name the tar file to write",
+                a.display()
+            );
+        }
+        if a.exists() && !force {
+            bail!("{} exists; pass --force to replace it", a.display());
+        }
     }
-    let staged = Staged::dir(out)?;
-    let summary = oci::write_layout(staged.path(), spec, binaries)?;
-    staged.commit(out)?;
-    Ok(summary)
+    let staged_dir = match output {
+        Some(out) => {
+            let staged = Staged::dir(out)?;
+            layout.write_dir(staged.path())?;
+            Some((staged, out))
+        }
+        None => None,
+    };
+    let staged_archive = match archive {
+        Some(a) => Some((Staged::file(a, &layout.archive(epoch)?, 0o644)?, a)),
+        None => None,
+    };
+    if let Some((staged, out)) = staged_dir {
+        staged.commit(out)?;
+    }
+    if let Some((staged, a)) = staged_archive {
+        staged.commit(a)?;
+    }
+    Ok(())
+}
+
+/// The commit `root`'s git HEAD names (40 hex digits), or `None` outside git.
+fn git_head(root: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    let head = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !head.is_empty()).then_some(head)
 }

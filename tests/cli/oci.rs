@@ -260,7 +260,7 @@ fn refuses_bad_input_and_writes_nothing() {
 fn without_binaries_it_takes_the_projects_static_linux_targets() {
     let p = TempProject::with(&[(
         "Cargo.toml",
-        "[package]\nname = \"svc\"\nversion = \"2.0.0\"\nrepository = \"https://example.com/svc\"\n\n\
+        "[package]\nname = \"svc\"\nversion = \"2.0.0\"\nrepository = \"https://example.com/svc\"\nlicense = \"MIT OR Apache-2.0\"\n\n\
          [package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\", \"x86_64-gnu\", \"wasm32-wasip1\"]\n\n\
          [package.metadata.crossflake.image]\nname = \"svc\"\nentrypoint = \"svc\"\nca-bundle = false\n\n\
          [profile.crossflake]\ninherits = \"release\"\n",
@@ -279,6 +279,18 @@ fn without_binaries_it_takes_the_projects_static_linux_targets() {
         elf(EM_AARCH64, None, 2048),
     )
     .unwrap();
+    let git = |args: &[&str]| {
+        crate::support::run_ok(
+            Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(p.path()),
+        )
+    };
+    git(&["init", "-q"]);
+    git(&["add", "Cargo.toml"]);
+    git(&["commit", "-qm", "one"]);
+    let head = git(&["rev-parse", "HEAD"]);
     p.cmd(&["oci", "build", "--output", "img"])
         .env_remove("CARGO_TARGET_DIR")
         .assert()
@@ -298,6 +310,14 @@ fn without_binaries_it_takes_the_projects_static_linux_targets() {
     assert_eq!(
         manifest["annotations"]["org.opencontainers.image.source"],
         "https://example.com/svc"
+    );
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.licenses"],
+        "MIT OR Apache-2.0"
+    );
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.revision"],
+        head.trim()
     );
     let config = blob(&img, manifest["config"]["digest"].as_str().unwrap());
     assert_eq!(
@@ -383,4 +403,199 @@ fn a_killed_build_keeps_the_old_image_and_the_next_run_leaves_nothing_behind() {
     build("linux/arm64=small");
     assert_eq!(staged_in(p.path()), Vec::<String>::new());
     assert_eq!(std::fs::read(p.path().join("img/index.json")).unwrap(), old);
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+#[test]
+fn sboms_are_referrers_and_the_archive_is_the_same_layout() {
+    let p = TempProject::empty();
+    two_binaries(&p);
+    let bom = |name: &str| {
+        let doc = format!(
+            r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"metadata":{{"component":{{"type":"application","name":"{name}"}}}}}}"#
+        );
+        std::fs::write(p.path().join(format!("{name}.cdx.json")), &doc).unwrap();
+        doc
+    };
+    let (arm_bom, all_bom) = (bom("arm"), bom("all"));
+    let mut args = BUILD.to_vec();
+    args.extend([
+        "--output",
+        "img",
+        "--archive",
+        "img.tar",
+        "--sbom",
+        "linux/arm64=arm.cdx.json",
+        "--sbom",
+        "all.cdx.json",
+        "--licenses",
+        "MIT",
+    ]);
+    p.cmd(&args).assert().success();
+    let img = p.path().join("img");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let listed = index["manifests"].as_array().unwrap();
+    assert_eq!(listed.len(), 3, "{index}");
+    let top = &listed[0];
+    assert_eq!(
+        top["annotations"]["org.opencontainers.image.ref.name"],
+        "1.2"
+    );
+    let image_index = blob(&img, top["digest"].as_str().unwrap());
+    assert_eq!(
+        image_index["annotations"]["org.opencontainers.image.licenses"],
+        "MIT"
+    );
+    let arm_manifest = &image_index["manifests"][0];
+    assert_eq!(arm_manifest["platform"]["architecture"], "arm64");
+    assert_eq!(
+        blob(&img, arm_manifest["digest"].as_str().unwrap())["annotations"]["org.opencontainers.image.licenses"],
+        "MIT"
+    );
+    for (entry, sbom, subject) in [
+        (&listed[1], &arm_bom, arm_manifest),
+        (&listed[2], &all_bom, top),
+    ] {
+        assert_eq!(entry["artifactType"], "application/vnd.cyclonedx+json");
+        assert!(entry["annotations"].is_null(), "untagged: {entry}");
+        let referrer = blob(&img, entry["digest"].as_str().unwrap());
+        assert_eq!(
+            referrer["mediaType"],
+            "application/vnd.oci.image.manifest.v1+json"
+        );
+        assert_eq!(referrer["artifactType"], "application/vnd.cyclonedx+json");
+        // the empty config of image-spec 1.1
+        assert_eq!(
+            referrer["config"],
+            serde_json::json!({
+                "mediaType": "application/vnd.oci.empty.v1+json",
+                "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                "size": 2
+            })
+        );
+        assert_eq!(
+            std::fs::read(img.join(
+                "blobs/sha256/44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+            ))
+            .unwrap(),
+            b"{}"
+        );
+        let layer = &referrer["layers"][0];
+        assert_eq!(layer["mediaType"], "application/vnd.cyclonedx+json");
+        assert_eq!(layer["digest"], sha256(sbom.as_bytes()));
+        assert_eq!(layer["size"], sbom.len());
+        assert_eq!(
+            std::fs::read_to_string(
+                img.join("blobs/sha256")
+                    .join(&sha256(sbom.as_bytes())["sha256:".len()..])
+            )
+            .unwrap(),
+            *sbom
+        );
+        // the subject is the image's own descriptor: digest, size and media type
+        assert_eq!(referrer["subject"]["digest"], subject["digest"]);
+        assert_eq!(referrer["subject"]["size"], subject["size"]);
+        assert_eq!(referrer["subject"]["mediaType"], subject["mediaType"]);
+    }
+
+    // the archive, unpacked by GNU tar, is the layout file for file; sorted, 0:0, epoch 0
+    let unpacked = p.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    crate::support::run_ok(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(p.path().join("img.tar"))
+            .arg("-C")
+            .arg(&unpacked),
+    );
+    assert!(
+        TempProject::snapshot_bytes_of(&unpacked) == TempProject::snapshot_bytes_of(&img),
+        "the unpacked archive differs from the layout"
+    );
+    let listing = crate::support::run_ok(
+        Command::new("tar")
+            .args(["--numeric-owner", "--full-time", "-tvf"])
+            .arg(p.path().join("img.tar"))
+            .env("TZ", "UTC"),
+    );
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(
+        lines[0].starts_with("drwxr-xr-x 0/0") && lines[0].ends_with(" blobs/"),
+        "{listing}"
+    );
+    assert!(lines[1].ends_with(" blobs/sha256/"), "{listing}");
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    for l in &lines {
+        assert!(
+            l.contains(" 0/0 ") && l.contains(" 1970-01-01 00:00:00 "),
+            "{l}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("-rw-r--r-- 0/0") && l.ends_with(" index.json"))
+    );
+}
+
+#[test]
+fn refuses_bad_sboms_and_archives_and_writes_nothing() {
+    let p = TempProject::empty();
+    two_binaries(&p);
+    std::fs::write(p.path().join("spdx.json"), r#"{"spdxVersion":"SPDX-2.3"}"#).unwrap();
+    std::fs::write(p.path().join("ok.cdx.json"), r#"{"bomFormat":"CycloneDX"}"#).unwrap();
+    std::fs::write(p.path().join("old.tar"), "keep").unwrap();
+    std::fs::create_dir(p.path().join("adir")).unwrap();
+    let with = |extra: &[&'static str]| {
+        let mut args = BUILD.to_vec();
+        args.extend(["--output", "img"]);
+        args.extend(extra);
+        args
+    };
+    refuses(
+        &p,
+        &with(&["--sbom", "spdx.json"]),
+        "--sbom: spdx.json is not a CycloneDX JSON document (no \"bomFormat\": \"CycloneDX\")",
+    );
+    refuses(
+        &p,
+        &with(&["--sbom", "missing.json"]),
+        "--sbom: failed to read missing.json",
+    );
+    refuses(
+        &p,
+        &with(&["--sbom", "linux/arm/v7=ok.cdx.json"]),
+        "an SBOM names linux/arm/v7, and the image has no binary for it",
+    );
+    refuses(
+        &p,
+        &with(&["--archive", "old.tar"]),
+        "old.tar exists; pass --force to replace it",
+    );
+    refuses(
+        &p,
+        &with(&["--archive", "adir"]),
+        "is a directory; name the tar file to write",
+    );
+    refuses(
+        &p,
+        &BUILD,
+        "the following required arguments were not provided",
+    );
+    // --force replaces the archive
+    p.cmd(&with(&["--archive", "old.tar", "--force"]))
+        .assert()
+        .success();
+    assert_ne!(std::fs::read(p.path().join("old.tar")).unwrap(), b"keep");
 }

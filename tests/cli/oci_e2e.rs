@@ -87,13 +87,24 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
     let (arm64, amd64) = binaries();
     let p = TempProject::empty();
     let img = p.path().join("img");
+    let archive = p.path().join("img.tar");
+    // SBOM referrers in the layout must not get in the way of copying the image
+    let sbom = p.path().join("sbom.cdx.json");
+    std::fs::write(
+        &sbom,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1}"#,
+    )
+    .unwrap();
     oci_build(
         p.path(),
         &[
             format!("--output={}", img.display()),
+            format!("--archive={}", archive.display()),
             "--tag=v1".into(),
             format!("--binary=linux/arm64={}", arm64.display()),
             format!("--binary=linux/amd64={}", amd64.display()),
+            format!("--sbom=linux/arm64={}", sbom.display()),
+            format!("--sbom={}", sbom.display()),
         ],
     );
     let reference = format!("oci:{}:v1", img.display());
@@ -181,6 +192,26 @@ fn images_inspect_unpack_run_and_survive_a_registry_round_trip() {
         run_ok(Command::new(&skopeo).args(["inspect", "--raw", "--tls-verify=false", &remote]));
     let local = run_ok(Command::new(&skopeo).args(["inspect", "--raw", &reference]));
     assert_eq!(pushed, local, "the registry holds the same index bytes");
+    // the oci-archive holds the same image: the same index bytes pushed from it
+    let from_archive = format!("oci-archive:{}:v1", archive.display());
+    let remote_archive = format!("docker://{addr}/cross-hello:v1-archive");
+    run_ok(Command::new(&skopeo).args([
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        &from_archive,
+        &remote_archive,
+    ]));
+    assert_eq!(
+        run_ok(Command::new(&skopeo).args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &remote_archive
+        ])),
+        local,
+        "pushed from the oci-archive"
+    );
     let pulled = p.path().join("pulled");
     run_ok(
         Command::new(&skopeo)
