@@ -457,6 +457,8 @@ pub struct Package {
     pub license: Option<String>,
     /// A proc-macro crate: runs in the compiler, never linked into a binary.
     pub proc_macro: bool,
+    /// The names of its `bin` targets (the executables' names without a suffix).
+    pub bins: Vec<String>,
 }
 
 /// The packages cargo builds for one target triple and the normal dependency edges between
@@ -516,6 +518,17 @@ impl Graph {
                         .is_some_and(|k| k.iter().any(|k| k == "proc-macro"))
                 })
             });
+            let bins = p["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| {
+                    t["kind"]
+                        .as_array()
+                        .is_some_and(|k| k.iter().any(|k| k == "bin"))
+                })
+                .filter_map(|t| t["name"].as_str().map(str::to_string))
+                .collect();
             packages.insert(
                 s("id"),
                 Package {
@@ -525,6 +538,7 @@ impl Graph {
                     dir: manifest.parent().map(Path::to_path_buf).unwrap_or_default(),
                     license: p["license"].as_str().map(str::to_string),
                     proc_macro,
+                    bins,
                 },
             );
         }
@@ -557,6 +571,14 @@ impl Graph {
             members,
             normal,
         })
+    }
+
+    /// The workspace member with a `bin` target named `bin`.
+    pub fn member_with_bin(&self, bin: &str) -> Option<&Package> {
+        self.members
+            .iter()
+            .filter_map(|m| self.packages.get(m))
+            .find(|p| p.bins.iter().any(|b| b == bin))
     }
 
     /// A package by id.

@@ -24,8 +24,23 @@ use crate::verify;
 pub fn run(args: DistArgs) -> Result<()> {
     let project = Project::load(args.manifest_path.as_deref())?;
     let host = catalog().current_host()?.to_string();
-    let mut specs = project_targets(&project, &args.targets)?;
-    if args.targets.is_empty() {
+    let prebuilt = args
+        .prebuilt
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .filter(|(t, d)| !t.is_empty() && !d.is_empty())
+                .map(|(t, d)| (t.to_string(), PathBuf::from(d)))
+                .with_context(|| format!("--prebuilt `{p}` is not TARGET=DIR"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let named: Vec<String> = if prebuilt.is_empty() {
+        args.targets.clone()
+    } else {
+        prebuilt.iter().map(|(t, _)| t.clone()).collect()
+    };
+    let mut specs = project_targets(&project, &named)?;
+    if named.is_empty() {
         // the project's targets: those this host can build (darwin needs a Mac)
         let (here, elsewhere): (Vec<_>, Vec<_>) = specs
             .into_iter()
@@ -92,14 +107,22 @@ pub fn run(args: DistArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| default_profile(Some(&project.manifest_path)));
 
-    let built = super::build::build(
-        &project,
-        &specs,
-        &profile,
-        args.build_std,
-        !args.no_audit,
-        &args.cargo_args,
-    )?;
+    let built = if prebuilt.is_empty() {
+        super::build::build(
+            &project,
+            &specs,
+            &profile,
+            args.build_std,
+            !args.no_audit,
+            &args.cargo_args,
+        )?
+    } else {
+        specs
+            .iter()
+            .zip(&prebuilt)
+            .map(|(spec, (_, dir))| Ok((spec.clone(), prebuilt_artifacts(&project, spec, dir)?)))
+            .collect::<Result<Vec<_>>>()?
+    };
 
     let files = assemble(&project, &built, epoch, !args.no_audit)?;
     if args.check_reproducible {
@@ -441,6 +464,52 @@ fn diffoscope(name: &str, a: &[u8], b: &[u8]) -> Option<String> {
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     Some(text.lines().take(60).collect::<Vec<_>>().join("\n"))
+}
+
+/// The executables in `dir` (`--prebuilt TARGET=DIR`), each matched to the workspace member
+/// whose `bin` target has its name (less the target's executable suffix).
+///
+/// Errors: `dir` cannot be read or holds no file; a file is no member's binary.
+fn prebuilt_artifacts(project: &Project, spec: &TargetSpec, dir: &Path) -> Result<Vec<Artifact>> {
+    let graph = Graph::load(&project.root, &spec.target().triple)?;
+    let suffix = &spec.target().exe_suffix;
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "--prebuilt {}={}: cannot read the directory",
+            spec.key(),
+            dir.display()
+        )
+    })?;
+    for e in entries {
+        let path = e?.path();
+        if !path.is_file() {
+            continue;
+        }
+        let name = file_name(&path);
+        let bin = name.strip_suffix(suffix.as_str()).unwrap_or(&name);
+        let package = graph.member_with_bin(bin).with_context(|| {
+            format!(
+                "--prebuilt {}={}: {name} is not a binary of any package of {}",
+                spec.key(),
+                dir.display(),
+                project.manifest_path.display()
+            )
+        })?;
+        found.push(Artifact {
+            package_id: package.id.clone(),
+            path,
+        });
+    }
+    if found.is_empty() {
+        bail!(
+            "--prebuilt {}={}: no executable in it",
+            spec.key(),
+            dir.display()
+        );
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
 }
 
 /// One package's archive for one target: its binaries (each proven by `crossflake verify`), its

@@ -633,3 +633,124 @@ fn dist_refuses_an_output_holding_the_project_and_two_floors_of_one_triple() {
         assert!(!dir.join("target").exists(), "{args:?}");
     }
 }
+
+#[test]
+fn prebuilt_binaries_are_packed_as_built_ones_are() {
+    use crate::support::{EM_AARCH64, EM_X86_64, elf};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    project(&dir);
+    let (a64, x64) = (tmp.path().join("a64/bin"), tmp.path().join("x64/bin"));
+    for (d, machine) in [(&a64, EM_AARCH64), (&x64, EM_X86_64)] {
+        fs::create_dir_all(d).unwrap();
+        fs::write(d.join("cross-hello"), elf(machine, None, 4096)).unwrap();
+    }
+    let out_dir = tmp.path().join("dist");
+    let prebuilt = |extra: &[&str]| {
+        let mut args = vec![
+            "dist".to_string(),
+            "--no-audit".into(),
+            format!("--out={}", out_dir.display()),
+            format!("--prebuilt=aarch64-musl={}", a64.display()),
+            format!("--prebuilt=x86_64-musl={}", x64.display()),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        crossflake_at(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    ok(&prebuilt(&[]), "dist --prebuilt");
+    assert!(!dir.join("target").exists(), "nothing was built");
+    let names: Vec<String> = files(&out_dir).into_iter().map(|f| f.0).collect();
+    assert_eq!(
+        names,
+        [
+            "SHA256SUMS",
+            "cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz",
+            "cross-hello-x86_64-unknown-linux-musl-v0.1.0.tar.gz",
+            "crossflake-dist.json"
+        ]
+    );
+    run_ok(
+        Command::new("sha256sum")
+            .args(["-c", "--strict", "SHA256SUMS"])
+            .current_dir(&out_dir),
+    );
+    let listing = run_ok(
+        Command::new("tar")
+            .arg("-tzf")
+            .arg(out_dir.join("cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz")),
+    );
+    let stem = "cross-hello-aarch64-unknown-linux-musl-v0.1.0";
+    for entry in [
+        "cross-hello",
+        "README.md",
+        "LICENSE",
+        "licenses/greeting-0.1.0/LICENSE-MIT",
+    ] {
+        assert!(
+            listing.lines().any(|l| l == format!("{stem}/{entry}")),
+            "{entry} in:\n{listing}"
+        );
+    }
+    let unpacked = tmp.path().join("unpacked");
+    fs::create_dir(&unpacked).unwrap();
+    run_ok(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(out_dir.join(format!("{stem}.tar.gz")))
+            .arg("-C")
+            .arg(&unpacked),
+    );
+    assert!(
+        fs::read(unpacked.join(stem).join("cross-hello")).unwrap()
+            == fs::read(a64.join("cross-hello")).unwrap(),
+        "the archive holds the prebuilt binary"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out_dir.join("crossflake-dist.json")).unwrap()).unwrap();
+    let archive = manifest["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == format!("{stem}.tar.gz"))
+        .unwrap();
+    assert_eq!(
+        (
+            &archive["target"],
+            &archive["triple"],
+            &archive["package"],
+            &archive["version"]
+        ),
+        (
+            &serde_json::json!("aarch64-musl"),
+            &serde_json::json!("aarch64-unknown-linux-musl"),
+            &serde_json::json!("cross-hello"),
+            &serde_json::json!("0.1.0")
+        )
+    );
+    assert_eq!(archive["binaries"][0]["verified"], true);
+
+    // a file that is no package's binary, a binary for the wrong machine: refused, nothing written
+    fs::remove_dir_all(&out_dir).unwrap();
+    fs::write(x64.join("stray"), elf(EM_X86_64, None, 4096)).unwrap();
+    let out = prebuilt(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--prebuilt x86_64-musl={}: stray is not a binary of any package of",
+            x64.display()
+        )),
+        "{err}"
+    );
+    fs::remove_file(x64.join("stray")).unwrap();
+    fs::write(x64.join("cross-hello"), elf(EM_AARCH64, None, 4096)).unwrap();
+    let out = prebuilt(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("machine: expected x86_64, found aarch64"),
+        "{err}"
+    );
+    let out = prebuilt(&["--check-reproducible"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be used with"), "{err}");
+    assert!(!out_dir.exists());
+}
