@@ -2,7 +2,7 @@
 # skips (with the reason), and which become OCI images.
 #   (hostOutputs { config = projectConfig ...; host = "x86_64-linux"; }).build -> [ spec ... ]
 # Result: { build = [ spec ]; skipped = [ { alias; reason; } ]; oci = [ spec ];
-#           packageNames = [ "aarch64-musl" "aarch64-musl-oci" ... ] }
+#           packageNames = [ "aarch64-musl" "aarch64-musl-oci" ... "oci" "dist" ] }
 {}:
 { config, host }:
 let
@@ -18,5 +18,6 @@ in
       reason = "${s.alias} (${s.triple}) builds only on ${builtins.concatStringsSep ", " s.target.build-hosts}";
     })
     (builtins.filter (s: !(canBuild s)) config.targets);
-  packageNames = map (s: s.alias) build ++ map (s: "${s.alias}-oci") oci ++ (if oci == [ ] then [ ] else [ "oci" ]);
+  packageNames = map (s: s.alias) build ++ map (s: "${s.alias}-oci") oci ++ (if oci == [ ] then [ ] else [ "oci" ])
+    ++ (if build == [ ] then [ ] else [ "dist" ]);
 }

@@ -10,6 +10,8 @@
 #   devShells.<system>.<alias>   plain `cargo build`/`cargo test` build for that target
 #   packages.<system>.<alias>-oci  with an image table: an OCI image of each static linux target
 #   packages.<system>.oci        ... and one multi-platform image index of all of them
+#   packages.<system>.dist       release archives of every target built here, as `crossflake
+#                                dist` names and lays them out, SHA256SUMS, crossflake-dist.json
 #   apps.<system>.default        the image entrypoint or the package's binary
 #   apps.<system>.push-oci       `nix run .#push-oci -- REGISTRY/NAME:TAG [OPTIONS]` pushes packages.oci
 #                                (skopeo copy --all; OPTIONS such as --dest-creds go to skopeo)
@@ -73,7 +75,8 @@ let
       # the host build's toolchain has the host's rust-std only; each target's derivations get
       # one with that target's rust-std added (so no build holds another target's std); the dev
       # shells get every target's, with rust-src and rust-analyzer
-      craneLib = cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; });
+      hostToolchain = cf.toolchain { inherit rustToolchainToml lockFile; };
+      craneLib = cf.craneLibFor hostToolchain;
       craneLibForTarget = spec: cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; targets = [ spec.triple ]; });
       devCraneLib = cf.craneLibFor (cf.toolchain {
         inherit rustToolchainToml lockFile;
@@ -122,6 +125,30 @@ let
         lib.listToAttrs (map (s: lib.nameValuePair "${s.alias}-oci" (ociOf [ s ])) outs.oci)
         // { oci = ociOf outs.oci; }
       );
+      # the release archives of every target built here, packed by `crossflake dist` from
+      # these builds (same names, layout and crossflake-dist.json fields; no SBOMs: the Nix
+      # builds carry no cargo-auditable data; unsigned). cargo metadata, which finds each
+      # binary's package and the linked crates' licence texts, reads the vendored sources.
+      dist = lib.optionalAttrs (outs.build != [ ]) {
+        dist = pkgs.runCommand "${pname}-${version}-dist"
+          {
+            nativeBuildInputs = [ crossflake hostToolchain ];
+            SOURCE_DATE_EPOCH = toString (if self == null then 0 else self.lastModified or 0);
+            vendored = craneLib.vendorCargoDeps { src = source; };
+            project = lib.cleanSource src;
+          }
+          ''
+            export CARGO_HOME="$TMPDIR/cargo-home"
+            mkdir -p "$CARGO_HOME"
+            cp "$vendored/config.toml" "$CARGO_HOME/config.toml"
+            cp -r "$project" "$TMPDIR/project"
+            chmod -R u+w "$TMPDIR/project"
+            cd "$TMPDIR/project"
+            # staged outside the store, which only admits $out itself
+            crossflake dist --no-audit --out "$TMPDIR/dist" ${lib.escapeShellArgs (map (s: "--prebuilt=${s.alias}=${builds.${s.alias}.package}/bin") outs.build)}
+            mv "$TMPDIR/dist" "$out"
+          '';
+      };
       # a target this host cannot build is a package whose build fails with the reason
       unavailable = lib.listToAttrs (map
         (s: lib.nameValuePair s.alias (pkgs.runCommand "${s.alias}-cannot-be-built-on-${system}" { } ''
@@ -135,7 +162,8 @@ let
         // lib.optionalAttrs (config.packageName != null) { ${config.packageName} = native; }
         // unavailable
         // lib.mapAttrs (_: b: b.package) builds
-        // images;
+        // images
+        // dist;
       checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit crossflake; build = b; })
         ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
         (builtins.attrValues builds);

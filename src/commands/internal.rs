@@ -98,6 +98,9 @@ fn host_outputs(config: &ProjectConfig, host: &str) -> Value {
     if !oci.is_empty() {
         names.push("oci".into());
     }
+    if !build.is_empty() {
+        names.push("dist".into());
+    }
     json!({
         "build": build.iter().map(|s| &s.alias).collect::<Vec<_>>(),
         "skipped": skipped.iter().map(|s| json!({

@@ -538,12 +538,12 @@ fn project_config_and_host_outputs_agree_with_the_table() {
                         "build": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1"],
                         "skipped": [{ "alias": "aarch64-darwin", "reason": "aarch64-darwin (aarch64-apple-darwin) builds only on x86_64-darwin, aarch64-darwin" }],
                         "oci": ["aarch64-musl"],
-                        "packageNames": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-musl-oci", "oci"],
+                        "packageNames": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-musl-oci", "oci", "dist"],
                     },
                     "aarch64-darwin": {
                         "build": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-darwin"],
                         "skipped": [],
-                        "packageNames": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-darwin", "aarch64-musl-oci", "oci"],
+                        "packageNames": ["aarch64-musl", "x86_64-gnu", "wasm32-wasip1", "aarch64-darwin", "aarch64-musl-oci", "oci", "dist"],
                     },
                 },
             })),
@@ -558,7 +558,7 @@ fn project_config_and_host_outputs_agree_with_the_table() {
                 "packageName": null,
                 "image": { "name": "app", "entrypoint": "app", "caBundle": false },
                 "profile": "release",
-                "hosts": { "x86_64-linux": { "packageNames": ["x86_64-musl", "x86_64-musl-oci", "oci"] } },
+                "hosts": { "x86_64-linux": { "packageNames": ["x86_64-musl", "x86_64-musl-oci", "oci", "dist"] } },
             })),
         ),
         (
@@ -567,7 +567,14 @@ fn project_config_and_host_outputs_agree_with_the_table() {
              [package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-windows\", \"riscv64gc-unknown-linux-musl\"]\n",
             Want::Fields(json!({
                 "image": null,
-                "hosts": { "aarch64-linux": { "oci": [], "packageNames": ["x86_64-windows", "riscv64-musl"] } },
+                "hosts": { "aarch64-linux": { "oci": [], "packageNames": ["x86_64-windows", "riscv64-musl", "dist"] } },
+            })),
+        ),
+        (
+            "only a darwin target: nothing to build or ship on linux",
+            "[package]\nname = \"mac\"\nversion = \"1.0.0\"\n\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-darwin\"]\n",
+            Want::Fields(json!({
+                "hosts": { "x86_64-linux": { "build": [], "packageNames": [] } },
             })),
         ),
         (

@@ -51,19 +51,24 @@ in
     name = "package set on x86_64-linux: darwin skipped, OCI for static linux";
     expr = let o = hostOutputs { config = c; host = "x86_64-linux"; }; in { inherit (o) packageNames skipped; };
     expected = {
-      packageNames = [ "aarch64-musl" "x86_64-gnu" "armv7-musl" "aarch64-musl-oci" "armv7-musl-oci" "oci" ];
+      packageNames = [ "aarch64-musl" "x86_64-gnu" "armv7-musl" "aarch64-musl-oci" "armv7-musl-oci" "oci" "dist" ];
       skipped = [{ alias = "aarch64-darwin"; reason = "aarch64-darwin (aarch64-apple-darwin) builds only on x86_64-darwin, aarch64-darwin"; }];
     };
   }
   {
     name = "package set on aarch64-darwin includes the darwin target";
     expr = (hostOutputs { config = c; host = "aarch64-darwin"; }).packageNames;
-    expected = [ "aarch64-musl" "x86_64-gnu" "armv7-musl" "aarch64-darwin" "aarch64-musl-oci" "armv7-musl-oci" "oci" ];
+    expected = [ "aarch64-musl" "x86_64-gnu" "armv7-musl" "aarch64-darwin" "aarch64-musl-oci" "armv7-musl-oci" "oci" "dist" ];
   }
   {
     name = "no image table: no OCI outputs";
     expr = (hostOutputs { config = config "[package]\nname = \"a\"\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-musl\"]\n"; host = "x86_64-linux"; }).packageNames;
-    expected = [ "x86_64-musl" ];
+    expected = [ "x86_64-musl" "dist" ];
+  }
+  {
+    name = "no target this host builds: no dist";
+    expr = (hostOutputs { config = config "[package]\nname = \"a\"\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-darwin\"]\n"; host = "x86_64-linux"; }).packageNames;
+    expected = [ ];
   }
   { name = "unknown schema throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 2\n"; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.schema: schema 2 is not one this crossflake reads (it reads schema 1); update the crossflake input"; }; }
   { name = "unknown key throws"; expr = config "[package]\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n"; expected = { throws = "crossflake: /p/Cargo.toml: package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets and image"; }; }
