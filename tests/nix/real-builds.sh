@@ -188,6 +188,9 @@ s = open(p).read()
 s = re.sub(r'(?ms)^old-targets = \[.*?\]\n', '', s)
 open(p, "w").write(s)
 PY
+printf '# cross-hello\n' >"$small/README.md"
+printf 'cross-hello licence\n' >"$small/LICENSE"
+git -C "$small" add README.md LICENSE
 git -C "$small" commit -qam "two targets"
 index=$(rb "$small" packages.x86_64-linux.oci)
 skopeo inspect --raw "oci:$index:0.1.0" >"$work/index.json"
@@ -207,6 +210,30 @@ done
 expect_eq "arm64 image's binary" "$(qemu-aarch64-static "$work/unpacked-arm64/rootfs/usr/local/bin/cross-hello")" "cross-hello on aarch64: 2+3=5"
 expect_eq "amd64 image's binary" "$("$work/unpacked-amd64/rootfs/usr/local/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
 echo "   each platform unpacks with umoci and its binary runs"
+
+step "packages.dist: the Nix builds packed as crossflake dist names and lays them out"
+dist=$(rb "$small" packages.x86_64-linux.dist)
+expect_eq "dist files" "$(cd "$dist" && echo *)" \
+  "SHA256SUMS cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz cross-hello-x86_64-unknown-linux-musl-v0.1.0.tar.gz crossflake-dist.json"
+(cd "$dist" && sha256sum -c --strict --quiet SHA256SUMS) || fail "sha256sum -c in $dist"
+rm -rf "$work/dist-unpacked" && mkdir -p "$work/dist-unpacked"
+for triple in aarch64-unknown-linux-musl x86_64-unknown-linux-musl; do
+  stem=cross-hello-$triple-v0.1.0
+  expect_eq "$stem.tar.gz" "$(tar -tzf "$dist/$stem.tar.gz" | tr '\n' ' ')" "$stem/ $stem/LICENSE $stem/README.md $stem/cross-hello "
+  tar -xzf "$dist/$stem.tar.gz" -C "$work/dist-unpacked"
+done
+expect_eq "aarch64 binary from its archive" "$(qemu-aarch64-static "$work/dist-unpacked/cross-hello-aarch64-unknown-linux-musl-v0.1.0/cross-hello")" "cross-hello on aarch64: 2+3=5"
+expect_eq "x86_64 binary from its archive" "$("$work/dist-unpacked/cross-hello-x86_64-unknown-linux-musl-v0.1.0/cross-hello")" "cross-hello on x86_64: 2+3=5"
+python3 - "$dist/crossflake-dist.json" "$(cd "$small" && git log -1 --format=%ct)" <<'PY' || fail "crossflake-dist.json of packages.dist"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["source-date-epoch"] == int(sys.argv[2]), (m["source-date-epoch"], sys.argv[2])
+archives = [a for a in m["artifacts"] if a["kind"] == "archive"]
+got = sorted((a["target"], a["triple"], a["package"], a["version"], a["binaries"][0]["verified"]) for a in archives)
+assert got == [("aarch64-musl", "aarch64-unknown-linux-musl", "cross-hello", "0.1.0", True),
+               ("x86_64-musl", "x86_64-unknown-linux-musl", "cross-hello", "0.1.0", True)], got
+print("   crossflake-dist.json: both archives, verified binaries, the commit's date")
+PY
 
 step "push-oci: nix run .#push-oci into a registry on 127.0.0.1, pulled back with the same digests"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

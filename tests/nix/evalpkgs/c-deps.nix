@@ -13,7 +13,7 @@ let
       libclangPath = "${lib.getLib libclang}/lib";
       names = drv: map lib.getName (drv.nativeBuildInputs or [ ]);
       wants = [ "perl" "gnumake" ];
-      targets = builtins.filter (a: !(lib.hasSuffix "-oci" a) && a != "default" && a != "oci") (builtins.attrNames packages);
+      targets = builtins.filter (a: !(lib.hasSuffix "-oci" a) && !(builtins.elem a [ "default" "oci" "dist" ])) (builtins.attrNames packages);
       checksOf = alias:
         let
           pkg = packages.${alias};
