@@ -118,7 +118,32 @@ fn tar_gz(all: &[(String, Option<&Entry>)], epoch: u64) -> Result<Vec<u8>> {
         .mtime(0)
         .write(Vec::new(), flate2::Compression::best());
     let mut tar = tar::Builder::new(gz);
-    for (path, entry) in all {
+    let entries: Vec<TarEntry> = all
+        .iter()
+        .map(|(path, e)| {
+            (
+                path.clone(),
+                e.map(|e| (e.content.as_slice(), e.executable)),
+            )
+        })
+        .collect();
+    append_tar_entries(&mut tar, &entries, epoch)?;
+    Ok(tar.into_inner()?.finish()?)
+}
+
+/// One entry of a deterministic tar: its path and, for a file, its bytes and whether it is
+/// executable (`None`: a directory).
+pub type TarEntry<'a> = (String, Option<(&'a [u8], bool)>);
+
+/// Appends `entries`, in the order given, to `tar`: owner 0:0 with no owner names, modes 0755
+/// (directories, executables) or 0644, every mtime `epoch` (seconds since the Unix epoch). The
+/// one tar header recipe of the dist archives and the OCI `oci-archive`.
+pub fn append_tar_entries<W: Write>(
+    tar: &mut tar::Builder<W>,
+    entries: &[TarEntry],
+    epoch: u64,
+) -> Result<()> {
+    for (path, entry) in entries {
         let mut h = tar::Header::new_ustar();
         h.set_uid(0);
         h.set_gid(0);
@@ -130,15 +155,15 @@ fn tar_gz(all: &[(String, Option<&Entry>)], epoch: u64) -> Result<Vec<u8>> {
                 h.set_size(0);
                 tar.append_data(&mut h, path, std::io::empty())?;
             }
-            Some(e) => {
+            Some((content, executable)) => {
                 h.set_entry_type(tar::EntryType::Regular);
-                h.set_mode(if e.executable { 0o755 } else { 0o644 });
-                h.set_size(e.content.len() as u64);
-                tar.append_data(&mut h, path, e.content.as_slice())?;
+                h.set_mode(if *executable { 0o755 } else { 0o644 });
+                h.set_size(content.len() as u64);
+                tar.append_data(&mut h, path, *content)?;
             }
         }
     }
-    Ok(tar.into_inner()?.finish()?)
+    Ok(())
 }
 
 fn zip(all: &[(String, Option<&Entry>)], epoch: u64) -> Result<Vec<u8>> {

@@ -374,36 +374,18 @@ impl Layout {
     /// call an `oci-archive`: directories first in sorted order, owner 0:0, modes 0755 and
     /// 0644, every mtime `epoch` (seconds since the Unix epoch).
     pub fn archive(&self, epoch: u64) -> Result<Vec<u8>> {
-        let mut entries: BTreeMap<String, Option<&[u8]>> = BTreeMap::new();
+        let mut entries: BTreeMap<String, Option<(&[u8], bool)>> = BTreeMap::new();
         for (rel, bytes) in &self.files {
             let mut at = 0;
             while let Some(i) = rel[at..].find('/') {
                 entries.insert(format!("{}/", &rel[..at + i]), None);
                 at += i + 1;
             }
-            entries.insert(rel.clone(), Some(bytes));
+            entries.insert(rel.clone(), Some((bytes.as_slice(), false)));
         }
+        let entries: Vec<crate::dist::TarEntry> = entries.into_iter().collect();
         let mut tar = tar::Builder::new(Vec::new());
-        for (path, data) in entries {
-            let mut h = tar::Header::new_ustar();
-            h.set_uid(0);
-            h.set_gid(0);
-            h.set_mtime(epoch);
-            match data {
-                None => {
-                    h.set_entry_type(tar::EntryType::Directory);
-                    h.set_mode(0o755);
-                    h.set_size(0);
-                    tar.append_data(&mut h, &path, std::io::empty())?;
-                }
-                Some(d) => {
-                    h.set_entry_type(tar::EntryType::Regular);
-                    h.set_mode(0o644);
-                    h.set_size(d.len() as u64);
-                    tar.append_data(&mut h, &path, d)?;
-                }
-            }
-        }
+        crate::dist::append_tar_entries(&mut tar, &entries, epoch)?;
         Ok(tar.into_inner()?)
     }
 }
