@@ -148,6 +148,8 @@ impl Prepared {
     }
 
     fn joins(&self, other: &Prepared) -> bool {
+        // the triple cargo builds into: a glibc floor suffix is cargo-zigbuild's, not cargo's
+        let bare = |t: &str| crate::catalog::split_glibc_suffix(t).0.to_string();
         let without_target = |c: &[String]| -> Vec<String> {
             let mut out = Vec::new();
             let mut it = c.iter();
@@ -161,7 +163,10 @@ impl Prepared {
             out
         };
         without_target(&self.recipe.command) == without_target(&other.recipe.command)
-            && !self.triples().contains(&other.recipe.target.as_str())
+            && !self
+                .triples()
+                .iter()
+                .any(|t| bare(t) == bare(&other.recipe.target))
             && self.tools.zig_lib_dir == other.tools.zig_lib_dir
             && other.recipe.env.iter().filter(|e| !e.run).all(|e| {
                 self.recipe
@@ -408,5 +413,140 @@ impl Prepared {
             .collect::<Vec<_>>()
             .join(" ");
         self.add_env(vec![(name.to_string(), value)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::RecipeOptions;
+
+    /// The recipe of `written` on x86_64-linux, derived as `crossflake build` derives it (the
+    /// tool scripts are not written).
+    fn prepared(written: &str) -> Prepared {
+        let spec = catalog().resolve(written).unwrap();
+        let opts = RecipeOptions {
+            profile: "crossflake".into(),
+            build_std: false,
+        };
+        let tools = tools::tool_paths(&spec, "x86_64-linux");
+        let recipe = recipe::derive(&spec, "x86_64-linux", &opts, &tools).unwrap();
+        Prepared { recipe, tools }
+    }
+
+    fn groups(written: &[&str]) -> Vec<(Vec<usize>, Vec<String>)> {
+        Prepared::merge(written.iter().map(|w| prepared(w)).collect())
+            .into_iter()
+            .map(|(members, p)| {
+                let targets = p
+                    .recipe
+                    .command
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i > 0 && p.recipe.command[i - 1] == "--target")
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                (members, targets)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn zig_targets_join_one_run_and_what_cannot_share_keeps_its_own() {
+        let g = |m: &[usize], t: &[&str]| {
+            (
+                m.to_vec(),
+                t.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        // the zig targets are one command but for --target; wasm is a plain cargo build
+        assert_eq!(
+            groups(&["aarch64-musl", "wasm32-wasip1", "x86_64-windows"]),
+            [
+                g(
+                    &[0, 2],
+                    &["aarch64-unknown-linux-musl", "x86_64-pc-windows-gnu"]
+                ),
+                g(&[1], &["wasm32-wasip1"]),
+            ]
+        );
+        // two glibc floors of one triple: cargo keeps one directory per triple
+        assert_eq!(
+            groups(&[
+                "x86_64-unknown-linux-gnu.2.17",
+                "aarch64-musl",
+                "x86_64-unknown-linux-gnu.2.28"
+            ]),
+            [
+                g(
+                    &[0, 1],
+                    &[
+                        "x86_64-unknown-linux-gnu.2.17",
+                        "aarch64-unknown-linux-musl"
+                    ]
+                ),
+                g(&[2], &["x86_64-unknown-linux-gnu.2.28"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_triple_twice_or_with_two_floors_never_shares_a_run() {
+        assert_eq!(
+            groups(&["aarch64-musl", "aarch64-unknown-linux-musl"]).len(),
+            2
+        );
+        let floor = |f: &str| prepared(&format!("x86_64-unknown-linux-gnu.{f}"));
+        let (a, mut b) = (floor("2.17"), floor("2.28"));
+        // even were their variables the same
+        b.recipe.env = a.recipe.env.clone();
+        assert!(!a.joins(&b));
+    }
+
+    #[test]
+    fn a_build_variable_with_two_values_keeps_the_runs_apart() {
+        let a = prepared("aarch64-musl");
+        let mut b = prepared("x86_64-musl");
+        assert!(a.joins(&b));
+        let shared = a.recipe.env.iter().find(|e| !e.run).unwrap().clone();
+        b.add_env(vec![(
+            shared.name.clone(),
+            format!("{}-other", shared.value),
+        )]);
+        assert!(!a.joins(&b), "{} differs", shared.name);
+    }
+
+    #[test]
+    fn remap_flags_come_after_the_recipes_own_in_order() {
+        let mut p = prepared("aarch64-musl");
+        p.add_env(vec![(
+            "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUSTFLAGS".into(),
+            "-C target-cpu=cortex-a72".into(),
+        )]);
+        let map = PathMap {
+            pairs: vec![
+                ("/src/app".into(), ".".into()),
+                ("/src/app/target".into(), "target".into()),
+            ],
+        };
+        p.remap_paths(&map);
+        let value = |name: &str| {
+            p.recipe
+                .env
+                .iter()
+                .find(|e| e.name == name)
+                .map(|e| e.value.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            value("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUSTFLAGS"),
+            "-C target-cpu=cortex-a72 --remap-path-prefix=/src/app=. --remap-path-prefix=/src/app/target=target"
+        );
+        assert!(
+            value("CFLAGS_aarch64-unknown-linux-musl")
+                .ends_with("-ffile-prefix-map=/src/app=. -ffile-prefix-map=/src/app/target=target"),
+            "{}",
+            value("CFLAGS_aarch64-unknown-linux-musl")
+        );
     }
 }
