@@ -119,6 +119,7 @@ let
         binaries = map (s: { platform = s.alias; path = "${builds.${s.alias}.package}/bin/${image.entrypoint}"; }) specs;
         inherit revision version;
         source = cargoToml.package.repository or null;
+        licenses = cargoToml.package.license or null;
         epoch = if self == null then 0 else self.lastModified or 0;
       };
       images = lib.optionalAttrs (outs.oci != [ ]) (
@@ -131,16 +132,23 @@ let
       # binary's package and the linked crates' licence texts, reads the vendored sources.
       dist = lib.optionalAttrs (outs.build != [ ]) {
         dist = pkgs.runCommand "${pname}-${version}-dist"
-          {
+          ({
             nativeBuildInputs = [ crossflake hostToolchain ];
-            SOURCE_DATE_EPOCH = toString (if self == null then 0 else self.lastModified or 0);
-            vendored = craneLib.vendorCargoDeps { src = source; };
-            project = lib.cleanSource src;
-          }
+            # the builds' vendored sources (craneArgs' cargoVendorDir when given)
+            vendored = craneArgs.cargoVendorDir or (craneLib.vendorCargoDeps craneCommon);
+            # the whole source (README, licences), less a target directory a path source has
+            project = lib.cleanSourceWith {
+              src = lib.cleanSource src;
+              filter = path: _type: path != toString src + "/target";
+            };
+          } // lib.optionalAttrs (self != null && self ? lastModified) {
+            # else crossflake dist's own default, 1980-01-01 (a zip holds no earlier date)
+            SOURCE_DATE_EPOCH = toString self.lastModified;
+          })
           ''
             export CARGO_HOME="$TMPDIR/cargo-home"
             mkdir -p "$CARGO_HOME"
-            cp "$vendored/config.toml" "$CARGO_HOME/config.toml"
+            if [ -n "$vendored" ]; then cp "$vendored/config.toml" "$CARGO_HOME/config.toml"; fi
             cp -r "$project" "$TMPDIR/project"
             chmod -R u+w "$TMPDIR/project"
             cd "$TMPDIR/project"

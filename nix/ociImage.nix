@@ -1,5 +1,5 @@
 # ociImage { crossflake, name, tag ? "latest", binaries, caBundle ? false, revision ? null,
-#            version ? null, source ? null, epoch ? 0, labels ? { } }
+#            version ? null, source ? null, licenses ? null, epoch ? 0, labels ? { } }
 #   -> a derivation whose output is an OCI image layout, written by `crossflake oci build`
 #      (no container engine; builds on darwin hosts too). `binaries` is a list of
 #      { platform; path; } (platform: an OCI platform such as linux/arm64 or a catalog
@@ -14,6 +14,7 @@
 , revision ? null
 , version ? null
 , source ? null
+, licenses ? null
 , epoch ? 0
 , labels ? { }
 }:
@@ -26,6 +27,7 @@ let
     ++ optional "--revision" revision
     ++ optional "--image-version" version
     ++ optional "--source" source
+    ++ optional "--licenses" licenses
     ++ lib.concatLists (lib.mapAttrsToList (k: v: [ "--label" "${k}=${v}" ]) labels);
 in
 pkgs.runCommand "${lib.strings.sanitizeDerivationName name}-oci"

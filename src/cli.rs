@@ -276,7 +276,7 @@ pub struct DistArgs {
     /// Package binaries built elsewhere instead of building: TARGET=DIR, DIR holding the
     /// target's executables (a Nix build's `bin/`). Repeatable; each must pass verify.
     /// Without audit data in them, pass --no-audit.
-    #[arg(long, value_name = "TARGET=DIR", conflicts_with_all = ["targets", "check_reproducible", "build_std", "cargo_args"])]
+    #[arg(long, value_name = "TARGET=DIR", conflicts_with_all = ["targets", "check_reproducible", "build_std", "profile", "cargo_args"])]
     pub prebuilt: Vec<String>,
     /// Replace an existing non-empty output directory.
     #[arg(long)]

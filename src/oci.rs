@@ -490,7 +490,10 @@ pub fn build_layout(
                 .position(|b| &b.platform == p)
                 .map(|i| &manifests[i])
                 .with_context(|| {
-                    format!("an SBOM names {p}, and the image has no binary for it")
+                    format!(
+                        "the SBOM {} names {p}, and the image has no binary for it",
+                        r.title
+                    )
                 })?,
         };
         let manifest = referrer_manifest(spec, r, subject, &mut layout)?;

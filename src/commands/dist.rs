@@ -76,8 +76,13 @@ pub fn run(args: DistArgs) -> Result<()> {
     let mut triples: Vec<(&str, String)> = Vec::new();
     for s in &specs {
         if let Some((_, other)) = triples.iter().find(|t| t.0 == s.target().triple) {
+            let fix = if prebuilt.is_empty() {
+                "dist them one at a time with --target and --out"
+            } else {
+                "give one of them to --prebuilt, the other to a second dist with another --out"
+            };
             bail!(
-                "{other} and {} are one target triple ({}): cargo builds one of them into one directory and their archives would have one name; dist them one at a time with --target and --out",
+                "{other} and {} are one target triple ({}): cargo builds one of them into one directory and their archives would have one name; {fix}",
                 s.key(),
                 s.target().triple
             );
@@ -192,7 +197,10 @@ fn assemble(
             if audit {
                 // the package's binaries share its dependency tree: the first one's will do
                 let sbom = dist::sbom(&read(&exes[0].path)?).with_context(|| {
-                    format!("cannot write the SBOM of {}", exes[0].path.display())
+                    format!(
+                        "cannot write the SBOM of {} (a binary built without cargo-auditable has no data for one: pass --no-audit)",
+                        exes[0].path.display()
+                    )
                 })?;
                 let sbom_name = format!(
                     "{}.cdx.json",
@@ -474,6 +482,13 @@ fn prebuilt_artifacts(project: &Project, spec: &TargetSpec, dir: &Path) -> Resul
     let graph = Graph::load(&project.root, &spec.target().triple)?;
     let suffix = &spec.target().exe_suffix;
     let mut found = Vec::new();
+    if !dir.is_dir() {
+        bail!(
+            "--prebuilt {}={}: no such directory (a build of a library-only package has no bin/)",
+            spec.key(),
+            dir.display()
+        );
+    }
     let entries = std::fs::read_dir(dir).with_context(|| {
         format!(
             "--prebuilt {}={}: cannot read the directory",

@@ -158,12 +158,29 @@ fn build(args: OciBuildArgs) -> Result<()> {
         annotations: annotations(&args, project.as_ref(), name, epoch),
         epoch,
     };
-    let referrers = args
-        .sboms
-        .iter()
-        .map(|s| sbom_referrer(s))
-        .collect::<Result<Vec<_>>>()?;
-    let (layout, summary) = oci::build_layout(&spec, &binaries, &referrers)?;
+    let mut referrers: Vec<oci::Referrer> = Vec::new();
+    for s in &args.sboms {
+        let r = sbom_referrer(s)?;
+        if let Some(p) = &r.platform
+            && !binaries.iter().any(|b| &b.platform == p)
+        {
+            bail!(
+                "--sbom {s}: the image has no {p} binary; its platforms: {}",
+                binaries
+                    .iter()
+                    .map(|b| b.platform.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        // the same SBOM for the same subject twice is one referrer
+        if !referrers
+            .iter()
+            .any(|x| x.platform == r.platform && x.sbom == r.sbom)
+        {
+            referrers.push(r);
+        }
+    }
     let output = args
         .output
         .as_deref()
@@ -174,13 +191,9 @@ fn build(args: OciBuildArgs) -> Result<()> {
         .as_deref()
         .map(std::path::absolute)
         .transpose()?;
-    write_output(
-        output.as_deref(),
-        archive.as_deref(),
-        args.force,
-        &layout,
-        spec.epoch,
-    )?;
+    check_destinations(output.as_deref(), archive.as_deref(), args.force)?;
+    let (layout, summary) = oci::build_layout(&spec, &binaries, &referrers)?;
+    write_output(output.as_deref(), archive.as_deref(), &layout, spec.epoch)?;
     let written: Vec<String> = [
         output.map(|o| format!("oci:{}", o.display())),
         archive.map(|a| format!("oci-archive:{}", a.display())),
@@ -206,9 +219,12 @@ fn build(args: OciBuildArgs) -> Result<()> {
 
 /// A `--sbom [PLATFORM=]FILE` argument, read and checked to be CycloneDX JSON.
 fn sbom_referrer(written: &str) -> Result<oci::Referrer> {
+    // PLATFORM=FILE, unless the whole argument is a file that exists (a name with `=`)
     let (platform, path) = match written.split_once('=') {
-        Some((p, path)) if platform_target(p).is_ok() => {
-            let (_, t) = platform_target(p)?;
+        Some((p, path)) if !Path::new(written).is_file() => {
+            let (_, t) = platform_target(p).with_context(|| {
+                format!("--sbom {written}: `{p}` is not a platform of the catalog")
+            })?;
             (t.oci.clone(), Path::new(path))
         }
         _ => (None, Path::new(written)),
@@ -374,19 +390,21 @@ fn annotations(
     annotations
 }
 
-/// Writes the layout to the directory `output` and/or the oci-archive tar `archive`, all at
-/// once: each is staged beside its destination and both are renamed into place only when both
-/// are written ([`atomic`]), so a failure, or a kill, leaves the old ones as they were.
+/// Refuses destinations that would be clobbered or could not both be written.
 ///
 /// Errors: `output` is a file, or a non-empty directory without `force`; `archive` is a
-/// directory, or an existing file without `force`.
-fn write_output(
-    output: Option<&Path>,
-    archive: Option<&Path>,
-    force: bool,
-    layout: &oci::Layout,
-    epoch: u64,
-) -> Result<()> {
+/// directory, an existing file without `force`, or inside `output` (which replacing the
+/// layout would remove).
+fn check_destinations(output: Option<&Path>, archive: Option<&Path>, force: bool) -> Result<()> {
+    if let (Some(out), Some(a)) = (output, archive)
+        && a.starts_with(out)
+    {
+        bail!(
+            "--archive {} is inside --output {}: write the tar beside the layout",
+            a.display(),
+            out.display()
+        );
+    }
     if let Some(out) = output {
         if out.exists() && !out.is_dir() {
             bail!("{} exists and is not a directory", out.display());
@@ -410,6 +428,25 @@ fn write_output(
             bail!("{} exists; pass --force to replace it", a.display());
         }
     }
+    Ok(())
+}
+
+/// Writes the layout to the directory `output` and/or the oci-archive tar `archive` (checked
+/// by [`check_destinations`]), all at once: each is staged beside its destination and both
+/// are renamed into place only when both are written ([`atomic`]), so a failure, or a kill,
+/// leaves the old ones as they were.
+///
+/// Errors: a directory cannot be created or a file written.
+fn write_output(
+    output: Option<&Path>,
+    archive: Option<&Path>,
+    layout: &oci::Layout,
+    epoch: u64,
+) -> Result<()> {
+    if let Some(parent) = archive.and_then(Path::parent) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("failed to create {}", parent.display()))?;
+    }
     let staged_dir = match output {
         Some(out) => {
             let staged = Staged::dir(out)?;
@@ -431,8 +468,18 @@ fn write_output(
     Ok(())
 }
 
-/// The commit `root`'s git HEAD names (40 hex digits), or `None` outside git.
+/// The commit `root`'s git HEAD names (40 hex digits), or `None` outside git or when a
+/// tracked file has changes (as a flake's `self.rev` is null for a dirty tree; untracked files
+/// do not count).
 fn git_head(root: &Path) -> Option<String> {
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    if !status.status.success() || !status.stdout.is_empty() {
+        return None;
+    }
     let out = std::process::Command::new("git")
         .args(["rev-parse", "--verify", "--quiet", "HEAD"])
         .current_dir(root)

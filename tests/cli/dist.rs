@@ -640,11 +640,18 @@ fn prebuilt_binaries_are_packed_as_built_ones_are() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("app");
     project(&dir);
-    let (a64, x64) = (tmp.path().join("a64/bin"), tmp.path().join("x64/bin"));
+    let (a64, x64, wasm) = (
+        tmp.path().join("a64/bin"),
+        tmp.path().join("x64/bin"),
+        tmp.path().join("wasm/bin"),
+    );
     for (d, machine) in [(&a64, EM_AARCH64), (&x64, EM_X86_64)] {
         fs::create_dir_all(d).unwrap();
         fs::write(d.join("cross-hello"), elf(machine, None, 4096)).unwrap();
     }
+    // the executable suffix comes off before the name is matched to a bin target
+    fs::create_dir_all(&wasm).unwrap();
+    fs::write(wasm.join("cross-hello.wasm"), b"\0asm\x01\0\0\0").unwrap();
     let out_dir = tmp.path().join("dist");
     let prebuilt = |extra: &[&str]| {
         let mut args = vec![
@@ -653,6 +660,7 @@ fn prebuilt_binaries_are_packed_as_built_ones_are() {
             format!("--out={}", out_dir.display()),
             format!("--prebuilt=aarch64-musl={}", a64.display()),
             format!("--prebuilt=x86_64-musl={}", x64.display()),
+            format!("--prebuilt=wasm32-wasip1={}", wasm.display()),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         crossflake_at(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
@@ -665,6 +673,7 @@ fn prebuilt_binaries_are_packed_as_built_ones_are() {
         [
             "SHA256SUMS",
             "cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz",
+            "cross-hello-wasm32-wasip1-v0.1.0.tar.gz",
             "cross-hello-x86_64-unknown-linux-musl-v0.1.0.tar.gz",
             "crossflake-dist.json"
         ]
@@ -747,6 +756,22 @@ fn prebuilt_binaries_are_packed_as_built_ones_are() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("machine: expected x86_64, found aarch64"),
+        "{err}"
+    );
+    fs::write(x64.join("cross-hello"), elf(EM_X86_64, None, 4096)).unwrap();
+    // binaries without cargo-auditable data: the SBOM cannot be written, and the fix is named
+    let out = {
+        let mut args: Vec<String> = vec![
+            "dist".into(),
+            format!("--out={}", out_dir.display()),
+            format!("--prebuilt=x86_64-musl={}", x64.display()),
+        ];
+        args.push(format!("--prebuilt=aarch64-musl={}", a64.display()));
+        crossflake_at(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a binary built without cargo-auditable has no data for one: pass --no-audit"),
         "{err}"
     );
     let out = prebuilt(&["--check-reproducible"]);

@@ -319,6 +319,26 @@ fn without_binaries_it_takes_the_projects_static_linux_targets() {
         manifest["annotations"]["org.opencontainers.image.revision"],
         head.trim()
     );
+    // a changed tracked file: no revision, as a dirty flake has no self.rev
+    std::fs::write(
+        p.path().join("Cargo.toml"),
+        std::fs::read_to_string(p.path().join("Cargo.toml")).unwrap() + "\n",
+    )
+    .unwrap();
+    p.cmd(&["oci", "build", "--output", "dirty"])
+        .env_remove("CARGO_TARGET_DIR")
+        .assert()
+        .success();
+    let dirty: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.path().join("dirty/index.json")).unwrap()).unwrap();
+    let dirty = blob(
+        &p.path().join("dirty"),
+        dirty["manifests"][0]["digest"].as_str().unwrap(),
+    );
+    assert!(
+        dirty["annotations"]["org.opencontainers.image.revision"].is_null(),
+        "{dirty}"
+    );
     let config = blob(&img, manifest["config"]["digest"].as_str().unwrap());
     assert_eq!(
         config["config"]["Entrypoint"],
@@ -550,6 +570,42 @@ fn sboms_are_referrers_and_the_archive_is_the_same_layout() {
 }
 
 #[test]
+fn with_one_platform_a_bare_sbom_refers_to_its_manifest() {
+    let p = TempProject::empty();
+    two_binaries(&p);
+    std::fs::write(p.path().join("s.cdx.json"), r#"{"bomFormat":"CycloneDX"}"#).unwrap();
+    p.cmd(&[
+        "oci",
+        "build",
+        "--output",
+        "img",
+        "--binary",
+        "linux/arm64=app-arm64",
+        "--sbom",
+        "s.cdx.json",
+    ])
+    .assert()
+    .success();
+    let img = p.path().join("img");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let (top, entry) = (&index["manifests"][0], &index["manifests"][1]);
+    assert_eq!(
+        top["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    let referrer = blob(&img, entry["digest"].as_str().unwrap());
+    assert_eq!(
+        referrer["subject"],
+        serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": top["digest"],
+            "size": top["size"],
+        })
+    );
+}
+
+#[test]
 fn refuses_bad_sboms_and_archives_and_writes_nothing() {
     let p = TempProject::empty();
     two_binaries(&p);
@@ -576,7 +632,17 @@ fn refuses_bad_sboms_and_archives_and_writes_nothing() {
     refuses(
         &p,
         &with(&["--sbom", "linux/arm/v7=ok.cdx.json"]),
-        "an SBOM names linux/arm/v7, and the image has no binary for it",
+        "--sbom linux/arm/v7=ok.cdx.json: the image has no linux/arm/v7 binary; its platforms: linux/arm64, linux/amd64",
+    );
+    refuses(
+        &p,
+        &with(&["--sbom", "linux/amd65=ok.cdx.json"]),
+        "--sbom linux/amd65=ok.cdx.json: `linux/amd65` is not a platform of the catalog",
+    );
+    refuses(
+        &p,
+        &with(&["--archive", "img/image.tar"]),
+        "is inside --output",
     );
     refuses(
         &p,
@@ -593,6 +659,21 @@ fn refuses_bad_sboms_and_archives_and_writes_nothing() {
         &BUILD,
         "the following required arguments were not provided",
     );
+    // an archive's missing directory is created; the same SBOM twice is one referrer
+    p.cmd(&with(&[
+        "--archive",
+        "new/dir/img.tar",
+        "--sbom",
+        "ok.cdx.json",
+        "--sbom",
+        "ok.cdx.json",
+    ]))
+    .assert()
+    .success();
+    assert!(p.path().join("new/dir/img.tar").is_file());
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.path().join("img/index.json")).unwrap()).unwrap();
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 2, "{index}");
     // --force replaces the archive
     p.cmd(&with(&["--archive", "old.tar", "--force"]))
         .assert()
