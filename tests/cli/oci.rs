@@ -619,41 +619,36 @@ fn refuses_bad_sboms_and_archives_and_writes_nothing() {
         args.extend(extra);
         args
     };
-    refuses(
-        &p,
-        &with(&["--sbom", "spdx.json"]),
-        "--sbom: spdx.json is not a CycloneDX JSON document (no \"bomFormat\": \"CycloneDX\")",
-    );
-    refuses(
-        &p,
-        &with(&["--sbom", "missing.json"]),
-        "--sbom: failed to read missing.json",
-    );
-    refuses(
-        &p,
-        &with(&["--sbom", "linux/arm/v7=ok.cdx.json"]),
-        "--sbom linux/arm/v7=ok.cdx.json: the image has no linux/arm/v7 binary; its platforms: linux/arm64, linux/amd64",
-    );
-    refuses(
-        &p,
-        &with(&["--sbom", "linux/amd65=ok.cdx.json"]),
-        "--sbom linux/amd65=ok.cdx.json: `linux/amd65` is not a platform of the catalog",
-    );
-    refuses(
-        &p,
-        &with(&["--archive", "img/image.tar"]),
-        "is inside --output",
-    );
-    refuses(
-        &p,
-        &with(&["--archive", "old.tar"]),
-        "old.tar exists; pass --force to replace it",
-    );
-    refuses(
-        &p,
-        &with(&["--archive", "adir"]),
-        "is a directory; name the tar file to write",
-    );
+    let refused: [(&[&'static str], &str); 7] = [
+        (
+            &["--sbom", "spdx.json"][..],
+            "--sbom: spdx.json is not a CycloneDX JSON document (no \"bomFormat\": \"CycloneDX\")",
+        ),
+        (
+            &["--sbom", "missing.json"][..],
+            "--sbom: failed to read missing.json",
+        ),
+        (
+            &["--sbom", "linux/arm/v7=ok.cdx.json"][..],
+            "--sbom linux/arm/v7=ok.cdx.json: the image has no linux/arm/v7 binary; its platforms: linux/arm64, linux/amd64",
+        ),
+        (
+            &["--sbom", "linux/amd65=ok.cdx.json"][..],
+            "--sbom linux/amd65=ok.cdx.json: `linux/amd65` is not a platform of the catalog",
+        ),
+        (&["--archive", "img/image.tar"][..], "is inside --output"),
+        (
+            &["--archive", "old.tar"][..],
+            "old.tar exists; pass --force to replace it",
+        ),
+        (
+            &["--archive", "adir"][..],
+            "is a directory; name the tar file to write",
+        ),
+    ];
+    for (extra, message) in refused {
+        refuses(&p, &with(extra), message);
+    }
     refuses(
         &p,
         &BUILD,
