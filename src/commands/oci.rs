@@ -192,8 +192,9 @@ fn build(args: OciBuildArgs) -> Result<()> {
         .map(std::path::absolute)
         .transpose()?;
     check_destinations(output.as_deref(), archive.as_deref(), args.force)?;
-    let (layout, summary) = oci::build_layout(&spec, &binaries, &referrers)?;
-    write_output(output.as_deref(), archive.as_deref(), &layout, spec.epoch)?;
+    let summary = write_output(output.as_deref(), archive.as_deref(), spec.epoch, || {
+        oci::build_layout(&spec, &binaries, &referrers)
+    })?;
     let written: Vec<String> = [
         output.map(|o| format!("oci:{}", o.display())),
         archive.map(|a| format!("oci-archive:{}", a.display())),
@@ -431,30 +432,31 @@ fn check_destinations(output: Option<&Path>, archive: Option<&Path>, force: bool
     Ok(())
 }
 
-/// Writes the layout to the directory `output` and/or the oci-archive tar `archive` (checked
-/// by [`check_destinations`]), all at once: each is staged beside its destination and both
-/// are renamed into place only when both are written ([`atomic`]), so a failure, or a kill,
-/// leaves the old ones as they were.
+/// Builds the layout (`build`) and writes it to the directory `output` and/or the oci-archive
+/// tar `archive` (checked by [`check_destinations`]), all at once: each is staged beside its
+/// destination and both are renamed into place only when both are written ([`atomic`]), so a
+/// failure, or a kill, leaves the old ones as they were. Returns what `build` returned.
 ///
 /// Errors: a directory cannot be created or a file written.
 fn write_output(
     output: Option<&Path>,
     archive: Option<&Path>,
-    layout: &oci::Layout,
     epoch: u64,
-) -> Result<()> {
+    build: impl FnOnce() -> Result<(oci::Layout, oci::LayoutSummary)>,
+) -> Result<oci::LayoutSummary> {
     if let Some(parent) = archive.and_then(Path::parent) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("failed to create {}", parent.display()))?;
     }
-    let staged_dir = match output {
-        Some(out) => {
-            let staged = Staged::dir(out)?;
-            layout.write_dir(staged.path())?;
-            Some((staged, out))
-        }
-        None => None,
-    };
+    // staged before the layers are compressed: a run killed meanwhile leaves only the staging
+    // entry, which the next run removes
+    let staged_dir = output
+        .map(|out| Staged::dir(out).map(|s| (s, out)))
+        .transpose()?;
+    let (layout, summary) = build()?;
+    if let Some((staged, _)) = &staged_dir {
+        layout.write_dir(staged.path())?;
+    }
     let staged_archive = match archive {
         Some(a) => Some((Staged::file(a, &layout.archive(epoch)?, 0o644)?, a)),
         None => None,
@@ -465,7 +467,7 @@ fn write_output(
     if let Some((staged, a)) = staged_archive {
         staged.commit(a)?;
     }
-    Ok(())
+    Ok(summary)
 }
 
 /// The commit `root`'s git HEAD names (40 hex digits), or `None` outside git or when a
