@@ -11,6 +11,11 @@ fn blob(dir: &Path, digest: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(hex)).unwrap()).unwrap()
 }
 
+/// The layout's index.json.
+fn index_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap()
+}
+
 fn two_binaries(p: &TempProject) {
     std::fs::write(p.path().join("app-arm64"), elf(EM_AARCH64, None, 4096)).unwrap();
     std::fs::write(p.path().join("app-amd64"), elf(EM_X86_64, None, 4096)).unwrap();
@@ -50,8 +55,7 @@ fn multi_platform_layout() {
         std::fs::read_to_string(img.join("oci-layout")).unwrap(),
         r#"{"imageLayoutVersion":"1.0.0"}"#
     );
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let index = index_json(&img);
     let top = &index["manifests"][0];
     assert_eq!(index["manifests"].as_array().unwrap().len(), 1);
     assert_eq!(top["mediaType"], "application/vnd.oci.image.index.v1+json");
@@ -172,8 +176,7 @@ fn golden_config() {
     .assert()
     .success();
     let img = p.path().join("img");
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let index = index_json(&img);
     let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap();
     assert_eq!(index["manifests"][0]["platform"]["architecture"], "arm64");
     let manifest = blob(&img, manifest_digest);
@@ -296,8 +299,7 @@ fn without_binaries_it_takes_the_projects_static_linux_targets() {
         .assert()
         .success();
     let img = p.path().join("img");
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let index = index_json(&img);
     assert_eq!(
         index["manifests"][0]["platform"]["architecture"], "arm64",
         "only the static linux target: {index}"
@@ -329,8 +331,7 @@ fn without_binaries_it_takes_the_projects_static_linux_targets() {
         .env_remove("CARGO_TARGET_DIR")
         .assert()
         .success();
-    let dirty: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(p.path().join("dirty/index.json")).unwrap()).unwrap();
+    let dirty = index_json(&p.path().join("dirty"));
     let dirty = blob(
         &p.path().join("dirty"),
         dirty["manifests"][0]["digest"].as_str().unwrap(),
@@ -457,8 +458,7 @@ fn sboms_are_referrers_and_the_archive_is_the_same_layout() {
     ]);
     p.cmd(&args).assert().success();
     let img = p.path().join("img");
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let index = index_json(&img);
     let listed = index["manifests"].as_array().unwrap();
     assert_eq!(listed.len(), 3, "{index}");
     let top = &listed[0];
@@ -587,8 +587,7 @@ fn with_one_platform_a_bare_sbom_refers_to_its_manifest() {
     .assert()
     .success();
     let img = p.path().join("img");
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(img.join("index.json")).unwrap()).unwrap();
+    let index = index_json(&img);
     let (top, entry) = (&index["manifests"][0], &index["manifests"][1]);
     assert_eq!(
         top["mediaType"],
@@ -666,8 +665,7 @@ fn refuses_bad_sboms_and_archives_and_writes_nothing() {
     .assert()
     .success();
     assert!(p.path().join("new/dir/img.tar").is_file());
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(p.path().join("img/index.json")).unwrap()).unwrap();
+    let index = index_json(&p.path().join("img"));
     assert_eq!(index["manifests"].as_array().unwrap().len(), 2, "{index}");
     // --force replaces the archive
     p.cmd(&with(&["--archive", "old.tar", "--force"]))
