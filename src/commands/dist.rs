@@ -112,6 +112,8 @@ pub fn run(args: DistArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| default_profile(Some(&project.manifest_path)));
 
+    // cargo metadata per triple, run once
+    let mut graphs: HashMap<String, Graph> = HashMap::new();
     let built = if prebuilt.is_empty() {
         super::build::build(
             &project,
@@ -122,14 +124,18 @@ pub fn run(args: DistArgs) -> Result<()> {
             &args.cargo_args,
         )?
     } else {
-        specs
-            .iter()
-            .zip(&prebuilt)
-            .map(|(spec, (_, dir))| Ok((spec.clone(), prebuilt_artifacts(&project, spec, dir)?)))
-            .collect::<Result<Vec<_>>>()?
+        let mut built = Vec::new();
+        for (spec, (_, dir)) in specs.iter().zip(&prebuilt) {
+            let graph = graph_of(&mut graphs, &project, &spec.target().triple)?;
+            built.push((
+                spec.clone(),
+                prebuilt_artifacts(&project, spec, graph, dir)?,
+            ));
+        }
+        built
     };
 
-    let files = assemble(&project, &built, epoch, !args.no_audit)?;
+    let files = assemble(&project, &built, &mut graphs, epoch, !args.no_audit)?;
     if args.check_reproducible {
         let second = second_build(&project, &args, &specs, &profile, epoch)?;
         check_same(&files, &second)?;
@@ -162,23 +168,32 @@ pub fn run(args: DistArgs) -> Result<()> {
     Ok(())
 }
 
+/// The package graph of `triple` ([`Graph::load`]), loaded on first use and kept in `graphs`.
+fn graph_of<'a>(
+    graphs: &'a mut HashMap<String, Graph>,
+    project: &Project,
+    triple: &str,
+) -> Result<&'a Graph> {
+    if !graphs.contains_key(triple) {
+        graphs.insert(triple.to_string(), Graph::load(&project.root, triple)?);
+    }
+    Ok(&graphs[triple])
+}
+
 /// Every file of the dist, in memory: the archives, with `audit` a CycloneDX SBOM beside each
 /// (`{archive stem}.cdx.json`), SHA256SUMS (of both), crossflake-dist.json.
 fn assemble(
     project: &Project,
     built: &[(TargetSpec, Vec<Artifact>)],
+    graphs: &mut HashMap<String, Graph>,
     epoch: u64,
     audit: bool,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut artifacts = Vec::new();
-    let mut graphs: HashMap<String, Graph> = HashMap::new();
     for (spec, exes) in built {
         let triple = spec.target().triple.clone();
-        if !graphs.contains_key(&triple) {
-            graphs.insert(triple.clone(), Graph::load(&project.root, &triple)?);
-        }
-        let graph = &graphs[&triple];
+        let graph = graph_of(graphs, project, &triple)?;
         let mut by_package: BTreeMap<&str, Vec<&Artifact>> = BTreeMap::new();
         for a in exes {
             by_package.entry(&a.package_id).or_default().push(a);
@@ -478,8 +493,12 @@ fn diffoscope(name: &str, a: &[u8], b: &[u8]) -> Option<String> {
 /// whose `bin` target has its name (less the target's executable suffix).
 ///
 /// Errors: `dir` cannot be read or holds no file; a file is no member's binary.
-fn prebuilt_artifacts(project: &Project, spec: &TargetSpec, dir: &Path) -> Result<Vec<Artifact>> {
-    let graph = Graph::load(&project.root, &spec.target().triple)?;
+fn prebuilt_artifacts(
+    project: &Project,
+    spec: &TargetSpec,
+    graph: &Graph,
+    dir: &Path,
+) -> Result<Vec<Artifact>> {
     let suffix = &spec.target().exe_suffix;
     let mut found = Vec::new();
     if !dir.is_dir() {
