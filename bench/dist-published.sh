@@ -60,7 +60,7 @@ for spec in "${crates[@]}"; do
   out=$work/dist-$crate
   export CARGO_TARGET_DIR="$work/target-$crate" XDG_CACHE_HOME="$work/cache-$crate"
   s=$(now)
-  (cd "$src" && "$deb" "$cf" dist --build-std --out "$out" "${target_args[@]}" >"$work/dist-$crate.log" 2>&1) || {
+  (cd "$src" && "$deb" "$cf" dist --build-std --output "$out" "${target_args[@]}" >"$work/dist-$crate.log" 2>&1) || {
     tail -40 "$work/dist-$crate.log" >&2
     exit 1
   }

@@ -26,12 +26,12 @@ target_args=()
 for t in "${targets[@]}"; do target_args+=(--target "$t"); done
 
 export CARGO_TARGET_DIR="$work/target-one" XDG_CACHE_HOME="$work/cache-one"
-one=$(timed "$deb" "$cf" dist --no-audit --build-std --out "$work/dist-plain" "${target_args[@]}")
+one=$(timed "$deb" "$cf" dist --no-audit --build-std --output "$work/dist-plain" "${target_args[@]}")
 [ -f "$work/dist-plain/SHA256SUMS" ] || { echo "bench: dist wrote nothing" >&2; exit 1; }
-dist_warm=$(timed "$deb" "$cf" dist --no-audit --force --build-std --out "$work/dist-plain" "${target_args[@]}")
+dist_warm=$(timed "$deb" "$cf" dist --no-audit --force --build-std --output "$work/dist-plain" "${target_args[@]}")
 build_warm=$(timed "$deb" "$cf" build --build-std "${target_args[@]}")
-audit=$(timed "$deb" "$cf" dist --build-std --out "$work/dist-audit" "${target_args[@]}")
-audit_warm=$(timed "$deb" "$cf" dist --force --build-std --out "$work/dist-audit" "${target_args[@]}")
+audit=$(timed "$deb" "$cf" dist --build-std --output "$work/dist-audit" "${target_args[@]}")
+audit_warm=$(timed "$deb" "$cf" dist --force --build-std --output "$work/dist-audit" "${target_args[@]}")
 
 export CARGO_TARGET_DIR="$work/target-seq" XDG_CACHE_HOME="$work/cache-seq"
 seq=0

@@ -4,8 +4,7 @@
 set -euo pipefail
 runs=${1:-21}
 here=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/crossflake"
+bin=$(bash "$here/scripts/built-crossflake" --release)
 ws=$(mktemp -d)
 trap 'rm -rf "$ws"' EXIT
 {

@@ -4,8 +4,7 @@
 #   work  a temporary directory, removed on exit
 # and the timing helpers: now (ns), timed CMD... (ns, output dropped), median NS...,
 # secs NS and ms NS (formatted).
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/release/crossflake"
+cf=$(bash "$here/scripts/built-crossflake" --release)
 deb="$here/scripts/with-debian-rust"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

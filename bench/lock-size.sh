@@ -5,8 +5,7 @@
 # Usage: bench/lock-size.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/release/crossflake"
+cf=$(bash "$here/scripts/built-crossflake" --release)
 manifest=${MANIFEST:-$(ls ~/.rustup/toolchains/stable-*/lib/rustlib/multirust-channel-manifest.toml 2>/dev/null | head -n1)}
 manifest=${manifest:-$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml}
 work=$(mktemp -d)

@@ -18,8 +18,7 @@ work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 bash "$here/tests/nix/standin/setup.sh" >/dev/null 2>&1
 export CROSSFLAKE_STANDIN_READY=1 NIX_CONFIG=$crossflake_nix_config
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf=$here/target/release/crossflake
+cf=$(bash "$here/scripts/built-crossflake" --release)
 
 # the fixture as a flake; a fresh NONCE makes its derivations new (a cold build)
 flake=$work/cross-hello

@@ -11,8 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
 real=${2:-}
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/release/crossflake"
+cf=$(bash "$here/scripts/built-crossflake" --release)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -12,8 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 target=aarch64-musl triple=aarch64-unknown-linux-musl
 crates=("$@")
 [ ${#crates[@]} -gt 0 ] || crates=(rsspls@0.12.0 ouch@0.6.1 mcfly@0.9.4)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/release/crossflake"
+cf=$(bash "$here/scripts/built-crossflake" --release)
 deb="$here/scripts/with-debian-rust"
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"

@@ -120,7 +120,7 @@ let
         inherit revision version;
         source = cargoToml.package.repository or null;
         licenses = cargoToml.package.license or null;
-        epoch = if self == null then 0 else self.lastModified or 0;
+        epoch = pure.sourceDate self;
       };
       images = lib.optionalAttrs (outs.oci != [ ]) (
         lib.listToAttrs (map (s: lib.nameValuePair "${s.alias}-oci" (ociOf [ s ])) outs.oci)
@@ -141,9 +141,8 @@ let
               src = lib.cleanSource src;
               filter = path: _type: path != toString src + "/target";
             };
-          } // lib.optionalAttrs (self != null && self ? lastModified) {
-            # else crossflake dist's own default, 1980-01-01 (a zip holds no earlier date)
-            SOURCE_DATE_EPOCH = toString self.lastModified;
+            # the source date rule of the flake and the CLI alike (sourceDate.nix)
+            SOURCE_DATE_EPOCH = toString (pure.sourceDate self);
           })
           ''
             export CARGO_HOME="$TMPDIR/cargo-home"
@@ -153,7 +152,7 @@ let
             chmod -R u+w "$TMPDIR/project"
             cd "$TMPDIR/project"
             # staged outside the store, which only admits $out itself
-            crossflake dist --no-audit --out "$TMPDIR/dist" ${lib.escapeShellArgs (map (s: "--prebuilt=${s.alias}=${builds.${s.alias}.package}/bin") outs.build)}
+            crossflake dist --no-audit --output "$TMPDIR/dist" ${lib.escapeShellArgs (map (s: "--prebuilt=${s.alias}=${builds.${s.alias}.package}/bin") outs.build)}
             mv "$TMPDIR/dist" "$out"
           '';
       };

@@ -50,7 +50,7 @@ let
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
   devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor buildToolsFor zig; };
   crossflakeCli = import ./crossflakeCli.nix { inherit crossflakeSource; };
-  ociImage = import ./ociImage.nix { inherit pkgs; };
+  ociImage = import ./ociImage.nix { inherit pkgs; inherit (pure) sourceDate; };
   # the runner programs this host has (a loader runner's glibc is the system's own)
   runnerPackages = map (r: pkgs.lib.getAttrFromPath (pkgs.lib.splitString "." r.nixpkgs) pkgs)
     (builtins.filter (r: r ? nixpkgs && !(r ? loader-dirs) && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));

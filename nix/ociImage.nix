@@ -1,11 +1,12 @@
 # ociImage { crossflake, name, tag ? "latest", binaries, caBundle ? false, revision ? null,
-#            version ? null, source ? null, licenses ? null, epoch ? 0, labels ? { } }
+#            version ? null, source ? null, licenses ? null, epoch ? sourceDate null, labels ? { } }
 #   -> a derivation whose output is an OCI image layout, written by `crossflake oci build`
 #      (no container engine; builds on darwin hosts too). `binaries` is a list of
 #      { platform; path; } (platform: an OCI platform such as linux/arm64 or a catalog
 #      alias); with several, the layout holds an image index over one image per platform.
+#      `epoch` dates every time stamp (default: 1980-01-01, see sourceDate.nix).
 #   ociImage { inherit crossflake; name = "app"; binaries = [ { platform = "aarch64-musl"; path = "${pkg}/bin/app"; } ]; }
-{ pkgs }:
+{ pkgs, sourceDate }:
 { crossflake
 , name
 , tag ? "latest"
@@ -15,13 +16,13 @@
 , version ? null
 , source ? null
 , licenses ? null
-, epoch ? 0
+, epoch ? sourceDate null
 , labels ? { }
 }:
 let
   inherit (pkgs) lib;
   optional = flag: value: lib.optionals (value != null) [ flag value ];
-  args = [ "--name" name "--tag" tag ]
+  args = [ "--image-name" name "--tag" tag ]
     ++ lib.concatMap (b: [ "--binary" "${b.platform}=${b.path}" ]) binaries
     ++ lib.optionals caBundle [ "--ca-bundle" "${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt" ]
     ++ optional "--revision" revision

@@ -14,7 +14,8 @@ let
   lockCheck = import ./lockCheck.nix { inherit strings; };
   lockedSources = import ./lockedSources.nix { };
   buildTools = import ./buildTools.nix { inherit catalog; };
+  sourceDate = import ./sourceDate.nix { };
 in
 {
-  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools;
+  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools sourceDate;
 }

@@ -197,6 +197,32 @@ pub fn clean_stale(dir: &Path) {
     }
 }
 
+/// Checks, without writing, that `dest` can be created or replaced: the nearest directory
+/// that exists on the way to it (its parent, or above when the parent is still to be created)
+/// admits new entries (`access(2)` with W_OK, which also answers for a read-only file system
+/// and for an immutable directory, even as root).
+///
+/// Errors name `dest`, the directory, and why.
+pub fn check_writable(dest: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut dir = parent_of(dest)?;
+    while !dir.exists() {
+        dir = dir.parent().unwrap_or(Path::new("/"));
+    }
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .with_context(|| format!("{} holds a NUL byte", dir.display()))?;
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0 {
+        let err = std::io::Error::last_os_error();
+        anyhow::bail!(
+            "cannot write {}: {} does not admit new files ({err}); choose another output directory",
+            dest.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Writes `content` to `path` all at once (see the module), with permission bits `mode` for a
 /// new file; an existing file keeps its own.
 ///

@@ -66,6 +66,15 @@ impl LockedCrates {
         Ok(LockedCrates { deps })
     }
 
+    /// Reads and parses the Cargo.lock at `path`.
+    ///
+    /// Errors: the file cannot be read or is not a Cargo.lock.
+    pub fn read_file(path: &Path) -> Result<LockedCrates> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        LockedCrates::parse(&text, path)
+    }
+
     /// Reads `root/Cargo.lock`; `None` when there is none.
     ///
     /// Errors: it cannot be read or parsed.

@@ -1,4 +1,10 @@
 //! Command-line arguments (clap derive only; each `///` line is the --help text).
+//!
+//! A flag that several verbs take is declared once, in one of the groups at the end of this
+//! file, and flattened into each verb (`#[command(flatten)]`), so it has one help text, one
+//! value parser and one default everywhere; tests/cli/help.rs walks the command tree and fails
+//! when one long flag differs between verbs. A verb's first doc line is its one line in the
+//! top-level `--help`; the rest is its own `--help`.
 
 use std::path::PathBuf;
 
@@ -20,11 +26,12 @@ pub enum Command {
     ///
     /// Example: crossflake targets --host aarch64-darwin
     Targets(TargetsArgs),
-    /// Add crossflake to an existing Cargo package or workspace.
+    /// Add crossflake to a Cargo package or workspace.
     ///
     /// Writes flake.nix, the [package.metadata.crossflake] table, rust-toolchain.toml,
     /// [profile.crossflake], .envrc and .gitignore entries. Never replaces a file crossflake
-    /// did not write without --force; running it twice changes nothing.
+    /// did not write without --force; running it twice changes nothing. --target is
+    /// repeatable; without it a project gets x86_64-musl and aarch64-musl.
     ///
     /// Example: crossflake init --target aarch64-musl --target x86_64-unknown-linux-gnu.2.28 --oci
     Init(InitArgs),
@@ -32,23 +39,38 @@ pub enum Command {
     ///
     /// Example: crossflake new hello --target aarch64-musl
     New(NewArgs),
-    /// Add or remove the project's targets (the metadata table and rust-toolchain.toml together).
+    /// Add or remove the project's targets.
+    ///
+    /// Edits the metadata table and rust-toolchain.toml (and the toolchain lock) together.
     ///
     /// Example: crossflake target add wasm32-wasip1
     Target(TargetArgs),
-    /// Print the environment and cargo command the recipe uses for a target on this host.
+    /// Print the environment and cargo command of a target's recipe.
+    ///
+    /// The recipe on this host (or --host), with this machine's tool paths filled in.
+    ///
     ///
     /// Example: eval "$(crossflake env --target aarch64-musl --shell)"
     Env(EnvArgs),
-    /// Build the project for its targets with the catalog's recipe (cargo-zigbuild and zig).
+    /// Build the project's targets with zig and cargo-zigbuild.
+    ///
+    /// --target is repeatable; without it, the project's targets. Targets whose recipes differ
+    /// only in --target build in one cargo run.
     ///
     /// Example: crossflake build --target aarch64-musl -- --bin server
     Build(BuildArgs),
-    /// Run the project's tests for a target under the host's runner (qemu-user, wine, wasmtime).
+    /// Run the project's tests under the host's runners.
+    ///
+    /// qemu-user, wine, wasmtime or the glibc loader, as the catalog says for this host.
+    ///
+    /// --target is repeatable; without it, the project's targets. A target with no runner on
+    /// this host is reported as skipped, with the reason.
     ///
     /// Example: crossflake test --target aarch64-musl
     Test(TestArgs),
-    /// Prove that binaries are what a target claims: format, machine, static linkage, glibc floor.
+    /// Prove binaries are what their target claims.
+    ///
+    /// Format, machine, static linkage (musl), glibc floor (gnu).
     ///
     /// Example: crossflake verify --target x86_64-unknown-linux-gnu.2.17 target/x86_64-unknown-linux-gnu/crossflake/app
     Verify(VerifyArgs),
@@ -56,26 +78,32 @@ pub enum Command {
     ///
     /// Example: crossflake oci build --output image --tag 1.0 --binary aarch64-musl=target/aarch64-unknown-linux-musl/crossflake/app
     Oci(OciArgs),
-    /// Build the project's targets and write release archives: one per package and target,
-    /// named and laid out as cargo-binstall looks for them ({name}-{target}-v{version}.tar.gz,
-    /// .zip for windows), with the package's README and licence files and the licence texts
-    /// of the linked dependencies; a CycloneDX SBOM beside each, from the dependency tree
-    /// cargo-auditable embeds in the binaries; SHA256SUMS; crossflake-dist.json (every
-    /// artifact with its target, sha256, size and verify result). Archives are byte for byte
-    /// the same for the same binaries: sorted entries, owner 0:0, mtimes from
-    /// SOURCE_DATE_EPOCH or the last commit. Targets that can share a cargo run build in one.
+    /// Build and write release archives, SBOMs and checksums.
     ///
-    /// Example: crossflake dist --target aarch64-musl --target x86_64-windows --out dist
+    /// One archive per package and target, named and laid out as cargo-binstall looks for
+    /// them ({name}-{target}-v{version}.tar.gz, .zip for windows), with the package's README
+    /// and licence files and the licence texts of the linked dependencies; a CycloneDX SBOM
+    /// beside each, from the dependency tree cargo-auditable embeds in the binaries;
+    /// SHA256SUMS; crossflake-dist.json (every artifact with its target, sha256, size and
+    /// verify result). Archives are byte for byte the same for the same binaries: sorted
+    /// entries, owner 0:0, mtimes from SOURCE_DATE_EPOCH, else the last commit, else
+    /// 1980-01-01. --target is repeatable; without it, the project's targets this host
+    /// builds. The output directory defaults to target/dist in the project.
+    ///
+    /// Example: crossflake dist --target aarch64-musl --target x86_64-windows --output dist
     Dist(DistArgs),
-    /// Report what will go wrong building the project's targets here or with the flake, and
-    /// the fix for each: missing tools, C dependencies that need a build tool or cannot be
-    /// linked statically, files the flake does not see, a stale toolchain lock.
+    /// Report what will go wrong building, with the fix for each.
+    ///
+    /// Checks missing tools, C dependencies that need a build tool or cannot be linked
+    /// statically, files the flake does not see, a stale toolchain lock.
     ///
     /// Exit status: 0 nothing found, 1 errors, 2 warnings only.
     ///
     /// Example: crossflake doctor --target aarch64-musl --json
     Doctor(DoctorArgs),
-    /// Pin the toolchain: write rust-toolchain.lock.toml, which the flake reads with no IFD.
+    /// Pin the toolchain in rust-toolchain.lock.toml.
+    ///
+    /// The flake reads the lock with no import-from-derivation.
     ///
     /// Example: crossflake toolchain lock --check
     Toolchain(ToolchainArgs),
@@ -92,15 +120,15 @@ pub struct InternalArgs {
     pub action: InternalAction,
 }
 
-/// `crossflake internal ...`.
+/// `crossflake internal ...`: each a one-line call into the function the verbs use.
 #[derive(Debug, Subcommand)]
 pub enum InternalAction {
     /// The project's settings and each host's flake outputs (nix/projectConfig.nix and
     /// nix/hostOutputs.nix compute the same).
     Config {
-        /// Path to Cargo.toml (default: ./Cargo.toml).
-        #[arg(long, value_name = "PATH")]
-        manifest_path: Option<PathBuf>,
+        /// Path to Cargo.toml.
+        #[command(flatten)]
+        manifest: ManifestArg,
     },
     /// The `[build-tools]` keys the crates of a Cargo.lock need (nix/buildTools.nix).
     BuildTools {
@@ -117,22 +145,19 @@ pub enum InternalAction {
 /// `crossflake targets`.
 #[derive(Debug, Args)]
 pub struct TargetsArgs {
-    /// Host system to report for (x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin); default: this machine.
-    #[arg(long, value_name = "SYSTEM")]
-    pub host: Option<String>,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub host: HostArg,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 /// Options shared by `init` and `new`.
 #[derive(Debug, Args, Clone)]
 pub struct InitOptions {
-    /// A target to build for: a catalog alias (aarch64-musl) or a triple, with .GLIBC for a glibc floor
-    /// (x86_64-unknown-linux-gnu.2.28). Repeatable. Default: x86_64-musl and aarch64-musl.
-    #[arg(long = "target", value_name = "TARGET")]
-    pub targets: Vec<String>,
-    /// Rust channel for rust-toolchain.toml (stable, beta, 1.85.0, nightly-2026-01-01); default: stable.
+    #[command(flatten)]
+    pub targets: TargetsArg,
+    /// Rust channel for rust-toolchain.toml, as rustup spells it: stable, beta, nightly, each
+    /// optionally -YYYY-MM-DD, or a version 1.N or 1.N.M; default: stable.
     #[arg(long, value_name = "CHANNEL")]
     pub toolchain: Option<String>,
     /// Add an [*.metadata.crossflake.image] table, so the flake builds OCI images.
@@ -141,24 +166,21 @@ pub struct InitOptions {
     /// Add a [package.metadata.binstall] table, so `cargo binstall` finds the archives
     /// `crossflake dist` writes on the package's GitHub releases (tag v{version}).
     #[arg(long)]
-    pub release: bool,
+    pub binstall: bool,
     /// Where the project's flake.nix takes crossflake from.
     #[arg(long, value_name = "URL")]
     pub flake_url: Option<String>,
-    /// Show the changes as a unified diff and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Replace a flake.nix that crossflake did not write.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 /// `crossflake init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Path to the Cargo.toml of the package or workspace root (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
     /// What to set up.
     #[command(flatten)]
     pub options: InitOptions,
@@ -207,80 +229,61 @@ pub struct TargetEditArgs {
     /// Targets: aliases or triples.
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// Show the changes as a unified diff and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
 }
 
 /// `crossflake env`.
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// The target (alias or triple, .GLIBC for a glibc floor).
-    #[arg(long, value_name = "TARGET")]
-    pub target: String,
-    /// Host system to derive the recipe for; default: this machine (tool paths are this machine's).
-    #[arg(long, value_name = "SYSTEM")]
-    pub host: Option<String>,
-    /// Cargo profile; default: crossflake when the project has it, else release.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Include what building std from source adds.
-    #[arg(long)]
-    pub build_std: bool,
-    /// Path to the project's root Cargo.toml (only read for the default profile).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// Print JSON: command, test-command, env (name, value, build-std), tools, scripts, runner.
-    #[arg(long, conflicts_with = "shell")]
-    pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArg,
+    #[command(flatten)]
+    pub host: HostArg,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub build_std: BuildStdArg,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
+    // --json: command, test-command, env (name, value, build-std, run), tools, scripts, runner
+    #[command(flatten)]
+    pub json: JsonArg,
     /// Print `export NAME='value'` lines for a POSIX shell.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub shell: bool,
 }
 
 /// `crossflake build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Targets to build (default: the project's metadata table). Repeatable.
-    #[arg(long = "target", value_name = "TARGET")]
-    pub targets: Vec<String>,
-    /// Cargo profile; default: crossflake when the project has it, else release.
-    #[arg(long, value_name = "NAME", conflicts_with = "release")]
-    pub profile: Option<String>,
-    /// Build with the release profile.
-    #[arg(long)]
-    pub release: bool,
-    /// Build std from rust-src (no rust-std for the target needed; tier-3 targets).
-    #[arg(long)]
-    pub build_std: bool,
-    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// Extra arguments for cargo, after `--`.
-    #[arg(last = true, value_name = "CARGO_ARGS")]
-    pub cargo_args: Vec<String>,
+    #[command(flatten)]
+    pub build: BuildFlags,
+}
+
+/// `crossflake test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub build: BuildFlags,
 }
 
 /// `crossflake dist`.
 #[derive(Debug, Args)]
 pub struct DistArgs {
-    /// Targets to ship (default: the project's targets this host can build). Repeatable.
-    #[arg(long = "target", value_name = "TARGET")]
-    pub targets: Vec<String>,
-    /// Directory to write to (default: target/dist in the project).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub build: BuildFlags,
+    #[command(flatten)]
+    pub output: OutputArg,
     /// Package binaries built elsewhere instead of building: TARGET=DIR, DIR holding the
     /// target's executables (a Nix build's `bin/`). Repeatable; each must pass verify.
     /// Without audit data in them, pass --no-audit.
-    #[arg(long, value_name = "TARGET=DIR", conflicts_with_all = ["targets", "check_reproducible", "build_std", "profile", "cargo_args"])]
+    #[arg(long, value_name = "TARGET=DIR", conflicts_with_all = ["targets", "check_reproducible", "build_std", "profile", "release", "cargo_args"])]
     pub prebuilt: Vec<String>,
-    /// Replace an existing non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Build everything a second time from a clone of the last commit at another path, with
     /// another HOME and CARGO_HOME, umask 077 and one job, and fail unless every file is the
     /// same, naming the first binary section that differs. Needs a clean git work tree.
@@ -295,74 +298,37 @@ pub struct DistArgs {
     /// CROSSFLAKE_MINISIGN_PASSWORD, else from a prompt on the terminal.
     #[arg(long, value_name = "KEY")]
     pub sign: Option<PathBuf>,
-    /// Cargo profile; default: crossflake when the project has it, else release.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Build std from rust-src (no rust-std for the target needed).
-    #[arg(long)]
-    pub build_std: bool,
-    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// Extra arguments for cargo, after `--`.
-    #[arg(last = true, value_name = "CARGO_ARGS")]
-    pub cargo_args: Vec<String>,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
 }
 
 /// `crossflake doctor`.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Targets to check (default: the project's metadata table). Repeatable.
-    #[arg(long = "target", value_name = "TARGET")]
-    pub targets: Vec<String>,
-    /// Check for building std from rust-src (as `crossflake build --build-std`).
-    #[arg(long)]
-    pub build_std: bool,
+    #[command(flatten)]
+    pub targets: TargetsArg,
+    #[command(flatten)]
+    pub build_std: BuildStdArg,
     /// Only the Cargo.lock checks `crossflake build` runs before it starts: the crates and
     /// the build tools they need (no git, no recipe tools, no toolchain files).
     #[arg(long)]
     pub fast: bool,
-    /// Print JSON instead of a report.
-    #[arg(long)]
-    pub json: bool,
-    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-}
-
-/// `crossflake test`.
-#[derive(Debug, Args)]
-pub struct TestArgs {
-    /// The target to test.
-    #[arg(long, value_name = "TARGET")]
-    pub target: String,
-    /// Cargo profile; default: the one builds use (crossflake when the project has it,
-    /// else release), so the tests run the code that ships.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Build std from rust-src.
-    #[arg(long)]
-    pub build_std: bool,
-    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// Extra arguments for cargo test, after `--`.
-    #[arg(last = true, value_name = "CARGO_ARGS")]
-    pub cargo_args: Vec<String>,
+    #[command(flatten)]
+    pub json: JsonArg,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
 }
 
 /// `crossflake verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The target the binaries claim to be for (alias or triple; .GLIBC sets the floor to prove).
-    #[arg(long, value_name = "TARGET")]
-    pub target: String,
+    #[command(flatten)]
+    pub target: TargetArg,
     /// Binaries to check.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Print JSON reports.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 /// `crossflake oci`.
@@ -380,7 +346,8 @@ pub enum OciAction {
     ///
     /// The image holds the binary (/usr/local/bin), an optional CA bundle, /etc/passwd and
     /// /etc/group with the non-root user 65532 it runs as, and /tmp. Push it with
-    /// `skopeo copy --all oci:DIR:TAG docker://REGISTRY/NAME:TAG`.
+    /// `skopeo copy --all oci:DIR:TAG docker://REGISTRY/NAME:TAG`. Give --output, --archive or
+    /// both.
     ///
     /// Example: crossflake oci build --output image --binary linux/arm64=rg-arm64 --binary linux/amd64=rg-amd64
     Build(OciBuildArgs),
@@ -389,9 +356,8 @@ pub enum OciAction {
 /// Arguments of `crossflake oci build`.
 #[derive(Debug, Args)]
 pub struct OciBuildArgs {
-    /// Directory to write the OCI image layout to (`oci:DIR:TAG`).
-    #[arg(long, value_name = "DIR", required_unless_present = "archive")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArg,
     /// Also (or instead) write the whole layout as one tar, an `oci-archive:FILE:TAG`.
     #[arg(long, value_name = "FILE")]
     pub archive: Option<PathBuf>,
@@ -402,15 +368,18 @@ pub struct OciBuildArgs {
     #[arg(long = "sbom", value_name = "[PLATFORM=]FILE")]
     pub sboms: Vec<String>,
     /// Image name (the title annotation; default: the project's image name or package name).
-    #[arg(long)]
-    pub name: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub image_name: Option<String>,
     /// Tag the layout's index.json names the image by (org.opencontainers.image.ref.name).
     #[arg(long, default_value = "latest")]
     pub tag: String,
     /// A binary for a platform: a catalog alias or an OCI platform (linux/arm64, linux/arm/v7),
-    /// `=`, a path. Repeatable. Default: the project's static linux targets, as `crossflake build` left them.
+    /// `=`, a path. Repeatable. Default: the project's static linux targets, as `crossflake
+    /// build` left them for the profile.
     #[arg(long = "binary", value_name = "PLATFORM=PATH")]
     pub binaries: Vec<String>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Entrypoint, one argument each (repeatable); default: the binary.
     #[arg(long = "entrypoint", value_name = "ARG", allow_hyphen_values = true)]
     pub entrypoint: Vec<String>,
@@ -435,12 +404,12 @@ pub struct OciBuildArgs {
     /// Accept dynamically linked binaries (they will not run from a scratch image without their libraries).
     #[arg(long)]
     pub allow_dynamic: bool,
-    /// Replace an existing non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
 }
 
 /// `crossflake toolchain`.
@@ -470,23 +439,244 @@ pub struct LockArgs {
     /// Use this channel manifest instead of downloading it (FILE.sha256 is checked when present).
     #[arg(long, value_name = "FILE")]
     pub channel_manifest: Option<PathBuf>,
-    /// Exit non-zero with a diff when the lock no longer matches rust-toolchain.toml; write nothing.
+    #[command(flatten)]
+    pub check: CheckArg,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
+}
+
+// ---- flags several verbs share: each declared once, here --------------------------------
+
+/// The help of `--target`, single or repeatable.
+const TARGET_HELP: &str = "A target: a catalog alias (aarch64-musl) or a triple, with .GLIBC for a \
+    glibc floor (x86_64-unknown-linux-gnu.2.28); `crossflake targets` lists them";
+
+/// `--target`, repeatable: the verbs that act on several targets.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetsArg {
+    #[arg(long = "target", value_name = "TARGET", help = TARGET_HELP)]
+    pub targets: Vec<String>,
+}
+
+/// `--target`, once: the verbs that act on one target.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArg {
+    #[arg(long = "target", value_name = "TARGET", required = true, help = TARGET_HELP)]
+    pub target: String,
+}
+
+/// `--profile` and `--release`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArgs {
+    /// Cargo profile; default: crossflake when the project has [profile.crossflake], else release.
+    #[arg(long, value_name = "NAME", conflicts_with = "release")]
+    pub profile: Option<String>,
+    /// Use the release profile (as --profile release).
     #[arg(long)]
-    pub check: bool,
-    /// Show the changes as a unified diff and write nothing.
+    pub release: bool,
+}
+
+/// `--build-std`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuildStdArg {
+    /// Build std from rust-src (for toolchains with no rust-std for the target, and tier-3 targets).
     #[arg(long)]
-    pub dry_run: bool,
+    pub build_std: bool,
+}
+
+/// `--manifest-path`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ManifestArg {
     /// Path to the project's root Cargo.toml (default: ./Cargo.toml).
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 }
 
+/// What every verb that builds takes: targets, profile, --build-std, the manifest, cargo's
+/// own arguments.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuildFlags {
+    #[command(flatten)]
+    pub targets: TargetsArg,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub build_std: BuildStdArg,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
+    /// Extra arguments for cargo, after `--`.
+    #[arg(last = true, value_name = "CARGO_ARGS")]
+    pub cargo_args: Vec<String>,
+}
+
+/// `--output`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputArg {
+    /// Directory to write to: dist's archives (default: target/dist in the project), or oci
+    /// build's image layout (`oci:DIR:TAG`).
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "out",
+        value_name = "DIR"
+    )]
+    pub output: Option<PathBuf>,
+}
+
+/// `--dry-run`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DryRunArg {
+    /// Show what would be written (a unified diff of each file, or the plan) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `--force`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ForceArg {
+    /// Replace what is in the way: a flake.nix crossflake did not write, a non-empty output
+    /// directory, an existing archive.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--json`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--host`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct HostArg {
+    /// Host system to report for (x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin);
+    /// default: this machine.
+    #[arg(long, value_name = "SYSTEM")]
+    pub host: Option<String>,
+}
+
+/// `--check`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArg {
+    /// Write nothing; exit non-zero with a diff when what is committed is not what would be
+    /// written.
+    #[arg(long)]
+    pub check: bool,
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use clap::CommandFactory;
 
     #[test]
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Every long flag of `cmd` and its subcommands, by flag, with where it is (`crossflake
+    /// dist`) and what it means there: help, long help, value parser, default.
+    fn flags(cmd: &clap::Command, path: &str, out: &mut BTreeMap<String, Vec<(String, String)>>) {
+        for arg in cmd.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            let meaning = format!(
+                "help {:?}; long help {:?}; value parser {:?}; default {:?}",
+                arg.get_help().map(|h| h.to_string()),
+                arg.get_long_help().map(|h| h.to_string()),
+                arg.get_value_parser().type_id(),
+                arg.get_default_values()
+            );
+            out.entry(long.to_string())
+                .or_default()
+                .push((path.to_string(), meaning));
+        }
+        for sub in cmd.get_subcommands() {
+            flags(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    /// The flags whose meaning differs between two commands, each with both meanings.
+    fn divergent(cmd: &clap::Command) -> Vec<String> {
+        let mut all = BTreeMap::new();
+        flags(cmd, cmd.get_name(), &mut all);
+        let mut out = Vec::new();
+        for (long, places) in &all {
+            let (first_path, first) = &places[0];
+            for (path, meaning) in &places[1..] {
+                if meaning != first {
+                    out.push(format!(
+                        "--{long}: `{first_path}`: {first}\n  `{path}`: {meaning}"
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_long_flag_means_the_same_in_every_verb() {
+        let cmd = super::Cli::command();
+        let mut all = BTreeMap::new();
+        flags(&cmd, "crossflake", &mut all);
+        // the shared groups are really shared: these flags are in several verbs
+        for (long, at_least) in [
+            ("target", 7),
+            ("manifest-path", 9),
+            ("dry-run", 6),
+            ("profile", 5),
+            ("json", 4),
+        ] {
+            assert!(all[long].len() >= at_least, "--{long}: {:?}", all[long]);
+        }
+        let bad = divergent(&cmd);
+        assert!(
+            bad.is_empty(),
+            "flags that differ between verbs:\n{}",
+            bad.join("\n")
+        );
+    }
+
+    #[test]
+    fn a_flag_declared_twice_with_other_help_is_seen() {
+        let force = |help: &'static str| {
+            clap::Arg::new("force")
+                .long("force")
+                .action(clap::ArgAction::SetTrue)
+                .help(help)
+        };
+        let cmd = clap::Command::new("x")
+            .subcommand(clap::Command::new("a").arg(force("Replace it")))
+            .subcommand(clap::Command::new("b").arg(force("Replace the output")));
+        let bad = divergent(&cmd);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].starts_with("--force: `x a`"), "{bad:?}");
+    }
+
+    #[test]
+    fn the_top_level_help_gives_each_verb_one_short_line() {
+        let cmd = super::Cli::command();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(
+                !about.is_empty() && !about.contains('\n') && about.len() <= 64,
+                "`crossflake {}`: its line in --help is {} characters: {about:?}",
+                sub.get_name(),
+                about.len()
+            );
+        }
+        let help = cmd.clone().render_help().to_string();
+        let commands: Vec<&str> = help
+            .lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let verbs = cmd.get_subcommands().filter(|s| !s.is_hide_set()).count() + 1; // + help
+        assert_eq!(commands.len(), verbs, "a verb's line wraps:\n{help}");
     }
 }

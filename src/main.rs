@@ -1,19 +1,25 @@
 //! crossflake: reproducible static Rust builds for every platform, with zig as the cross
 //! linker. `main` parses the arguments, dispatches, and prints the error chain.
 
+#![warn(clippy::too_many_lines)]
+
+mod archive;
 mod atomic;
 mod catalog;
 mod cdeps;
+mod checks;
 mod cli;
 mod commands;
 mod dist;
 mod emit;
 mod lock;
 mod oci;
+mod pipeline;
 mod plan;
 mod prepare;
 mod project;
 mod recipe;
+mod scaffold;
 mod toml_doc;
 mod toolchain;
 mod tools;

@@ -108,6 +108,38 @@ impl Plan {
         out
     }
 
+    /// What a writing verb does with its plan: prints the diff and writes nothing
+    /// (`dry_run`), or applies it and says what was created or updated (paths shown relative
+    /// to `base`); then prints the plan's notes. All on stderr but the diff.
+    ///
+    /// Errors: see [`Plan::apply`].
+    pub fn finish(self, base: &Path, dry_run: bool) -> Result<()> {
+        if dry_run {
+            print!("{}", self.diff(base));
+            eprintln!(
+                "dry run: nothing written ({} file(s) would change)",
+                self.changes().count()
+            );
+        } else if self.is_empty() {
+            eprintln!("nothing to change: the project is up to date");
+        } else {
+            self.apply()?;
+            for (path, c) in self.changes() {
+                let shown = path.strip_prefix(base).unwrap_or(path).display();
+                let verb = if c.old.is_some() {
+                    "updated"
+                } else {
+                    "created"
+                };
+                eprintln!("{verb} {shown}");
+            }
+        }
+        for note in &self.notes {
+            eprintln!("note: {note}");
+        }
+        Ok(())
+    }
+
     /// Writes every planned file all or nothing: each is staged beside its destination
     /// ([`crate::atomic`]) before the first is renamed into place, and when a rename fails the
     /// files already replaced get their old content back and new ones are removed.

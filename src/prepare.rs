@@ -1,7 +1,6 @@
-//! Getting a target ready to build or test on this host, shared by `build`, `test`, `env` and
-//! `oci build`: the profile, the targets, whether the host can build them, and the recipe
-//! derived with this machine's tools, with what it needs written to disk; then running its
-//! cargo command.
+//! Getting a target ready to build or test on this host ([`crate::pipeline`] and `env`): the
+//! recipe derived with this machine's tools, with what it needs written to disk, the path
+//! remapping of a checkout, and running the recipe's cargo command there.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -9,56 +8,46 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::catalog::{TargetSpec, catalog};
-use crate::project::{PROFILE, Project};
+use crate::catalog::TargetSpec;
+use crate::project::Project;
 use crate::recipe::{self, Recipe, RecipeOptions, ToolPaths};
 use crate::tools;
 
-/// The profile used when none is given: `crossflake` when the project has
-/// `[profile.crossflake]`, else `release`.
-pub fn default_profile(manifest_path: Option<&Path>) -> String {
-    match Project::load(manifest_path) {
-        Ok(p) if p.has_profile(PROFILE) => PROFILE.into(),
-        _ => "release".into(),
-    }
+/// Where a planned run happens: a checkout of the project, and what cargo's environment gets
+/// on top of this process's (`dist --check-reproducible` runs the same plan a second time in a
+/// clone, with another HOME and CARGO_HOME, umask 077 and one job).
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    /// The project's root Cargo.toml in this checkout.
+    pub manifest_path: PathBuf,
+    /// Variables to set (`Some`) or remove (`None`) for cargo.
+    pub env: Vec<(String, Option<String>)>,
+    /// The file mode creation mask cargo runs with, when not this process's.
+    pub umask: Option<u32>,
 }
 
-/// The targets to build: those given, else the project's metadata table.
-///
-/// Errors: a given target is unknown, or none is given and the project lists none.
-pub fn project_targets(project: &Project, given: &[String]) -> Result<Vec<TargetSpec>> {
-    if !given.is_empty() {
-        return given.iter().map(|t| catalog().resolve(t)).collect();
-    }
-    match project.targets()? {
-        Some(t) if !t.is_empty() => Ok(t),
-        _ => bail!(
-            "{} lists no targets in [{}]; pass --target or run `crossflake init`",
-            project.manifest_path.display(),
-            project.metadata_key()
-        ),
-    }
-}
-
-/// Refuses targets this host cannot build, naming the hosts that can.
-pub fn check_buildable(specs: &[TargetSpec], host: &str) -> Result<()> {
-    for s in specs {
-        let t = s.target();
-        if !t.build_hosts.iter().any(|h| h == host) {
-            bail!(
-                "{} ({}) cannot be built on {host}; it builds on {}{}",
-                s.alias,
-                t.triple,
-                t.build_hosts.join(", "),
-                if t.os == "darwin" {
-                    " (it needs Apple's SDK)"
-                } else {
-                    ""
-                }
-            );
+impl Checkout {
+    /// The project where it is, in this process's environment.
+    pub fn here(project: &Project) -> Checkout {
+        Checkout {
+            manifest_path: project.manifest_path.clone(),
+            env: Vec::new(),
+            umask: None,
         }
     }
-    Ok(())
+
+    /// The directory holding the root Cargo.toml.
+    pub fn root(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// A variable as cargo will see it: this checkout's value, else this process's.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match self.env.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => v.clone(),
+            None => std::env::var(name).ok(),
+        }
+    }
 }
 
 /// An executable cargo built: a `compiler-artifact` message with an `executable`.
@@ -72,7 +61,7 @@ pub struct Artifact {
 
 /// A target's recipe for this machine, ready to run; after [`Prepared::merge`], the recipe of
 /// several targets built by one cargo invocation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Prepared {
     /// The recipe, with this machine's tool paths filled in.
     pub recipe: Recipe,
@@ -177,7 +166,7 @@ impl Prepared {
     }
 
     /// Adds variables to the build and test environment (a name already there is replaced):
-    /// what the project's C dependencies need ([`crate::commands::doctor::CDeps`]).
+    /// what the project's C dependencies need ([`crate::checks::CDeps`]).
     pub fn add_env(&mut self, vars: Vec<(String, String)>) {
         for (name, value) in vars {
             self.recipe.env.retain(|e| e.name != name);
@@ -198,7 +187,7 @@ impl Prepared {
     pub fn run_cargo(
         &self,
         test: bool,
-        project: &Project,
+        checkout: &Checkout,
         extra: &[String],
     ) -> Result<Vec<Artifact>> {
         let command = if test {
@@ -210,10 +199,10 @@ impl Prepared {
         let mut cmd = Command::new(program);
         cmd.args(args)
             .arg("--manifest-path")
-            .arg(&project.manifest_path)
+            .arg(&checkout.manifest_path)
             .arg("--message-format=json-render-diagnostics")
             .args(extra)
-            .current_dir(&project.root)
+            .current_dir(checkout.root())
             .stdout(Stdio::piped());
         if test {
             cmd.envs(self.recipe.env_pairs());
@@ -222,6 +211,22 @@ impl Prepared {
         }
         if let Some(dir) = &self.tools.zig_lib_dir {
             cmd.env("ZIG_LIB_DIR", dir);
+        }
+        for (name, value) in &checkout.env {
+            match value {
+                Some(v) => cmd.env(name, v),
+                None => cmd.env_remove(name),
+            };
+        }
+        if let Some(mask) = checkout.umask {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: umask is async-signal-safe and touches only the child's own state.
+            unsafe {
+                cmd.pre_exec(move || {
+                    libc::umask(mask as libc::mode_t);
+                    Ok(())
+                });
+            }
         }
         let mut child = cmd
             .spawn()
@@ -266,11 +271,12 @@ pub struct PathMap {
 }
 
 impl PathMap {
-    /// The map for building the project at `root` on this machine: CARGO_TARGET_DIR (default
-    /// `root/target`), CARGO_HOME (default `~/.cargo`), and the sysroot and commit hash of
-    /// `$RUSTC` (default `rustc`) when it answers. A prefix holding a space is left out (cargo
-    /// splits the *_RUSTFLAGS variables on spaces).
-    pub fn for_project(root: &Path) -> PathMap {
+    /// The map for building in `checkout`: its root, CARGO_TARGET_DIR (default `root/target`),
+    /// CARGO_HOME (default `$HOME/.cargo`), as cargo will see them there, and the sysroot and
+    /// commit hash of `$RUSTC` (default `rustc`) when it answers. A prefix holding a space is
+    /// left out (cargo splits the *_RUSTFLAGS variables on spaces).
+    pub fn for_checkout(checkout: &Checkout) -> PathMap {
+        let root = checkout.root();
         let mut pairs = vec![(root.display().to_string(), ".".to_string())];
         // cargo hands rustc normalised paths: the root's real path too, where it differs
         if let Ok(real) = root.canonicalize()
@@ -278,14 +284,17 @@ impl PathMap {
         {
             pairs.push((real.display().to_string(), ".".into()));
         }
-        let target = std::env::var_os("CARGO_TARGET_DIR")
+        let target = checkout
+            .var("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .map(|t| if t.is_absolute() { t } else { root.join(t) })
             .unwrap_or_else(|| root.join("target"));
         pairs.push((target.display().to_string(), "target".into()));
-        let cargo_home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+        let cargo_home = checkout.var("CARGO_HOME").map(PathBuf::from).or_else(|| {
+            checkout
+                .var("HOME")
+                .map(|h| PathBuf::from(h).join(".cargo"))
+        });
         if let Some(home) = cargo_home {
             pairs.push((home.display().to_string(), "/cargo".into()));
             // cargo records sources by their real path: a CARGO_HOME, or its registry or git
@@ -419,6 +428,7 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::catalog;
     use crate::recipe::RecipeOptions;
 
     /// The recipe of `written` on x86_64-linux, derived as `crossflake build` derives it (the

@@ -115,58 +115,15 @@ pub fn derive(
     let target = spec.target();
     let recipe = &cat.recipes[&target.recipe];
     let runner = cat.runner_for(target, host);
-
-    let fixed = target_placeholders(spec);
-    let zig_target = spec.zig_target();
-    let mut scripts: Vec<ToolScript> = Vec::new();
-    let script_path = |tool: &str| -> Option<String> {
-        let zig = zig_target.as_deref()?;
-        Some(format!(
-            "{}/{tool}-{zig}",
-            tools.scripts_dir.trim_end_matches('/')
-        ))
-    };
-    let runner_value = match &runner {
-        RunnerChoice::Program { .. } => tools.runner.clone(),
-        _ => None,
-    };
-    let sysroot_value = match &runner {
-        RunnerChoice::Program { kind, .. } if kind == "qemu-user" && target.is_gnu() => {
-            tools.sysroot.clone()
-        }
-        _ => None,
-    };
-    let value_of = |name: &str| -> Option<Option<String>> {
-        if let Some(v) = fixed.get(name) {
-            return Some(Some(v.clone()));
-        }
-        match name {
-            "profile" => Some(Some(opts.profile.clone())),
-            "cargo-zigbuild" => Some(Some(tools.cargo_zigbuild.clone())),
-            "runner" => Some(runner_value.clone()),
-            "sysroot" => Some(sysroot_value.clone()),
-            "ssp-stubs" => Some(Some(tools.ssp_stubs.clone())),
-            tool if cat.tools.contains_key(tool) => Some(script_path(tool)),
-            _ => None,
-        }
-    };
-
-    let mut templates: IndexMap<String, EnvTemplate> = recipe.env.clone();
-    for (name, t) in &target.env {
-        templates.insert(name.clone(), t.clone());
-    }
-    if opts.build_std {
-        for (name, t) in &cat.build_std.env {
-            templates.insert(name.clone(), t.clone());
-        }
-    }
-
+    let values = Values::new(spec, &runner, opts, tools);
+    let value_of = |name: &str| values.get(name);
     let host_is_target = cat
         .hosts
         .get(host)
         .is_some_and(|h| h.triple == target.triple);
     let mut env = Vec::new();
-    for (name_t, t) in &templates {
+    let mut scripts: Vec<ToolScript> = Vec::new();
+    for (name_t, t) in &env_templates(spec, opts) {
         if t.build_std && !opts.build_std || t.host_is_target && !host_is_target {
             continue;
         }
@@ -180,7 +137,9 @@ pub fn derive(
             }
             let body = fill(&cat.tools[&tool].script, &value_of)?
                 .with_context(|| format!("tool script {tool} has a placeholder with no value"))?;
-            let path = script_path(&tool).context("tool scripts need a zig target")?;
+            let path = values
+                .script_path(&tool)
+                .context("tool scripts need a zig target")?;
             scripts.push(ToolScript {
                 tool,
                 path,
@@ -194,7 +153,6 @@ pub fn derive(
             run: t.run,
         });
     }
-
     let command_of = |template: &[String]| -> Result<Vec<String>> {
         let mut cmd = Vec::new();
         for arg in template {
@@ -206,7 +164,6 @@ pub fn derive(
         }
         Ok(cmd)
     };
-
     Ok(Recipe {
         alias: spec.alias.clone(),
         target: target.triple.clone(),
@@ -217,6 +174,85 @@ pub fn derive(
         scripts,
         runner,
     })
+}
+
+/// The environment templates of `spec`'s recipe, in catalog order: the recipe's, then the
+/// target's (same name: the target's wins), then with `build_std` the build-std ones.
+fn env_templates(spec: &TargetSpec, opts: &RecipeOptions) -> IndexMap<String, EnvTemplate> {
+    let cat = catalog();
+    let target = spec.target();
+    let mut templates: IndexMap<String, EnvTemplate> = cat.recipes[&target.recipe].env.clone();
+    for (name, t) in &target.env {
+        templates.insert(name.clone(), t.clone());
+    }
+    if opts.build_std {
+        for (name, t) in &cat.build_std.env {
+            templates.insert(name.clone(), t.clone());
+        }
+    }
+    templates
+}
+
+/// The values of the catalog's placeholders for one target, host and tool set: `Some(None)`
+/// for a placeholder with no value here (its entry is left out), `None` for an unknown one.
+struct Values<'a> {
+    fixed: std::collections::BTreeMap<&'static str, String>,
+    zig_target: Option<String>,
+    runner: Option<String>,
+    sysroot: Option<String>,
+    opts: &'a RecipeOptions,
+    tools: &'a ToolPaths,
+}
+
+impl<'a> Values<'a> {
+    fn new(
+        spec: &TargetSpec,
+        runner: &RunnerChoice,
+        opts: &'a RecipeOptions,
+        tools: &'a ToolPaths,
+    ) -> Values<'a> {
+        let target = spec.target();
+        Values {
+            fixed: target_placeholders(spec),
+            zig_target: spec.zig_target(),
+            runner: match runner {
+                RunnerChoice::Program { .. } => tools.runner.clone(),
+                _ => None,
+            },
+            sysroot: match runner {
+                RunnerChoice::Program { kind, .. } if kind == "qemu-user" && target.is_gnu() => {
+                    tools.sysroot.clone()
+                }
+                _ => None,
+            },
+            opts,
+            tools,
+        }
+    }
+
+    /// Where the generated script of catalog tool `tool` goes (targets zig builds only).
+    fn script_path(&self, tool: &str) -> Option<String> {
+        let zig = self.zig_target.as_deref()?;
+        Some(format!(
+            "{}/{tool}-{zig}",
+            self.tools.scripts_dir.trim_end_matches('/')
+        ))
+    }
+
+    fn get(&self, name: &str) -> Option<Option<String>> {
+        if let Some(v) = self.fixed.get(name) {
+            return Some(Some(v.clone()));
+        }
+        match name {
+            "profile" => Some(Some(self.opts.profile.clone())),
+            "cargo-zigbuild" => Some(Some(self.tools.cargo_zigbuild.clone())),
+            "runner" => Some(self.runner.clone()),
+            "sysroot" => Some(self.sysroot.clone()),
+            "ssp-stubs" => Some(Some(self.tools.ssp_stubs.clone())),
+            tool if catalog().tools.contains_key(tool) => Some(self.script_path(tool)),
+            _ => None,
+        }
+    }
 }
 
 /// The catalog tools a template refers to, in order of appearance.

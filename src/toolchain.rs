@@ -66,6 +66,53 @@ pub fn triples(targets: &[TargetSpec]) -> Vec<String> {
     out
 }
 
+/// The channel forms the flake and the toolchain lock can pin, as rustup spells them.
+pub const CHANNEL_FORMS: &str = "stable, beta or nightly, each optionally dated \
+    (nightly-2026-01-02), or a Rust version 1.N or 1.N.M (1.85, 1.85.0)";
+
+/// Checks a Rust channel as rustup spells it: `stable`, `beta`, `nightly`, each optionally
+/// `-YYYY-MM-DD` (a real date), or a version `1.N` or `1.N.M`. Host-suffixed names
+/// (`stable-x86_64-unknown-linux-gnu`) and custom toolchain names are refused: a flake builds
+/// the same toolchain on every host, from the channel server.
+///
+/// Errors: any other form; the message names `what` (the file and key, or the flag) and lists
+/// the accepted forms.
+pub fn check_channel(channel: &str, what: &str) -> Result<()> {
+    let number = |s: &str| !s.is_empty() && s.len() <= 4 && s.chars().all(|c| c.is_ascii_digit());
+    let date = |d: &str| {
+        let p: Vec<&str> = d.split('-').collect();
+        p.len() == 3
+            && p[0].len() == 4
+            && p[1].len() == 2
+            && p[2].len() == 2
+            && p.iter().all(|x| number(x))
+            && (1..=12).contains(&p[1].parse::<u32>().unwrap_or(0))
+            && (1..=31).contains(&p[2].parse::<u32>().unwrap_or(0))
+    };
+    let named = ["stable", "beta", "nightly"];
+    let ok = named.contains(&channel)
+        || channel
+            .split_once('-')
+            .is_some_and(|(n, d)| named.contains(&n) && date(d))
+        || {
+            let parts: Vec<&str> = channel.split('.').collect();
+            (parts.len() == 2 || parts.len() == 3)
+                && parts[0] == "1"
+                && parts[1..].iter().all(|p| number(p))
+        };
+    if !ok {
+        let hint = if channel.contains("-x86_64-") || channel.contains("-aarch64-") {
+            " (drop the host: the flake builds one toolchain for every host)"
+        } else {
+            ""
+        };
+        bail!(
+            "{what}: `{channel}` is not a Rust channel crossflake can pin{hint}; use {CHANNEL_FORMS}"
+        );
+    }
+    Ok(())
+}
+
 /// Reads the channel from a legacy `rust-toolchain` file (a bare channel or TOML).
 pub fn read_legacy(path: &Path, text: &str) -> Result<String> {
     let trimmed = text.trim();
@@ -133,8 +180,10 @@ pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
             )),
         }
     };
+    let channel = str_key("channel")?.unwrap_or_else(|| "stable".into());
+    check_channel(&channel, &format!("{}: toolchain.channel", path.display()))?;
     let spec = ToolchainSpec {
-        channel: str_key("channel")?.unwrap_or_else(|| "stable".into()),
+        channel,
         profile: str_key("profile")?,
         components: match t.and_then(|t| t.get("components")) {
             Some(_) => strs("components")?,
@@ -154,7 +203,11 @@ pub fn read(plan: &Plan, root: &Path) -> Result<ToolchainSpec> {
     }
     let legacy = root.join(LEGACY_FILE);
     let channel = match plan.read(&legacy)? {
-        Some(text) => read_legacy(&legacy, &text)?,
+        Some(text) => {
+            let c = read_legacy(&legacy, &text)?;
+            check_channel(&c, &legacy.display().to_string())?;
+            c
+        }
         None => "stable".into(),
     };
     Ok(ToolchainSpec {
@@ -233,7 +286,14 @@ pub fn plan_file(
             toml_edit::value(DEFAULT_COMPONENTS.iter().copied().collect::<Array>()),
         );
     }
-    let wanted = triples(targets);
+    follow_targets(t, &triples(targets));
+    plan.write(&path, doc.to_string())?;
+    Ok(path)
+}
+
+/// Makes `[toolchain] targets` list `wanted`: catalog triples not wanted are removed, wanted
+/// ones added (in the array's own layout), other triples kept; a missing key is created.
+fn follow_targets(t: &mut Table, wanted: &[String]) {
     let catalog_triples: Vec<&str> = catalog()
         .targets
         .values()
@@ -250,7 +310,7 @@ pub fn plan_file(
                     i += 1;
                 }
             }
-            for w in &wanted {
+            for w in wanted {
                 if !arr.iter().any(|v| v.as_str() == Some(w)) {
                     toml_doc::push_like_siblings(arr, w);
                 }
@@ -263,8 +323,6 @@ pub fn plan_file(
             );
         }
     }
-    plan.write(&path, doc.to_string())?;
-    Ok(path)
 }
 
 #[cfg(test)]
@@ -276,6 +334,46 @@ mod tests {
             .iter()
             .map(|n| catalog().resolve(n).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn channels_are_taken_as_rustup_spells_them_and_nothing_else() {
+        for ok in [
+            "stable",
+            "beta",
+            "nightly",
+            "nightly-2026-01-02",
+            "beta-2025-12-31",
+            "stable-2024-02-29",
+            "1.85",
+            "1.85.0",
+            "1.999.0",
+        ] {
+            assert!(check_channel(ok, "--toolchain").is_ok(), "{ok}");
+        }
+        for bad in [
+            "banana",
+            "",
+            "Stable",
+            "stable-x86_64-unknown-linux-gnu",
+            "nightly-2026-13-01",
+            "nightly-26-01-02",
+            "2.0.0",
+            "1",
+            "1.85.0.1",
+            "1.x",
+            "1.85.0-beta.1",
+            "my-toolchain",
+        ] {
+            let err = check_channel(bad, "--toolchain").unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("--toolchain: `{bad}` is not a Rust channel"))
+                    && err.ends_with(CHANNEL_FORMS),
+                "{bad}: {err}"
+            );
+        }
+        let err = check_channel("stable-x86_64-unknown-linux-gnu", "f").unwrap_err();
+        assert!(err.to_string().contains("drop the host"), "{err}");
     }
 
     #[test]

@@ -272,56 +272,7 @@ pub fn missing_for(
         });
     }
     if target.zig_target.is_some() {
-        let pin = &catalog().cargo_zigbuild;
-        let install = format!(
-            "{}, {dev_shell}",
-            pin.install.replace("{version}", &pin.version)
-        );
-        match which("cargo-zigbuild") {
-            None => missing.push(Missing {
-                what: format!("cargo-zigbuild {}", pin.version),
-                install,
-            }),
-            Some(path) => {
-                let found = cargo_zigbuild_version(&path.display().to_string());
-                if found.as_deref() != Some(pin.version.as_str()) {
-                    missing.push(Missing {
-                        what: format!(
-                            "cargo-zigbuild {} (found {} at {})",
-                            pin.version,
-                            found.as_deref().unwrap_or("an unknown version"),
-                            path.display()
-                        ),
-                        install,
-                    });
-                }
-            }
-        }
-        let zig = &catalog().zig;
-        let install = format!("{}, {dev_shell}", zig.install);
-        match find_zig() {
-            None => missing.push(Missing {
-                what: format!("zig {} or newer", zig.min_version),
-                install,
-            }),
-            Some(cmd) => {
-                let found = zig_version(&cmd);
-                if found
-                    .as_deref()
-                    .is_none_or(|v| version_core(v) < version_core(&zig.min_version))
-                {
-                    missing.push(Missing {
-                        what: format!(
-                            "zig {} or newer (found {} from `{}`)",
-                            zig.min_version,
-                            found.as_deref().unwrap_or("an unknown version"),
-                            cmd.join(" ")
-                        ),
-                        install,
-                    });
-                }
-            }
-        }
+        missing.extend(missing_zig_tools(dev_shell));
     }
     if build_std {
         if !has_rust_src(cwd) {
@@ -345,9 +296,75 @@ pub fn missing_for(
             ),
         });
     }
-    if testing
-        && let RunnerChoice::Program { kind, program, .. } = catalog().runner_for(target, host)
-    {
+    if testing {
+        missing.extend(missing_runner(spec, host));
+    }
+    missing
+}
+
+/// cargo-zigbuild at the pinned version and zig at the minimum one, where they are missing
+/// or another version.
+fn missing_zig_tools(dev_shell: &str) -> Vec<Missing> {
+    let mut missing = Vec::new();
+    let pin = &catalog().cargo_zigbuild;
+    let install = format!(
+        "{}, {dev_shell}",
+        pin.install.replace("{version}", &pin.version)
+    );
+    match which("cargo-zigbuild") {
+        None => missing.push(Missing {
+            what: format!("cargo-zigbuild {}", pin.version),
+            install,
+        }),
+        Some(path) => {
+            let found = cargo_zigbuild_version(&path.display().to_string());
+            if found.as_deref() != Some(pin.version.as_str()) {
+                missing.push(Missing {
+                    what: format!(
+                        "cargo-zigbuild {} (found {} at {})",
+                        pin.version,
+                        found.as_deref().unwrap_or("an unknown version"),
+                        path.display()
+                    ),
+                    install,
+                });
+            }
+        }
+    }
+    let zig = &catalog().zig;
+    let install = format!("{}, {dev_shell}", zig.install);
+    match find_zig() {
+        None => missing.push(Missing {
+            what: format!("zig {} or newer", zig.min_version),
+            install,
+        }),
+        Some(cmd) => {
+            let found = zig_version(&cmd);
+            if found
+                .as_deref()
+                .is_none_or(|v| version_core(v) < version_core(&zig.min_version))
+            {
+                missing.push(Missing {
+                    what: format!(
+                        "zig {} or newer (found {} from `{}`)",
+                        zig.min_version,
+                        found.as_deref().unwrap_or("an unknown version"),
+                        cmd.join(" ")
+                    ),
+                    install,
+                });
+            }
+        }
+    }
+    missing
+}
+
+/// The runner `spec`'s tests need on `host`, and for gnu targets under qemu-user the glibc
+/// sysroot, where missing.
+fn missing_runner(spec: &TargetSpec, host: &str) -> Vec<Missing> {
+    let target = spec.target();
+    let mut missing = Vec::new();
+    if let RunnerChoice::Program { kind, program, .. } = catalog().runner_for(target, host) {
         let runner = &catalog().runners[&kind];
         if find_runner(&kind, &program).is_none() {
             missing.push(Missing {

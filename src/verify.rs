@@ -88,26 +88,7 @@ pub fn facts(bytes: &[u8]) -> BinaryFacts {
             });
             f.interpreter = elf.interpreter.map(str::to_string);
             f.needed = elf.libraries.iter().map(|s| s.to_string()).collect();
-            let mut max: Option<(Vec<u32>, String)> = None;
-            if let Some(verneed) = &elf.verneed {
-                for need in verneed.iter() {
-                    for aux in need.iter() {
-                        let Some(name) = elf.dynstrtab.get_at(aux.vna_name) else {
-                            continue;
-                        };
-                        let Some(v) = name.strip_prefix("GLIBC_") else {
-                            continue;
-                        };
-                        let Ok(parsed) = parse_version(v) else {
-                            continue;
-                        };
-                        if max.as_ref().is_none_or(|(m, _)| parsed > *m) {
-                            max = Some((parsed, v.to_string()));
-                        }
-                    }
-                }
-            }
-            f.max_glibc = max.map(|(_, s)| s);
+            f.max_glibc = newest_glibc(&elf);
         }
         Ok(Object::PE(pe)) => {
             use goblin::pe::header::*;
@@ -142,6 +123,30 @@ pub fn facts(bytes: &[u8]) -> BinaryFacts {
         _ => {}
     }
     f
+}
+
+/// The newest `GLIBC_x.y` version an ELF file's version-needs section (`.gnu.version_r`) asks
+/// for, as written (`2.17`).
+fn newest_glibc(elf: &goblin::elf::Elf) -> Option<String> {
+    let mut max: Option<(Vec<u32>, String)> = None;
+    for need in elf.verneed.iter().flat_map(|v| v.iter()) {
+        for aux in need.iter() {
+            let Some(v) = elf
+                .dynstrtab
+                .get_at(aux.vna_name)
+                .and_then(|n| n.strip_prefix("GLIBC_"))
+            else {
+                continue;
+            };
+            let Ok(parsed) = parse_version(v) else {
+                continue;
+            };
+            if max.as_ref().is_none_or(|(m, _)| parsed > *m) {
+                max = Some((parsed, v.to_string()));
+            }
+        }
+    }
+    max.map(|(_, s)| s)
 }
 
 /// Checks `bytes` against what `spec` claims: format, machine, static linking (static ELF

@@ -4,11 +4,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{RunnerChoice, catalog};
-use crate::cdeps::{self, LockedCrates};
 use crate::cli::EnvArgs;
-use crate::prepare;
+use crate::pipeline;
 use crate::project::Project;
-use crate::recipe::{Recipe, RecipeOptions, ToolPaths};
+use crate::recipe::{Recipe, ToolPaths};
 use crate::tools;
 
 /// `crossflake env --json`: the recipe plus where its tools are on this machine.
@@ -26,8 +25,8 @@ struct EnvJson<'a> {
 /// Runs `crossflake env`.
 pub fn run(args: EnvArgs) -> Result<()> {
     let cat = catalog();
-    let spec = cat.resolve(&args.target)?;
-    let host = match &args.host {
+    let spec = cat.resolve(&args.target.target)?;
+    let host = match &args.host.host {
         Some(h) => {
             cat.host(h)?;
             h.clone()
@@ -35,34 +34,22 @@ pub fn run(args: EnvArgs) -> Result<()> {
         None => cat.current_host()?.to_string(),
     };
     let cwd = std::env::current_dir()?;
-    let profile = match &args.profile {
-        Some(p) => p.clone(),
-        None => prepare::default_profile(args.manifest_path.as_deref()),
-    };
-    let mut prepared = prepare::recipe(
+    let project = Project::load(args.manifest.manifest_path.as_deref()).ok();
+    let profile = pipeline::profile(
+        project.as_ref(),
+        args.profile.profile.as_deref(),
+        args.profile.release,
+    );
+    let prepared = pipeline::environment(
+        project.as_ref(),
         &spec,
         &host,
-        &RecipeOptions {
-            profile,
-            build_std: args.build_std,
-        },
+        &profile,
+        args.build_std.build_std,
     )?;
-    // what the project's C dependencies need (bindgen's libclang and headers), when there is
-    // a project with a Cargo.lock here
-    if let Ok(project) = Project::load(args.manifest_path.as_deref())
-        && let Ok(Some(lock)) = LockedCrates::read(&project.root)
-    {
-        let (_, libclang) = cdeps::tool_findings(&cdeps::needed_tools(&lock));
-        prepared.add_env(cdeps::bindgen_env(
-            &lock,
-            spec.target(),
-            spec.zig_target().as_deref(),
-            libclang.as_ref(),
-        ));
-    }
     let (recipe, paths) = (&prepared.recipe, &prepared.tools);
-    let missing = tools::missing_for(&spec, &host, args.build_std, true, &cwd);
-    if args.json {
+    let missing = tools::missing_for(&spec, &host, args.build_std.build_std, true, &cwd);
+    if args.json.json {
         let out = EnvJson {
             recipe,
             tools: tool_map(paths, recipe),

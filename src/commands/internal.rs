@@ -1,25 +1,24 @@
 //! `crossflake internal`: the answers the CLI and the Nix library must agree on, as JSON in
 //! the Nix library's shapes, for tests/cli/consistency.rs (hidden from `--help`).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::catalog::{TargetSpec, catalog};
 use crate::cdeps::{LockedCrates, needed_tools};
 use crate::cli::{InternalAction, InternalArgs};
-use crate::project::{ManifestKind, PROFILE, Project, ProjectConfig};
+use crate::pipeline::{self, HostTargets};
+use crate::project::{ManifestKind, Project, ProjectConfig};
 
 /// Runs `crossflake internal ...`.
 pub fn run(args: InternalArgs) -> Result<()> {
     let out = match args.action {
-        InternalAction::Config { manifest_path } => {
-            let project = Project::load(manifest_path.as_deref())?;
+        InternalAction::Config { manifest } => {
+            let project = Project::load(manifest.manifest_path.as_deref())?;
             config_json(&project)?
         }
         InternalAction::BuildTools { lock } => {
-            let text = std::fs::read_to_string(&lock)
-                .with_context(|| format!("failed to read {}", lock.display()))?;
-            json!(needed_tools(&LockedCrates::parse(&text, &lock)?))
+            json!(needed_tools(&LockedCrates::read_file(&lock)?))
         }
         InternalAction::Resolve { names } => Value::Array(
             names
@@ -73,39 +72,33 @@ fn config_json(project: &Project) -> Result<Value> {
         "image": config.image.as_ref().map(|i| json!({
             "name": i.name, "entrypoint": i.entrypoint, "caBundle": i.ca_bundle,
         })),
-        "profile": if project.has_profile(PROFILE) { PROFILE } else { "release" },
+        "profile": pipeline::profile(Some(project), None, false),
         "hosts": hosts,
     }))
 }
 
-/// What the flake gives `host` (nix/hostOutputs.nix): the targets it builds, those it cannot
-/// (with the reason), the images, and the package names.
+/// What the flake gives `host` (nix/hostOutputs.nix), from the split `dist` and `oci build`
+/// use ([`HostTargets`]): the targets it builds, those it cannot (with the reason), the images,
+/// and the package names.
 fn host_outputs(config: &ProjectConfig, host: &str) -> Value {
-    let (build, skipped): (Vec<&TargetSpec>, Vec<&TargetSpec>) = config
-        .targets
-        .iter()
-        .partition(|s| s.target().build_hosts.iter().any(|h| h == host));
+    let split = HostTargets::split(&config.targets, host);
     let oci: Vec<&TargetSpec> = match config.image {
-        Some(_) => build
-            .iter()
-            .copied()
-            .filter(|s| s.target().oci.is_some())
-            .collect(),
+        Some(_) => split.images(),
         None => vec![],
     };
-    let mut names: Vec<String> = build.iter().map(|s| s.alias.clone()).collect();
+    let mut names: Vec<String> = split.build.iter().map(|s| s.alias.clone()).collect();
     names.extend(oci.iter().map(|s| format!("{}-oci", s.alias)));
     if !oci.is_empty() {
         names.push("oci".into());
     }
-    if !build.is_empty() {
+    if !split.build.is_empty() {
         names.push("dist".into());
     }
     json!({
-        "build": build.iter().map(|s| &s.alias).collect::<Vec<_>>(),
-        "skipped": skipped.iter().map(|s| json!({
+        "build": split.build.iter().map(|s| &s.alias).collect::<Vec<_>>(),
+        "skipped": split.skipped.iter().map(|(s, reason)| json!({
             "alias": s.alias,
-            "reason": format!("{} ({}) builds only on {}", s.alias, s.target().triple, s.target().build_hosts.join(", ")),
+            "reason": reason,
         })).collect::<Vec<_>>(),
         "oci": oci.iter().map(|s| &s.alias).collect::<Vec<_>>(),
         "packageNames": names,

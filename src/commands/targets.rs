@@ -21,7 +21,7 @@ struct Row<'a> {
 /// Runs `crossflake targets`.
 pub fn run(args: TargetsArgs) -> Result<()> {
     let cat = catalog();
-    let host = match &args.host {
+    let host = match &args.host.host {
         Some(h) => {
             cat.host(h)?;
             h.as_str()
@@ -39,10 +39,16 @@ pub fn run(args: TargetsArgs) -> Result<()> {
             runner_on_host: cat.runner_for(t, host),
         })
         .collect();
-    if args.json {
+    if args.json.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
+    print_table(host, &rows);
+    Ok(())
+}
+
+/// The rows as an aligned table under a header line.
+fn print_table(host: &str, rows: &[Row]) {
     let table: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
@@ -103,5 +109,4 @@ pub fn run(args: TargetsArgs) -> Result<()> {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    Ok(())
 }

@@ -8,13 +8,13 @@ use crate::verify::{self, Report};
 
 /// Runs `crossflake verify`; exits non-zero (through the error) when a claim fails.
 pub fn run(args: VerifyArgs) -> Result<()> {
-    let spec = catalog().resolve(&args.target)?;
+    let spec = catalog().resolve(&args.target.target)?;
     let reports: Vec<Report> = args
         .paths
         .iter()
         .map(|p| verify::verify_file(&spec, p))
         .collect::<Result<_>>()?;
-    if args.json {
+    if args.json.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
         for r in &reports {

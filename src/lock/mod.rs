@@ -11,14 +11,13 @@
 //! was made from, so the flake and `--check` can tell when it is stale.
 //!
 //! - [`manifest`]: the channel manifest model, parsed, and component names resolved;
-//! - [`dist`]: where manifests are published, downloading one, checking its sha256;
+//! - [`channel_server`]: where manifests are published, downloading one, checking its sha256;
 //! - [`prune`]: the lock built from a manifest for a request;
 //! - [`update`]: when and how a lock is written or rewritten.
 
-mod dist;
+mod channel_server;
 mod manifest;
 mod prune;
 mod update;
 
-pub use dist::{ManifestSource, fetch_manifest};
-pub use update::{LOCK_FILE, plan_lock, plan_update, recorded};
+pub use update::{LOCK_FILE, plan_from_manifest, plan_update, recorded, staleness};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use toml_edit::Item;
 
-use super::dist::{DIST_SERVER, ManifestSource, fetch_manifest, manifest_url};
+use super::channel_server::{DIST_SERVER, ManifestSource, fetch_manifest, manifest_url};
 use super::manifest::parse_manifest;
 use super::prune::build_lock;
 use crate::plan::Plan;
@@ -55,6 +55,65 @@ pub fn recorded(lock_text: &str, origin: &Path) -> Result<(ToolchainSpec, String
         s("source"),
         s("sha256"),
     ))
+}
+
+/// Whether the lock in `root` still matches rust-toolchain.toml: `None` when it does, else
+/// a unified diff of what it was made for (`[crossflake]`) against what rust-toolchain.toml
+/// asks for, as TOML lines.
+///
+/// Errors: there is no lock (naming the command that writes one), or it cannot be read.
+pub fn staleness(plan: &Plan, root: &Path) -> Result<Option<String>> {
+    let req = toolchain::read(plan, root)?;
+    let path = root.join(LOCK_FILE);
+    let text = plan.read(&path)?.with_context(|| {
+        format!(
+            "there is no {}; run `crossflake toolchain lock`",
+            path.display()
+        )
+    })?;
+    let (have, _, _) = recorded(&text, &path)?;
+    if have.same_as(&req) {
+        return Ok(None);
+    }
+    let render = |r: &ToolchainSpec| {
+        let r = r.sorted();
+        let profile = match &r.profile {
+            Some(p) => format!("profile = {p:?}\n"),
+            None => String::new(),
+        };
+        format!(
+            "channel = {:?}\n{profile}components = {:?}\ntargets = {:?}\n",
+            r.channel, r.components, r.targets
+        )
+    };
+    let (a, b) = (render(&have), render(&req));
+    Ok(Some(
+        similar::TextDiff::from_lines(&a, &b)
+            .unified_diff()
+            .header(&format!("{LOCK_FILE} [crossflake]"), "rust-toolchain.toml")
+            .to_string(),
+    ))
+}
+
+/// Plans the lock for rust-toolchain.toml's toolchain in `root` from a channel manifest: the
+/// file `manifest` (its `.sha256` checked when present), else one downloaded from the dist
+/// server and checked against its published sha256.
+///
+/// Errors: see [`fetch_manifest`] and [`build_lock`].
+pub fn plan_from_manifest(plan: &mut Plan, root: &Path, manifest: Option<&Path>) -> Result<()> {
+    let req = toolchain::read(plan, root)?;
+    let (text, sha, origin) = match manifest {
+        Some(f) => {
+            let (t, s) = fetch_manifest(&req.channel, ManifestSource::File(f))?;
+            (t, s, f.display().to_string())
+        }
+        None => {
+            let (t, s) = fetch_manifest(&req.channel, ManifestSource::Download)?;
+            (t, s, format!("the {} channel manifest", req.channel))
+        }
+    };
+    plan_lock(plan, root, &req, &text, &sha, &origin)?;
+    Ok(())
 }
 
 /// Plans the lock for the toolchain the plan leaves in `root` from `manifest_text`.

@@ -6,8 +6,9 @@
 //! windows-only dependency, so the windows SBOM and audit data must list it and the others not.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use sha2::Digest;
 
@@ -114,51 +115,89 @@ const ARCHIVES: [&str; 3] = [
     "cross-hello-x86_64-unknown-linux-gnu-v0.1.0.tar.gz",
 ];
 
+/// The fixture's one dist, built once for the tests below: `crossflake dist --build-std` for
+/// aarch64-musl, x86_64-gnu with a 2.17 floor and x86_64-windows, with its stderr.
+struct Built {
+    /// The project (a committed copy of the fixture).
+    dir: PathBuf,
+    /// Its dist: `target/dist`.
+    out: PathBuf,
+    /// The arguments the dist ran with.
+    args: Vec<&'static str>,
+    /// crossflake's stderr.
+    log: String,
+}
+
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dist-fixture");
+        let _ = fs::remove_dir_all(&base);
+        fs::create_dir_all(&base).unwrap();
+        let dir = base.join("app");
+        project(&dir);
+        let args = vec![
+            "dist",
+            "--build-std",
+            "--target",
+            "aarch64-musl",
+            "--target",
+            "x86_64-unknown-linux-gnu.2.17",
+            "--target",
+            "x86_64-windows",
+        ];
+        let first = crossflake_at(&dir, &args);
+        ok(&first, "crossflake dist");
+        Built {
+            out: dir.join("target/dist"),
+            dir,
+            args,
+            log: String::from_utf8_lossy(&first.stderr).to_string(),
+        }
+    })
+}
+
 #[test]
-fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
-    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
-    let qemu = require_tool("qemu-aarch64-static", "apt-get install qemu-user-static");
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("app");
-    project(&dir);
-    let targets = [
-        "--target",
-        "aarch64-musl",
-        "--target",
-        "x86_64-unknown-linux-gnu.2.17",
-        "--target",
-        "x86_64-windows",
-    ];
-    let mut args = vec!["dist", "--build-std"];
-    args.extend(targets);
-    let first = crossflake_at(&dir, &args);
-    ok(&first, "crossflake dist");
-    let log = String::from_utf8_lossy(&first.stderr);
+fn the_three_targets_build_in_one_cargo_run_into_the_files_binstall_expects() {
+    let b = built();
     assert!(
-        log.contains("one cargo run for aarch64-musl x86_64-gnu x86_64-windows"),
-        "the three targets should share one cargo run:\n{log}"
+        b.log
+            .contains("one cargo run for aarch64-musl x86_64-gnu x86_64-windows"),
+        "the three targets should share one cargo run:\n{}",
+        b.log
     );
-    let out = dir.join("target/dist");
-    let names: Vec<String> = files(&out).into_iter().map(|f| f.0).collect();
+    assert!(
+        b.log.contains(&format!(
+            "source date 2024-01-02T03:04:05Z ({COMMIT_EPOCH}) from the last git commit ("
+        )),
+        "the source date and where it came from:\n{}",
+        b.log
+    );
+    let names: Vec<String> = files(&b.out).into_iter().map(|f| f.0).collect();
     let mut want: Vec<String> = ARCHIVES.iter().map(|s| s.to_string()).collect();
     want.extend(ARCHIVES.iter().map(|a| sbom_name(a)));
     want.extend(["SHA256SUMS".into(), "crossflake-dist.json".into()]);
     want.sort();
     assert_eq!(names, want);
+}
 
-    // sha256sum accepts the checksums
+#[test]
+fn sha256sum_accepts_the_checksums() {
     let check = run_ok(
         Command::new("sha256sum")
             .args(["-c", "--strict", "SHA256SUMS"])
-            .current_dir(&out),
+            .current_dir(&built().out),
     );
     assert_eq!(
         check.lines().filter(|l| l.ends_with(": OK")).count(),
         6,
         "{check}"
     );
+}
 
-    // GNU tar: binstall's layout, licences of the linked crates only, root-owned, dated by the commit
+#[test]
+fn gnu_tar_sees_binstalls_layout_root_owned_and_dated_by_the_commit() {
     let stem = "cross-hello-aarch64-unknown-linux-musl-v0.1.0";
     let listing = run_ok(
         Command::new("tar")
@@ -169,7 +208,7 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
                 "--full-time",
                 "-zf",
             ])
-            .arg(out.join(format!("{stem}.tar.gz")))
+            .arg(built().out.join(format!("{stem}.tar.gz")))
             .env("TZ", "UTC"),
     );
     let entries: Vec<(String, String, String, String)> = listing
@@ -186,6 +225,7 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
         .collect();
     let paths: Vec<&str> = entries.iter().map(|e| e.3.as_str()).collect();
     let inside = |p: &str| format!("{stem}/{p}");
+    // the licences of the linked crates only
     assert_eq!(
         paths,
         [
@@ -208,16 +248,17 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
         };
         assert_eq!(&mode[1..], want, "{path}");
     }
+}
 
-    // the windows zip, read by Python's zipfile
-    let zip = out.join(ARCHIVES[1]);
+#[test]
+fn pythons_zipfile_reads_the_windows_zip() {
     let names = run_ok(
         Command::new("python3")
             .args([
                 "-c",
                 "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
             ])
-            .arg(&zip),
+            .arg(built().out.join(ARCHIVES[1])),
     );
     assert!(
         names
@@ -225,8 +266,11 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
             .any(|l| l == "cross-hello-x86_64-pc-windows-gnu-v0.1.0/cross-hello.exe"),
         "{names}"
     );
+}
 
-    // the manifest agrees with the files
+#[test]
+fn the_manifest_agrees_with_the_files() {
+    let out = &built().out;
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("crossflake-dist.json")).unwrap()).unwrap();
     assert_eq!(manifest["source-date-epoch"], COMMIT_EPOCH);
@@ -254,8 +298,11 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
     let gnu = listed.iter().find(|a| a["path"] == ARCHIVES[2]).unwrap();
     assert_eq!(gnu["target"], "x86_64-gnu.2.17");
     assert_eq!(gnu["triple"], "x86_64-unknown-linux-gnu");
+}
 
-    // the SBOMs: valid CycloneDX 1.5 for an independent validator, one dependency set per target
+#[test]
+fn the_sboms_are_valid_cyclonedx_with_one_dependency_set_per_target() {
+    let out = &built().out;
     let validate = run_ok(
         Command::new("python3")
             .args(["-c", VALIDATE])
@@ -286,55 +333,78 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
             "{a}: {names:?}"
         );
     }
+}
 
-    // the binaries run from the archives
-    let unpacked = tmp.path().join("unpacked");
-    fs::create_dir(&unpacked).unwrap();
+/// The three archives unpacked into a directory of the test's own: the two tarballs with GNU
+/// tar, the zip with Python's zipfile.
+fn unpacked() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = &built().out;
     for a in [ARCHIVES[0], ARCHIVES[2]] {
         run_ok(
             Command::new("tar")
                 .arg("-xzf")
                 .arg(out.join(a))
                 .arg("-C")
-                .arg(&unpacked),
+                .arg(tmp.path()),
         );
     }
-    assert_eq!(
-        run_ok(Command::new(&qemu).arg(unpacked.join(format!("{stem}/cross-hello")))),
-        "cross-hello on aarch64: 2+3=5\n"
-    );
-    assert_eq!(
-        run_ok(&mut Command::new(unpacked.join(
-            "cross-hello-x86_64-unknown-linux-gnu-v0.1.0/cross-hello"
-        ))),
-        "cross-hello on x86_64: 2+3=5\n"
-    );
-
-    // cargo-auditable's data, read back from each binary by rust-audit-info
-    let audit_info = require_tool("rust-audit-info", "cargo install rust-audit-info");
-    let zip_dir = tmp.path().join("unzipped");
     run_ok(
         Command::new("python3")
             .args([
                 "-c",
                 "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
             ])
-            .arg(&zip)
-            .arg(&zip_dir),
+            .arg(out.join(ARCHIVES[1]))
+            .arg(tmp.path()),
     );
-    for (bin, windows) in [
-        (unpacked.join(format!("{stem}/cross-hello")), false),
+    tmp
+}
+
+#[test]
+fn the_binaries_run_from_the_archives() {
+    let dir = unpacked();
+    for (stem, target, arch) in [
         (
-            unpacked.join("cross-hello-x86_64-unknown-linux-gnu-v0.1.0/cross-hello"),
+            "cross-hello-aarch64-unknown-linux-musl-v0.1.0",
+            "aarch64-musl",
+            "aarch64",
+        ),
+        (
+            "cross-hello-x86_64-unknown-linux-gnu-v0.1.0",
+            "x86_64-unknown-linux-gnu.2.17",
+            "x86_64",
+        ),
+    ] {
+        let bin = dir.path().join(stem).join("cross-hello");
+        assert_eq!(
+            crate::e2e::run_on_host(target, &bin).unwrap_or_else(|e| panic!("{e}")),
+            format!("cross-hello on {arch}: 2+3=5\n")
+        );
+    }
+}
+
+#[test]
+fn rust_audit_info_reads_the_dependency_tree_back_from_each_binary() {
+    let audit_info = require_tool("rust-audit-info", "cargo install rust-audit-info");
+    let dir = unpacked();
+    for (bin, windows) in [
+        (
+            "cross-hello-aarch64-unknown-linux-musl-v0.1.0/cross-hello",
             false,
         ),
         (
-            zip_dir.join("cross-hello-x86_64-pc-windows-gnu-v0.1.0/cross-hello.exe"),
+            "cross-hello-x86_64-unknown-linux-gnu-v0.1.0/cross-hello",
+            false,
+        ),
+        (
+            "cross-hello-x86_64-pc-windows-gnu-v0.1.0/cross-hello.exe",
             true,
         ),
     ] {
         let info: serde_json::Value =
-            serde_json::from_str(&run_ok(Command::new(&audit_info).arg(&bin))).unwrap();
+            serde_json::from_str(&run_ok(Command::new(&audit_info).arg(dir.path().join(bin))))
+                .unwrap();
         let names: Vec<&str> = info["packages"]
             .as_array()
             .unwrap()
@@ -343,14 +413,17 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
             .collect();
         assert!(
             names.contains(&"cross-hello") && names.contains(&"greeting"),
-            "{bin:?}: {info}"
+            "{bin}: {info}"
         );
-        assert_eq!(names.contains(&"winonly"), windows, "{bin:?}: {info}");
+        assert_eq!(names.contains(&"winonly"), windows, "{bin}: {info}");
     }
+}
 
-    // an output directory that is not empty is refused and left alone
-    let before = files(&out);
-    let again = crossflake_at(&dir, &args);
+#[test]
+fn a_non_empty_output_directory_is_refused_and_left_alone() {
+    let b = built();
+    let before = files(&b.out);
+    let again = crossflake_at(&b.dir, &b.args);
     assert!(!again.status.success());
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(
@@ -358,43 +431,53 @@ fn dist_writes_binstall_archives_checksums_and_a_manifest_reproducibly() {
         "{err}"
     );
     assert!(
-        files(&out) == before,
+        files(&b.out) == before,
         "a refused dist changed {}",
-        out.display()
+        b.out.display()
     );
+}
 
-    // a second run gives the same bytes, manifest included; signed, each file gets a
-    // signature the minisign tool accepts
-    // (a key pair made by the minisign crate: it cannot open `minisign -G -W` keys)
+/// A second run gives the same bytes, manifest included; signed, each file gets a signature
+/// the minisign tool accepts (a key pair made by the minisign crate: it cannot open
+/// `minisign -G -W` keys).
+#[test]
+fn a_second_signed_run_gives_the_same_bytes_and_minisign_accepts_every_signature() {
+    let b = built();
     let minisign = require_tool("minisign", "apt-get install minisign");
-    let keys = tmp.path().join("keys");
-    fs::create_dir(&keys).unwrap();
+    let keys = tempfile::tempdir().unwrap();
     let kp = minisign::KeyPair::generate_encrypted_keypair(Some("pw".into())).unwrap();
-    fs::write(keys.join("key.pub"), kp.pk.to_box().unwrap().into_string()).unwrap();
     fs::write(
-        keys.join("key.sec"),
-        kp.sk.to_box(None).unwrap().into_string(),
+        keys.path().join("key.pub"),
+        kp.pk.to_box().unwrap().into_string(),
     )
     .unwrap();
-    let sec = keys.join("key.sec");
-    let mut forced = args.clone();
-    forced.extend(["--force", "--sign", sec.to_str().unwrap()]);
+    let sec = keys.path().join("key.sec");
+    fs::write(&sec, kp.sk.to_box(None).unwrap().into_string()).unwrap();
+    let second = keys.path().join("second");
+    let mut args = b.args.clone();
+    args.extend([
+        "--output",
+        second.to_str().unwrap(),
+        "--sign",
+        sec.to_str().unwrap(),
+    ]);
     ok(
-        &crossflake_at_with(&dir, &forced, &[("CROSSFLAKE_MINISIGN_PASSWORD", "pw")]),
-        "crossflake dist --force --sign",
+        &crossflake_at_with(&b.dir, &args, &[("CROSSFLAKE_MINISIGN_PASSWORD", "pw")]),
+        "crossflake dist --sign",
     );
-    let (sigs, rest): (Vec<_>, Vec<_>) = files(&out)
+    let first = files(&b.out);
+    let (sigs, rest): (Vec<_>, Vec<_>) = files(&second)
         .into_iter()
         .partition(|f| f.0.ends_with(".minisig"));
-    assert!(rest == before, "a second dist differs from the first");
-    assert_eq!(sigs.len(), before.len(), "one signature per file");
-    for (name, _) in &before {
+    assert!(rest == first, "a second dist differs from the first");
+    assert_eq!(sigs.len(), first.len(), "one signature per file");
+    for (name, _) in &first {
         let verified = run_ok(
             Command::new(&minisign)
                 .args(["-V", "-p"])
-                .arg(keys.join("key.pub"))
+                .arg(keys.path().join("key.pub"))
                 .arg("-m")
-                .arg(out.join(name)),
+                .arg(second.join(name)),
         );
         assert!(
             verified.contains(&format!("file:{name}")),
@@ -466,7 +549,10 @@ fn dist_for_a_target_this_host_cannot_build_writes_nothing() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("aarch64-darwin (aarch64-apple-darwin) cannot be built on x86_64-linux; it builds on x86_64-darwin, aarch64-darwin (it needs Apple's SDK)"),
+        err.contains(&format!(
+            "aarch64-darwin (aarch64-apple-darwin) cannot be built on {}; it builds on x86_64-darwin, aarch64-darwin (it needs Apple's SDK)",
+            crate::support::host_system()
+        )),
         "{err}"
     );
     assert!(!dir.join("target").exists());
@@ -778,4 +864,100 @@ fn prebuilt_binaries_are_packed_as_built_ones_are() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot be used with"), "{err}");
     assert!(!out_dir.exists());
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_builds_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), &dir);
+    let key = tmp.path().join("key.sec");
+    let kp = minisign::KeyPair::generate_encrypted_keypair(Some("pw".into())).unwrap();
+    fs::write(&key, kp.sk.to_box(None).unwrap().into_string()).unwrap();
+    let before = crate::support::TempProject::snapshot_bytes_of(&dir);
+    let out = crossflake_at_with(
+        &dir,
+        &[
+            "dist",
+            "--dry-run",
+            "--build-std",
+            "--target",
+            "aarch64-musl",
+            "--target",
+            "x86_64-windows",
+            "--sign",
+            key.to_str().unwrap(),
+        ],
+        &[("CROSSFLAKE_MINISIGN_PASSWORD", "pw")],
+    );
+    let plan = ok(&out, "crossflake dist --dry-run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = plan.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "crossflake dist: source date 1980-01-01T00:00:00Z (315532800) from 1980-01-01: {} is not in a git repository and SOURCE_DATE_EPOCH is not set",
+            dir.display()
+        ),
+        "{plan}"
+    );
+    assert!(
+        lines[1].starts_with("build aarch64-musl, x86_64-windows: cargo auditable zigbuild --target aarch64-unknown-linux-musl --target x86_64-pc-windows-gnu --profile crossflake"),
+        "{plan}"
+    );
+    let rest = lines[2..].join("\n");
+    assert_eq!(
+        rest,
+        format!(
+            "write cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz (cross-hello) and cross-hello-aarch64-unknown-linux-musl-v0.1.0.cdx.json\n\
+             write cross-hello-x86_64-pc-windows-gnu-v0.1.0.zip (cross-hello) and cross-hello-x86_64-pc-windows-gnu-v0.1.0.cdx.json\n\
+             write SHA256SUMS, crossflake-dist.json\n\
+             sign every file with {} (FILE.minisig)\n\
+             into {}",
+            key.display(),
+            dir.join("target/dist").display()
+        )
+    );
+    assert!(err.contains("dry run: nothing built or written"), "{err}");
+    assert!(!err.contains("crossflake: building"), "{err}");
+    assert!(
+        crate::support::TempProject::snapshot_bytes_of(&dir) == before,
+        "the dry run changed the project"
+    );
+}
+
+#[test]
+fn an_output_directory_that_cannot_be_written_stops_dist_before_building() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), &dir);
+    let ro = tmp.path().join("ro");
+    fs::create_dir(&ro).unwrap();
+    let guard = crate::support::ReadOnly::new(&ro);
+    let out_dir = ro.join("dist");
+    let out = crossflake_at(
+        &dir,
+        &[
+            "dist",
+            "--no-audit",
+            "--build-std",
+            "--target",
+            "aarch64-musl",
+            "--output",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    drop(guard);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "error: cannot write {}: {} does not admit new files",
+            out_dir.display(),
+            ro.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("crossflake: building"), "{err}");
+    assert_eq!(fs::read_dir(&ro).unwrap().count(), 0);
 }

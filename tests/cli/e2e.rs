@@ -82,168 +82,198 @@ fn verify(target: &str, path: &Path) -> serde_json::Value {
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
 }
 
+/// Runs a binary built for `target` on this host the way `crossflake test` runs it: natively,
+/// or with the runner and the run-only variables (QEMU_LD_PREFIX) `crossflake env` gives for
+/// this host, wine in a prefix under target/e2e. Returns its stdout, or why it did not run.
+pub fn run_on_host(target: &str, bin: &Path) -> Result<String, String> {
+    let out = crossflake(&["env", "--json", "--target", target]);
+    let env: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("crossflake env --target {target}: {e}"))?;
+    let mut words: Vec<String> = env["tools"]["runner"]
+        .as_str()
+        .map(|r| r.split(' ').map(String::from).collect())
+        .unwrap_or_default();
+    if env["runner"]["status"] == "unavailable" {
+        return Err(format!(
+            "no runner for {target} on this host: {}",
+            env["runner"]["reason"]
+        ));
+    }
+    words.push(bin.display().to_string());
+    let mut cmd = Command::new(&words[0]);
+    cmd.args(&words[1..])
+        .env("WINEPREFIX", repo().join("target/e2e/wine"))
+        .env("WINEDEBUG", "-all");
+    for e in env["env"].as_array().into_iter().flatten() {
+        let name = e["name"].as_str().unwrap();
+        if e["run"] == true && !name.ends_with("_RUNNER") {
+            cmd.env(name, e["value"].as_str().unwrap());
+        }
+    }
+    let out = cmd.output().map_err(|e| format!("{words:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{words:?} exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+/// The eight targets of [`cross_builds_verify_and_run`]: (as written, alias, triple, binary
+/// name, the machine `crossflake verify` reads, what the binary prints).
+const EIGHT: [(&str, &str, &str, &str, &str, &str); 8] = [
+    (
+        "aarch64-musl",
+        "aarch64-musl",
+        "aarch64-unknown-linux-musl",
+        "cross-hello",
+        "aarch64",
+        "aarch64",
+    ),
+    (
+        "x86_64-musl",
+        "x86_64-musl",
+        "x86_64-unknown-linux-musl",
+        "cross-hello",
+        "x86_64",
+        "x86_64",
+    ),
+    (
+        "x86_64-unknown-linux-gnu.2.17",
+        "x86_64-gnu",
+        "x86_64-unknown-linux-gnu",
+        "cross-hello",
+        "x86_64",
+        "x86_64",
+    ),
+    (
+        "wasm32-wasip1",
+        "wasm32-wasip1",
+        "wasm32-wasip1",
+        "cross-hello.wasm",
+        "wasm32",
+        "wasm32",
+    ),
+    (
+        "x86_64-windows",
+        "x86_64-windows",
+        "x86_64-pc-windows-gnu",
+        "cross-hello.exe",
+        "x86_64",
+        "x86_64",
+    ),
+    (
+        "armv7-musl",
+        "armv7-musl",
+        "armv7-unknown-linux-musleabihf",
+        "cross-hello",
+        "arm",
+        "arm",
+    ),
+    (
+        "riscv64gc-unknown-linux-musl",
+        "riscv64-musl",
+        "riscv64gc-unknown-linux-musl",
+        "cross-hello",
+        "riscv64",
+        "riscv64",
+    ),
+    (
+        "aarch64-gnu",
+        "aarch64-gnu",
+        "aarch64-unknown-linux-gnu",
+        "cross-hello",
+        "aarch64",
+        "aarch64",
+    ),
+];
+
+/// One target of the eight: built, proven by `crossflake verify` (machine; for gnu targets the
+/// newest GLIBC_ version at most the floor), and run on this host.
+fn judge(
+    written: &str,
+    alias: &str,
+    triple: &str,
+    name: &str,
+    machine: &str,
+    arch: &str,
+    log: &str,
+) -> Result<(), String> {
+    if !log.contains(&format!("crossflake: built {alias} in ")) {
+        return Err("no end line in the build's log".into());
+    }
+    let bin = artifact(triple, name);
+    let r = verify(written, &bin);
+    if r[0]["ok"] != true || r[0]["facts"]["machine"] != machine {
+        return Err(format!("verify: {r}"));
+    }
+    if let Some(floor) = written
+        .strip_prefix("x86_64-unknown-linux-gnu.")
+        .or((alias == "aarch64-gnu").then_some("2.28"))
+    {
+        let max = r[0]["facts"]["max-glibc"]
+            .as_str()
+            .unwrap_or("none")
+            .to_string();
+        if max == "none" || crate_version(&max) > crate_version(floor) {
+            return Err(format!("newest GLIBC_ version {max}, floor {floor}"));
+        }
+    }
+    let got = run_on_host(written, &bin)?;
+    let want = format!("cross-hello on {arch}: 2+3=5\n");
+    if got != want {
+        return Err(format!("printed {got:?}, expected {want:?}"));
+    }
+    Ok(())
+}
+
 #[test]
 fn cross_builds_verify_and_run() {
-    let qemu = require_tool("qemu-aarch64-static", "apt-get install qemu-user-static");
+    require_tool("qemu-aarch64-static", "apt-get install qemu-user-static");
     require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
     assert!(
         Path::new("/usr/bin/rustc").exists(),
         "needs Debian's rustc-web (apt-get install rustc-web cargo-web rust-web-src)"
     );
-
-    let built = crossflake(&[
-        "build",
-        "--build-std",
-        "--target",
-        "aarch64-musl",
-        "--target",
-        "x86_64-musl",
-        "--target",
-        "x86_64-unknown-linux-gnu.2.17",
-        "--target",
-        "wasm32-wasip1",
-        "--target",
-        "x86_64-windows",
-        "--target",
-        "armv7-musl",
-        "--target",
-        "riscv64gc-unknown-linux-musl",
-        "--target",
-        "aarch64-gnu",
-    ]);
-    ok(&built, "crossflake build");
-    let log = String::from_utf8_lossy(&built.stderr);
-    for alias in [
-        "aarch64-musl",
-        "x86_64-musl",
-        "x86_64-gnu",
-        "wasm32-wasip1",
-        "x86_64-windows",
-        "armv7-musl",
-        "riscv64-musl",
-        "aarch64-gnu",
-    ] {
-        assert!(
-            log.contains(&format!("crossflake: built {alias} in ")),
-            "no end line for {alias}:\n{log}"
-        );
-    }
-
-    // aarch64-musl: static, aarch64, runs under qemu
-    let aarch64 = artifact("aarch64-unknown-linux-musl", "cross-hello");
-    let r = verify("aarch64-musl", &aarch64);
-    assert_eq!(r[0]["ok"], true, "{r}");
-    assert_eq!(
-        run_ok(Command::new(&qemu).arg(&aarch64)),
-        "cross-hello on aarch64: 2+3=5\n"
-    );
-
-    // x86_64-musl: static, runs natively
-    let x86_musl = artifact("x86_64-unknown-linux-musl", "cross-hello");
-    assert_eq!(verify("x86_64-musl", &x86_musl)[0]["ok"], true);
-    assert_eq!(
-        run_ok(&mut Command::new(&x86_musl)),
-        "cross-hello on x86_64: 2+3=5\n"
-    );
-
-    // x86_64-gnu with a 2.17 floor: dynamic, newest GLIBC_ version at most 2.17, runs natively
-    let gnu = artifact("x86_64-unknown-linux-gnu", "cross-hello");
-    let r = verify("x86_64-unknown-linux-gnu.2.17", &gnu);
-    assert_eq!(r[0]["ok"], true, "{r}");
-    let max = r[0]["facts"]["max-glibc"].as_str().unwrap().to_string();
-    assert!(crate_version(&max) <= crate_version("2.17"), "{max}");
     assert!(
-        r[0]["facts"]["interpreter"]
-            .as_str()
-            .unwrap()
-            .contains("ld-linux-x86-64")
-    );
-    assert_eq!(
-        run_ok(&mut Command::new(&gnu)),
-        "cross-hello on x86_64: 2+3=5\n"
-    );
-
-    // wasm32-wasip1: a wasm module, runs under wasmtime
-    let wasm = artifact("wasm32-wasip1", "cross-hello.wasm");
-    assert_eq!(verify("wasm32-wasip1", &wasm)[0]["ok"], true);
-    let out = crossflake(&["env", "--target", "wasm32-wasip1", "--json"]);
-    let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let runner: Vec<String> = env["tools"]["runner"]
-        .as_str()
-        .unwrap()
-        .split(' ')
-        .map(String::from)
-        .collect();
-    let mut cmd = Command::new(&runner[0]);
-    cmd.args(&runner[1..]).arg(&wasm);
-    assert_eq!(run_ok(&mut cmd), "cross-hello on wasm32: 2+3=5\n");
-
-    // armv7-musl and riscv64-musl: static, the right machine, run under qemu-user
-    for (alias, triple, qemu, arch) in [
-        (
-            "armv7-musl",
-            "armv7-unknown-linux-musleabihf",
-            "qemu-arm-static",
-            "arm",
-        ),
-        (
-            "riscv64-musl",
-            "riscv64gc-unknown-linux-musl",
-            "qemu-riscv64-static",
-            "riscv64",
-        ),
-    ] {
-        let bin = artifact(triple, "cross-hello");
-        let r = verify(alias, &bin);
-        assert_eq!(r[0]["ok"], true, "{r}");
-        assert_eq!(r[0]["facts"]["machine"], arch, "{r}");
-        let qemu = require_tool(qemu, "apt-get install qemu-user-static");
-        assert_eq!(
-            run_ok(Command::new(&qemu).arg(&bin)),
-            format!("cross-hello on {arch}: 2+3=5\n")
-        );
-    }
-
-    // aarch64-gnu with its 2.28 floor: dynamic, runs under qemu with Debian's arm64 glibc
-    let sysroot = Path::new("/usr/aarch64-linux-gnu");
-    assert!(
-        sysroot.join("lib").is_dir(),
+        Path::new("/usr/aarch64-linux-gnu/lib").is_dir(),
         "needs an arm64 glibc (apt-get install libc6-arm64-cross)"
     );
-    let aarch64_gnu = artifact("aarch64-unknown-linux-gnu", "cross-hello");
-    let r = verify("aarch64-gnu", &aarch64_gnu);
-    assert_eq!(r[0]["ok"], true, "{r}");
-    let max = r[0]["facts"]["max-glibc"].as_str().unwrap().to_string();
-    assert!(crate_version(&max) <= crate_version("2.28"), "{max}");
-    assert_eq!(
-        run_ok(Command::new(&qemu).arg("-L").arg(sysroot).arg(&aarch64_gnu)),
-        "cross-hello on aarch64: 2+3=5\n"
-    );
-
-    // x86_64-windows: a PE for x86_64 that runs under wine, found the way `crossflake test`
-    // finds it (the catalog's wine64, or Debian's `wine`)
-    let exe = artifact("x86_64-pc-windows-gnu", "cross-hello.exe");
-    let r = verify("x86_64-windows", &exe);
-    assert_eq!(r[0]["ok"], true, "{r}");
-    assert_eq!(r[0]["facts"]["format"], "pe");
-    let out = crossflake(&["env", "--target", "x86_64-windows", "--json"]);
-    let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let wine = env["tools"]["runner"].as_str().unwrap().to_string();
+    let mut args = vec!["build", "--build-std"];
+    for t in &EIGHT {
+        args.extend(["--target", t.0]);
+    }
+    let built = crossflake(&args);
+    ok(&built, "crossflake build");
+    let log = String::from_utf8_lossy(&built.stderr).to_string();
+    // every target's result first, then the verdict
+    let results: Vec<(&str, Result<(), String>)> = EIGHT
+        .iter()
+        .map(|&(w, a, t, n, m, arch)| (a, judge(w, a, t, n, m, arch, &log)))
+        .collect();
+    for (alias, r) in &results {
+        eprintln!(
+            "{alias:<16} {}",
+            match r {
+                Ok(()) => "built, verified, runs".to_string(),
+                Err(e) => format!("FAILED: {e}"),
+            }
+        );
+    }
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.1.is_err())
+        .map(|r| r.0)
+        .collect();
     assert!(
-        Path::new(&wine).is_absolute(),
-        "no wine on PATH ({wine}): apt-get install wine wine64"
-    );
-    assert_eq!(
-        run_ok(
-            Command::new(&wine)
-                .arg(&exe)
-                .env("WINEPREFIX", repo().join("target/e2e/wine"))
-                .env("WINEDEBUG", "-all")
-        ),
-        "cross-hello on x86_64: 2+3=5\n"
+        failed.is_empty(),
+        "targets that failed: {failed:?} (each target's result is above)"
     );
 
     // wrong claims are rejected, with the reason
+    let gnu = artifact("x86_64-unknown-linux-gnu", "cross-hello");
     let bad = crossflake(&["verify", "--target", "x86_64-musl", gnu.to_str().unwrap()]);
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
@@ -251,6 +281,7 @@ fn cross_builds_verify_and_run() {
         err.contains("static: dynamically linked: PT_INTERP"),
         "{err}"
     );
+    let aarch64 = artifact("aarch64-unknown-linux-musl", "cross-hello");
     let bad = crossflake(&[
         "verify",
         "--target",
@@ -260,6 +291,7 @@ fn cross_builds_verify_and_run() {
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("machine: expected x86_64, found aarch64")
     );
+    let wasm = artifact("wasm32-wasip1", "cross-hello.wasm");
     let bad = crossflake(&[
         "verify",
         "--target",

@@ -280,7 +280,7 @@ fn init_release_points_cargo_binstall_at_the_dist_archives() {
         "aarch64-musl",
         "--target",
         "x86_64-windows",
-        "--release",
+        "--binstall",
     ];
     let first = p.cmd(&args).assert().success();
     let err = String::from_utf8_lossy(&first.get_output().stderr).to_string();
@@ -314,7 +314,7 @@ fn init_release_points_cargo_binstall_at_the_dist_archives() {
     let own =
         "\n[package.metadata.binstall]\npkg-url = \"https://example.com/{ name }.tgz\" # mine\n";
     q.write("Cargo.toml", &format!("{}{own}", q.read("Cargo.toml")));
-    q.cmd(&["init", "--release"]).assert().success();
+    q.cmd(&["init", "--binstall"]).assert().success();
     assert!(
         q.read("Cargo.toml").contains(own),
         "{}",

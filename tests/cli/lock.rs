@@ -205,7 +205,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
     refuses(
         &p,
         &["toolchain", "lock"],
-        "is not a channel the lock can pin",
+        "rust-toolchain.toml: toolchain.channel: `my-custom` is not a Rust channel crossflake can pin; use stable, beta or nightly",
     );
 }
 
@@ -337,9 +337,62 @@ fn downloads_from_the_dist_server_and_checks_the_checksum() {
         .env("RUSTUP_DIST_SERVER", &server)
         .assert()
         .failure()
-        .stderr(predicates::str::contains(
-            "/dist/2026-01-02/channel-rust-nightly.toml",
-        ));
+        .stderr(predicates::str::contains(format!(
+            "the channel server has no Rust nightly-2026-01-02: {server}/dist/2026-01-02/channel-rust-nightly.toml answered 404 Not Found"
+        )));
+    // a version the server does not have: the version and the URL asked, nothing written
+    let missing = project("[toolchain]\nchannel = \"1.999.0\"\n");
+    refuses_with(
+        &missing,
+        &["toolchain", "lock"],
+        &[("RUSTUP_DIST_SERVER", server.as_str())],
+        &format!(
+            "error: the channel server has no Rust 1.999.0: {server}/dist/channel-rust-1.999.0.toml answered 404 Not Found"
+        ),
+    );
+}
+
+#[test]
+fn channels_that_are_not_rustups_are_refused_where_they_are_written() {
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\n",
+    )]);
+    for bad in [
+        "banana",
+        "stable-x86_64-unknown-linux-gnu",
+        "nightly-2026-02-30x",
+    ] {
+        crate::support::refuses(
+            &p,
+            &["init", "--toolchain", bad],
+            &format!("error: --toolchain: `{bad}` is not a Rust channel crossflake can pin"),
+        );
+    }
+    let banana = project("[toolchain]\nchannel = \"banana\"\n");
+    crate::support::refuses(
+        &banana,
+        &["toolchain", "lock"],
+        "rust-toolchain.toml: toolchain.channel: `banana` is not a Rust channel crossflake can pin; use stable, beta or nightly",
+    );
+}
+
+/// Runs `crossflake ARGS` in `p` with `env`, expects failure with `message` on stderr, and
+/// checks that no file under `p` changed.
+fn refuses_with(p: &TempProject, args: &[&str], env: &[(&str, &str)], message: &str) {
+    let before = p.snapshot_bytes();
+    let out = p.cmd(args).envs(env.iter().copied()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains(message),
+        "expected `{message}` in:\n{err}"
+    );
+    assert_eq!(
+        before,
+        p.snapshot_bytes(),
+        "`crossflake {}` changed files",
+        args.join(" ")
+    );
 }
 
 #[test]

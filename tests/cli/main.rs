@@ -12,5 +12,6 @@ mod init;
 mod lock;
 mod oci;
 mod oci_e2e;
+mod structure;
 mod targets;
 mod templates;

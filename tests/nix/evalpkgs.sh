@@ -215,8 +215,7 @@ PY
 echo "== a pinned channel through a toolchain lock (fenix.fromManifestFile), every host"
 cp -r "$work/." "$pinned/"
 rm -rf "$pinned/.git"
-cargo build --quiet --manifest-path "$here/Cargo.toml"
-cf="$here/target/debug/crossflake"
+cf=$(bash "$here/scripts/built-crossflake")
 (cd "$pinned" && "$cf" init --force --toolchain 1.95.0 >/dev/null 2>&1 &&
   "$cf" toolchain lock --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1)
 git -C "$pinned" init -q && git -C "$pinned" add -A

@@ -47,8 +47,7 @@ rb() {
   }
 }
 rbnix() { "$repo/tests/nix/real-build" --nix "$@" 2>>"$log"; }
-(cd "$repo" && cargo build --quiet)
-crossflake="$repo/target/debug/crossflake"
+crossflake=$(bash "$repo/scripts/built-crossflake")
 wasmtime=$(command -v wasmtime || echo "$repo/tests/support/bin/wasmtime")
 
 # a fixture as a flake for x86_64-linux, committed at a known time (the images' epoch)

@@ -6,13 +6,13 @@
 //! index that lists the manifests. The `index.json` entry carries
 //! `org.opencontainers.image.ref.name` = the tag, which `oci:DIR:TAG` references look up.
 //!
-//! Reproducibility: the layer tar has sorted entries with fixed modes, uid/gid and mtime (the
-//! image's `SOURCE_DATE_EPOCH`), gzip has no timestamp or file name, and every JSON document
-//! is written with sorted keys and no whitespace (oci-spec keeps annotations and labels in
-//! hash maps, whose order varies from run to run). Nothing depends on paths, umask or clock.
+//! Reproducibility: the layer is written by [`crate::archive`] (sorted entries, fixed modes,
+//! owners and mtime: the image's source date) and compressed by its gzip writer, and every
+//! JSON document is written with sorted keys and no whitespace (oci-spec keeps annotations and
+//! labels in hash maps, whose order varies from run to run). Nothing depends on paths, umask
+//! or clock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -22,10 +22,10 @@ use oci_spec::image::{
     ImageConfigurationBuilder, ImageIndexBuilder, ImageManifestBuilder, MediaType, Os,
     PlatformBuilder, RootFsBuilder,
 };
-use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::archive::{self, Members, rfc3339};
 use crate::catalog::OciPlatform;
 
 /// The non-root user images run as (uid and gid), as distroless images do.
@@ -136,121 +136,41 @@ pub fn canonical_json(value: &impl Serialize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// One tar entry of the layer.
-struct Entry {
-    path: String,
-    mode: u32,
-    uid: u32,
-    data: Option<Vec<u8>>,
-}
-
 /// The layer: directories, /etc/passwd and /etc/group with root and nonroot (65532),
 /// /tmp (1777), /home/nonroot (0700, owned by nonroot), the CA bundle, the binary (0755).
-/// Returns the uncompressed tar.
+/// Returns the uncompressed tar ([`archive::tar`]).
 fn layer_tar(spec: &ImageSpec, binary: &[u8]) -> Result<Vec<u8>> {
-    let dir = |path: &str, mode: u32, uid: u32| Entry {
-        path: format!("{path}/"),
-        mode,
-        uid,
-        data: None,
-    };
-    let file = |path: &str, mode: u32, data: Vec<u8>| Entry {
-        path: path.to_string(),
-        mode,
-        uid: 0,
-        data: Some(data),
-    };
+    use archive::Entry;
     let passwd = format!(
         "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:{NONROOT}:{NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n"
     );
     let group = format!("root:x:0:\nnonroot:x:{NONROOT}:\n");
+    let bin_path = format!("{BIN_DIR}/{}", spec.binary_name);
     let mut entries = vec![
-        dir("etc", 0o755, 0),
-        file("etc/group", 0o644, group.into_bytes()),
-        file("etc/passwd", 0o644, passwd.into_bytes()),
-        dir("home", 0o755, 0),
-        dir("home/nonroot", 0o700, NONROOT),
-        dir("tmp", 0o1777, 0),
-        dir("usr", 0o755, 0),
-        dir("usr/local", 0o755, 0),
-        dir(BIN_DIR, 0o755, 0),
-        file(
-            &format!("{BIN_DIR}/{}", spec.binary_name),
-            0o755,
-            binary.to_vec(),
-        ),
+        Entry::dir("etc"),
+        Entry::file("etc/group", group.as_bytes(), false),
+        Entry::file("etc/passwd", passwd.as_bytes(), false),
+        Entry::dir("home"),
+        Entry::dir("home/nonroot").mode(0o700).owned_by(NONROOT),
+        Entry::dir("tmp").mode(0o1777),
+        Entry::dir("usr"),
+        Entry::dir("usr/local"),
+        Entry::dir(BIN_DIR),
+        Entry::file(&bin_path, binary, true),
     ];
     if let Some(bundle) = &spec.ca_bundle {
-        entries.push(dir("etc/ssl", 0o755, 0));
-        entries.push(dir("etc/ssl/certs", 0o755, 0));
-        entries.push(file(CA_BUNDLE_PATH, 0o644, bundle.clone()));
+        entries.push(Entry::dir("etc/ssl"));
+        entries.push(Entry::dir("etc/ssl/certs"));
+        entries.push(Entry::file(CA_BUNDLE_PATH, bundle, false));
     }
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-
-    let mut builder = tar::Builder::new(Vec::new());
-    for e in &entries {
-        let mut h = tar::Header::new_ustar();
-        h.set_path(&e.path)
-            .with_context(|| format!("failed to add {} to the layer", e.path))?;
-        h.set_mode(e.mode);
-        h.set_uid(e.uid as u64);
-        h.set_gid(e.uid as u64);
-        h.set_mtime(spec.epoch);
-        match &e.data {
-            Some(d) => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(d.len() as u64);
-                h.set_cksum();
-                builder.append(&h, d.as_slice())?;
-            }
-            None => {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
-                h.set_cksum();
-                builder.append(&h, std::io::empty())?;
-            }
-        }
-    }
-    Ok(builder.into_inner()?)
-}
-
-/// Size of the pieces a layer is compressed in (see [`gzip`]).
-pub const GZIP_CHUNK: usize = 8 << 20;
-
-/// gzip with no file name, mtime 0 and a fixed OS byte.
-///
-/// Data longer than [`GZIP_CHUNK`] is cut into pieces of that size, each compressed as its
-/// own gzip member in parallel (rayon), and the members concatenated (a multi-member gzip
-/// file, RFC 1952 section 2.2, which Go's compress/gzip and so skopeo, containerd and
-/// registries read as one stream). The pieces do not depend on the number of threads, so
-/// neither do the bytes.
-fn gzip(data: &[u8]) -> Result<Vec<u8>> {
-    let member = |piece: &[u8]| -> std::io::Result<Vec<u8>> {
-        let mut enc = flate2::GzBuilder::new()
-            .mtime(0)
-            .operating_system(255)
-            .write(
-                Vec::with_capacity(piece.len() / 2),
-                flate2::Compression::default(),
-            );
-        enc.write_all(piece)?;
-        enc.finish()
-    };
-    if data.len() <= GZIP_CHUNK {
-        return Ok(member(data)?);
-    }
-    let members = data
-        .par_chunks(GZIP_CHUNK)
-        .map(member)
-        .collect::<std::io::Result<Vec<_>>>()?;
-    Ok(members.concat())
+    archive::tar(&entries, spec.epoch)
 }
 
 /// The layer's uncompressed digest (`diff_id`) and its gzip, computed side by side.
 fn digest_and_gzip(tar: &[u8]) -> Result<(String, Vec<u8>)> {
     let (hash, gz) = rayon::join(
         || format!("sha256:{}", hex::encode(Sha256::digest(tar))),
-        || gzip(tar),
+        || archive::gzip(tar, Members::Chunked),
     );
     Ok((hash, gz?))
 }
@@ -267,12 +187,6 @@ fn platform_of(p: &OciPlatform) -> Result<oci_spec::image::Platform> {
 
 fn hash_map(m: &BTreeMap<String, String>) -> HashMap<String, String> {
     m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
-/// `epoch` seconds as an RFC 3339 UTC timestamp (`1970-01-01T00:00:00Z`).
-pub fn rfc3339(epoch: u64) -> String {
-    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch))
-        .to_string()
 }
 
 /// The config document of one platform (exposed for golden tests).
@@ -374,19 +288,16 @@ impl Layout {
     /// call an `oci-archive`: directories first in sorted order, owner 0:0, modes 0755 and
     /// 0644, every mtime `epoch` (seconds since the Unix epoch).
     pub fn archive(&self, epoch: u64) -> Result<Vec<u8>> {
-        let mut entries: BTreeMap<String, Option<(&[u8], bool)>> = BTreeMap::new();
-        for (rel, bytes) in &self.files {
-            let mut at = 0;
-            while let Some(i) = rel[at..].find('/') {
-                entries.insert(format!("{}/", &rel[..at + i]), None);
-                at += i + 1;
-            }
-            entries.insert(rel.clone(), Some((bytes.as_slice(), false)));
-        }
-        let entries: Vec<crate::dist::TarEntry> = entries.into_iter().collect();
-        let mut tar = tar::Builder::new(Vec::new());
-        crate::dist::append_tar_entries(&mut tar, &entries, epoch)?;
-        Ok(tar.into_inner()?)
+        let files: Vec<archive::File> = self
+            .files
+            .iter()
+            .map(|(rel, bytes)| archive::File {
+                path: rel.clone(),
+                content: bytes.clone(),
+                executable: false,
+            })
+            .collect();
+        archive::tar(&archive::tree(None, &files)?, epoch)
     }
 }
 
@@ -442,27 +353,11 @@ pub fn build_layout(
     let mut manifests = Vec::new();
     let mut summary = Vec::new();
     for pb in binaries {
-        let tar = layer_tar(spec, &pb.binary)?;
-        let (diff_id, gz) = digest_and_gzip(&tar)?;
-        let layer = Blob::new(gz);
-        let config = Blob::new(config_json(spec, &pb.platform, &diff_id)?);
-        let manifest = ImageManifestBuilder::default()
-            .schema_version(2u32)
-            .media_type(MediaType::ImageManifest)
-            .config(config.descriptor(MediaType::ImageConfig)?)
-            .layers(vec![layer.descriptor(MediaType::ImageLayerGzip)?])
-            .annotations(hash_map(&spec.annotations))
-            .build()?;
-        let manifest = Blob::new(canonical_json(&manifest)?);
-        for b in [&layer, &config, &manifest] {
-            layout.put(b);
-        }
-        let mut desc = manifest.descriptor(MediaType::ImageManifest)?;
-        desc.set_platform(Some(platform_of(&pb.platform)?));
+        let (desc, layer_size) = image_manifest(spec, pb, &mut layout)?;
         summary.push((
             pb.platform.to_string(),
-            manifest.digest.clone(),
-            layer.bytes.len() as u64,
+            desc.digest().to_string(),
+            layer_size,
         ));
         manifests.push(desc);
     }
@@ -528,6 +423,33 @@ pub fn build_layout(
     ))
 }
 
+/// One platform's image: its layer, config and manifest put in `layout`; returns the
+/// manifest's descriptor (with the platform) and the compressed layer's size in bytes.
+fn image_manifest(
+    spec: &ImageSpec,
+    pb: &PlatformBinary,
+    layout: &mut Layout,
+) -> Result<(Descriptor, u64)> {
+    let tar = layer_tar(spec, &pb.binary)?;
+    let (diff_id, gz) = digest_and_gzip(&tar)?;
+    let layer = Blob::new(gz);
+    let config = Blob::new(config_json(spec, &pb.platform, &diff_id)?);
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(config.descriptor(MediaType::ImageConfig)?)
+        .layers(vec![layer.descriptor(MediaType::ImageLayerGzip)?])
+        .annotations(hash_map(&spec.annotations))
+        .build()?;
+    let manifest = Blob::new(canonical_json(&manifest)?);
+    for b in [&layer, &config, &manifest] {
+        layout.put(b);
+    }
+    let mut desc = manifest.descriptor(MediaType::ImageManifest)?;
+    desc.set_platform(Some(platform_of(&pb.platform)?));
+    Ok((desc, layer.bytes.len() as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,45 +509,5 @@ mod tests {
             entries.contains(&("usr/local/bin/app".into(), 0o755, 0, 0)),
             "{entries:?}"
         );
-    }
-
-    #[test]
-    fn large_layers_are_multi_member_gzip_that_reads_back_whole() {
-        let data: Vec<u8> = (0..GZIP_CHUNK * 2 + 12345)
-            .map(|i| (i * 7 % 251) as u8)
-            .collect();
-        let gz = gzip(&data).unwrap();
-        let mut back = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::MultiGzDecoder::new(gz.as_slice()),
-            &mut back,
-        )
-        .unwrap();
-        assert_eq!(back, data);
-        let members = gz.windows(4).filter(|w| *w == [0x1f, 0x8b, 8, 0]).count();
-        assert!(members >= 3, "{members} gzip members");
-        // the same bytes and digest with 1, 2 or 8 threads compressing the pieces
-        for threads in [1, 2, 8] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let (digest, other) = pool.install(|| digest_and_gzip(&data)).unwrap();
-            assert_eq!(pool.current_num_threads(), threads);
-            assert!(other == gz, "{threads} threads: other bytes");
-            assert_eq!(
-                digest,
-                format!("sha256:{}", hex::encode(Sha256::digest(&data))),
-                "{threads} threads"
-            );
-        }
-    }
-
-    #[test]
-    fn gzip_has_no_timestamp_or_name() {
-        let gz = gzip(b"hello").unwrap();
-        assert_eq!(&gz[..4], &[0x1f, 0x8b, 8, 0], "no FNAME flag");
-        assert_eq!(&gz[4..8], &[0, 0, 0, 0], "mtime 0");
-        assert_eq!(gz[9], 255, "fixed OS byte");
     }
 }

@@ -89,10 +89,15 @@ pub fn fetch_manifest(channel: &str, source: ManifestSource) -> Result<(String, 
                 .build()
                 .into();
             let get = |u: &str| -> Result<Vec<u8>> {
-                let mut resp = agent
-                    .get(u)
-                    .call()
-                    .with_context(|| format!("failed to download {u}"))?;
+                let mut resp = match agent.get(u).call() {
+                    Ok(r) => r,
+                    Err(ureq::Error::StatusCode(404)) => bail!(
+                        "the channel server has no Rust {channel}: {u} answered 404 Not Found; \
+                         check the channel in rust-toolchain.toml (a released version such as \
+                         1.85.0, or a nightly date the server published)"
+                    ),
+                    Err(e) => return Err(e).with_context(|| format!("failed to download {u}")),
+                };
                 resp.body_mut()
                     .with_config()
                     .limit(64 * 1024 * 1024)

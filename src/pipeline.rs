@@ -1,0 +1,490 @@
+//! What every building verb calls (`build`, `test`, `dist`, `oci build`): which targets and
+//! profile, whether this host can build them, the preflight (tools, C dependencies), one cargo
+//! run for each group of targets that can share one, and the proof that each binary is what
+//! its target promises. Verbs plan with [`plan`], print or apply the plan, and never call each
+//! other.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::{RunnerChoice, TargetSpec, catalog};
+use crate::checks;
+pub use crate::prepare::Prepared;
+use crate::prepare::{self, PathMap};
+pub use crate::prepare::{Artifact, Checkout};
+use crate::project::{PROFILE, Project};
+use crate::recipe::RecipeOptions;
+use crate::tools;
+use crate::verify::{self, Report};
+
+/// The targets to act on: those given (aliases or triples), else the project's metadata table.
+///
+/// Errors: a given target is unknown, or none is given and the project lists none.
+pub fn project_targets(project: &Project, given: &[String]) -> Result<Vec<TargetSpec>> {
+    if !given.is_empty() {
+        return given.iter().map(|t| catalog().resolve(t)).collect();
+    }
+    match project.targets()? {
+        Some(t) if !t.is_empty() => Ok(t),
+        _ => bail!(
+            "{} lists no targets in [{}]; pass --target or run `crossflake init`",
+            project.manifest_path.display(),
+            project.metadata_key()
+        ),
+    }
+}
+
+/// The cargo profile a build uses: `release` with `--release`, else the one given, else
+/// `crossflake` when the project has `[profile.crossflake]`, else `release` (as the flake
+/// chooses, nix/projectConfig.nix).
+pub fn profile(project: Option<&Project>, given: Option<&str>, release: bool) -> String {
+    if release {
+        return "release".into();
+    }
+    if let Some(p) = given {
+        return p.to_string();
+    }
+    match project {
+        Some(p) if p.has_profile(PROFILE) => PROFILE.into(),
+        _ => "release".into(),
+    }
+}
+
+/// The directory cargo puts a target's executables in: `<target-dir>/<triple>/<profile dir>`
+/// (`debug` for the `dev` profile), the target directory being CARGO_TARGET_DIR or the
+/// project's `target`.
+pub fn artifact_dir(project: &Project, triple: &str, profile: &str) -> PathBuf {
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| {
+            if t.is_absolute() {
+                t
+            } else {
+                project.root.join(t)
+            }
+        })
+        .unwrap_or_else(|| project.root.join("target"));
+    let profile_dir = if profile == "dev" { "debug" } else { profile };
+    target_dir.join(triple).join(profile_dir)
+}
+
+/// A project's targets split by whether `host` builds them, as the flake splits its outputs
+/// (nix/hostOutputs.nix): the flake builds the first on `host` and gives the second as packages
+/// whose build stops with the reason; `dist` ships the first and names the second.
+#[derive(Debug, Clone)]
+pub struct HostTargets {
+    /// Targets `host` builds, in the project's order.
+    pub build: Vec<TargetSpec>,
+    /// Targets it cannot build, each with the reason.
+    pub skipped: Vec<(TargetSpec, String)>,
+}
+
+impl HostTargets {
+    /// Splits `specs` for `host`.
+    pub fn split(specs: &[TargetSpec], host: &str) -> HostTargets {
+        let (build, skipped): (Vec<_>, Vec<_>) = specs
+            .iter()
+            .cloned()
+            .partition(|s| s.target().build_hosts.iter().any(|h| h == host));
+        let skipped = skipped
+            .into_iter()
+            .map(|s| {
+                let reason = format!(
+                    "{} ({}) builds only on {}",
+                    s.alias,
+                    s.target().triple,
+                    s.target().build_hosts.join(", ")
+                );
+                (s, reason)
+            })
+            .collect();
+        HostTargets { build, skipped }
+    }
+
+    /// The targets built here that have an OCI platform: what the project's images hold.
+    pub fn images(&self) -> Vec<&TargetSpec> {
+        self.build
+            .iter()
+            .filter(|s| s.target().oci.is_some())
+            .collect()
+    }
+}
+
+/// Refuses targets this host cannot build, naming the hosts that can.
+pub fn check_buildable(specs: &[TargetSpec], host: &str) -> Result<()> {
+    for s in specs {
+        let t = s.target();
+        if !t.build_hosts.iter().any(|h| h == host) {
+            bail!(
+                "{} ({}) cannot be built on {host}; it builds on {}{}",
+                s.alias,
+                t.triple,
+                t.build_hosts.join(", "),
+                if t.os == "darwin" {
+                    " (it needs Apple's SDK)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a building verb asks for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The targets, in the order given.
+    pub specs: Vec<TargetSpec>,
+    /// The cargo profile ([`profile`]).
+    pub profile: String,
+    /// Build std from rust-src.
+    pub build_std: bool,
+    /// Run cargo as `cargo auditable SUBCOMMAND` (cargo-auditable's `.dep-v0` section in each
+    /// binary, which `dist` turns into SBOMs).
+    pub auditable: bool,
+    /// Extra arguments for cargo.
+    pub cargo_args: Vec<String>,
+}
+
+/// Build the targets, or run their tests under the host's runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `cargo zigbuild` (or the target's build command); targets that can share a run share one.
+    Build,
+    /// `cargo test` under the runner, one target at a time; targets with no runner here are
+    /// skipped with the reason.
+    Test,
+}
+
+/// A planned build or test run: checked, its recipes derived and their tool scripts written,
+/// nothing compiled yet.
+#[derive(Debug)]
+pub struct Plan {
+    /// What was asked.
+    pub request: Request,
+    /// Build or test.
+    pub mode: Mode,
+    /// Each cargo run: the indices (in `request.specs`) of the targets it builds, and its recipe.
+    runs: Vec<(Vec<usize>, Prepared)>,
+    /// Targets whose tests are skipped here, with the line that says why.
+    pub skipped: Vec<String>,
+}
+
+/// Plans `request` for the project on this host: checks that the host can build every target
+/// and has the tools (the runners too for tests), runs the Cargo.lock preflight
+/// ([`checks::preflight`]), and derives each target's recipe, joining those that can share a
+/// cargo run ([`Prepared::merge`]) when building.
+///
+/// Errors: a target this host cannot build, a missing tool, a C dependency the target cannot
+/// build, each naming the fix.
+pub fn plan(project: &Project, request: Request, mode: Mode) -> Result<Plan> {
+    let host = catalog().current_host()?.to_string();
+    check_buildable(&request.specs, &host)?;
+    let testing = mode == Mode::Test;
+    let mut skipped = Vec::new();
+    let mut active = Vec::new();
+    for (i, s) in request.specs.iter().enumerate() {
+        match skip_line(s, &host).filter(|_| testing) {
+            Some(line) => skipped.push(line),
+            None => active.push(i),
+        }
+    }
+    let mut missing = Vec::new();
+    for &i in &active {
+        let s = &request.specs[i];
+        for m in tools::missing_for(s, &host, request.build_std, testing, &project.root) {
+            if !missing.contains(&m) {
+                missing.push(m);
+            }
+        }
+    }
+    if request.auditable && which::which("cargo-auditable").is_err() {
+        missing.push(tools::Missing {
+            what: "cargo-auditable".into(),
+            install: "cargo install --locked cargo-auditable (0.7.3 or newer: older ones pass zig a linker flag it rejects), or pass --no-audit".into(),
+        });
+    }
+    tools::require(&missing, if testing { "testing" } else { "building" })?;
+    let specs: Vec<TargetSpec> = active.iter().map(|&i| request.specs[i].clone()).collect();
+    let c_deps = checks::preflight(project, &specs, &host, &request.cargo_args)?;
+    let mut prepared = Vec::new();
+    for spec in &specs {
+        let mut p = prepare::recipe(
+            spec,
+            &host,
+            &RecipeOptions {
+                profile: request.profile.clone(),
+                build_std: request.build_std,
+            },
+        )?;
+        p.add_env(c_deps.env_for(spec));
+        if request.auditable && p.recipe.command.first().is_some_and(|c| c == "cargo") {
+            p.recipe.command.insert(1, "auditable".into());
+        }
+        prepared.push(p);
+    }
+    let runs = match mode {
+        Mode::Build => Prepared::merge(prepared),
+        Mode::Test => prepared
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (vec![i], p))
+            .collect(),
+    }
+    .into_iter()
+    .map(|(members, p)| (members.into_iter().map(|m| active[m]).collect(), p))
+    .collect();
+    Ok(Plan {
+        request,
+        mode,
+        runs,
+        skipped,
+    })
+}
+
+/// The line a test run prints, and goes on after, when `host` has no way to run `spec`'s
+/// executables; `None` when it has one.
+fn skip_line(spec: &TargetSpec, host: &str) -> Option<String> {
+    match catalog().runner_for(spec.target(), host) {
+        RunnerChoice::Unavailable { reason } => Some(format!(
+            "crossflake: SKIPPED tests for {} on {host}: {reason}",
+            spec.alias
+        )),
+        _ => None,
+    }
+}
+
+impl Plan {
+    /// One line per cargo run: the targets it builds and its command line.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = self.skipped.clone();
+        for (_, p) in &self.runs {
+            let command = match self.mode {
+                Mode::Build => &p.recipe.command,
+                Mode::Test => &p.recipe.test_command,
+            };
+            lines.push(format!(
+                "{}: {} {}",
+                p.recipe.alias.replace(' ', ", "),
+                command.join(" "),
+                self.request.cargo_args.join(" ")
+            ));
+        }
+        lines
+    }
+
+    /// Runs the plan in `checkout`: each cargo run with the recipe's environment, the path
+    /// remapping of that checkout ([`PathMap`]) and the checkout's own variables, printing a
+    /// start and an end line per target on stderr. Returns, per target (in the request's
+    /// order), the executables cargo built for it (none for tests).
+    ///
+    /// Errors: a cargo run fails (naming the targets it built).
+    pub fn run(&self, checkout: &Checkout) -> Result<Vec<(TargetSpec, Vec<Artifact>)>> {
+        for line in &self.skipped {
+            eprintln!("{line}");
+        }
+        let paths = PathMap::for_checkout(checkout);
+        let mut built: Vec<(TargetSpec, Vec<Artifact>)> = self
+            .request
+            .specs
+            .iter()
+            .map(|s| (s.clone(), Vec::new()))
+            .collect();
+        let testing = self.mode == Mode::Test;
+        for (members, group) in &self.runs {
+            let mut group = group.clone();
+            group.remap_paths(&paths);
+            let aliases = group.recipe.alias.clone();
+            announce(&group, testing);
+            let start = Instant::now();
+            let artifacts = group
+                .run_cargo(testing, checkout, &self.request.cargo_args)
+                .with_context(|| {
+                    format!(
+                        "failed to {} {aliases}",
+                        if testing { "test" } else { "build" }
+                    )
+                })?;
+            let secs = start.elapsed().as_secs_f64();
+            for &i in members {
+                let (spec, out) = &mut built[i];
+                if testing {
+                    eprintln!("crossflake: tests for {} passed in {secs:.1} s", spec.alias);
+                    continue;
+                }
+                out.extend(artifacts_of(&artifacts, &spec.target().triple));
+                let list: Vec<String> = out.iter().map(|a| a.path.display().to_string()).collect();
+                eprintln!(
+                    "crossflake: built {} in {secs:.1} s{}",
+                    spec.alias,
+                    if list.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", list.join(" "))
+                    }
+                );
+            }
+        }
+        Ok(built)
+    }
+}
+
+/// The start line of a cargo run, one per target it builds or tests.
+fn announce(group: &Prepared, testing: bool) {
+    let aliases = &group.recipe.alias;
+    for alias in aliases.split(' ') {
+        if testing {
+            eprintln!(
+                "crossflake: testing {alias} under {}: {}",
+                group.recipe.runner.label(),
+                group.recipe.test_command.join(" ")
+            );
+        } else {
+            eprintln!(
+                "crossflake: building {alias}{}: {}",
+                if aliases.contains(' ') {
+                    format!(" (one cargo run for {aliases})")
+                } else {
+                    String::new()
+                },
+                group.recipe.command.join(" ")
+            );
+        }
+    }
+}
+
+/// The executables of `artifacts` built for `triple`: cargo puts them in
+/// `<target-dir>/<triple>/<profile>/`.
+fn artifacts_of(artifacts: &[Artifact], triple: &str) -> Vec<Artifact> {
+    artifacts
+        .iter()
+        .filter(|a| {
+            a.path
+                .parent()
+                .and_then(Path::parent)
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == triple)
+        })
+        .cloned()
+        .collect()
+}
+
+/// The recipe of `spec` on `host` with this machine's tools, plus what the C dependencies of
+/// `project`'s Cargo.lock need (bindgen's libclang and headers) when there is one: what `env`
+/// prints and `env --shell` exports. No preflight: a shell is for finding out what fails.
+///
+/// Errors: see [`prepare::recipe`].
+pub fn environment(
+    project: Option<&Project>,
+    spec: &TargetSpec,
+    host: &str,
+    profile: &str,
+    build_std: bool,
+) -> Result<Prepared> {
+    let mut prepared = prepare::recipe(
+        spec,
+        host,
+        &RecipeOptions {
+            profile: profile.to_string(),
+            build_std,
+        },
+    )?;
+    if let Some(c) = project.and_then(|p| checks::CDeps::of(p).ok().flatten()) {
+        prepared.add_env(c.env_for(spec));
+    }
+    Ok(prepared)
+}
+
+/// `crossflake verify`'s report on a binary built for `spec`, required to hold.
+///
+/// Errors: the file cannot be read, or a claim fails (each failed claim named).
+pub fn verified(spec: &TargetSpec, path: &Path) -> Result<Report> {
+    let report = verify::verify_file(spec, path)?;
+    if !report.ok {
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("{}: {}", c.claim, c.detail))
+            .collect();
+        bail!(
+            "{} is not what {} promises ({})",
+            path.display(),
+            spec.key(),
+            failed.join("; ")
+        );
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(t: &str) -> TargetSpec {
+        catalog().resolve(t).unwrap()
+    }
+
+    #[test]
+    fn tests_with_no_runner_on_the_host_are_reported_skipped_with_the_reason() {
+        assert_eq!(
+            skip_line(&spec("x86_64-windows"), "aarch64-linux").as_deref(),
+            Some(
+                "crossflake: SKIPPED tests for x86_64-windows on aarch64-linux: wine is needed to \
+                 run x86_64-pc-windows-gnu binaries and exists only on x86_64-linux, x86_64-darwin"
+            )
+        );
+        assert!(skip_line(&spec("aarch64-musl"), "x86_64-darwin").is_some_and(|l| l.contains(
+            "qemu-user is needed to run aarch64-unknown-linux-musl binaries and exists only on x86_64-linux, aarch64-linux"
+        )));
+        assert_eq!(skip_line(&spec("x86_64-windows"), "x86_64-linux"), None);
+    }
+
+    #[test]
+    fn targets_split_by_host_with_the_reason_and_images_are_the_static_linux_ones() {
+        let specs = [
+            spec("aarch64-musl"),
+            spec("aarch64-darwin"),
+            spec("wasm32-wasip1"),
+        ];
+        let linux = HostTargets::split(&specs, "x86_64-linux");
+        let aliases = |v: &[TargetSpec]| v.iter().map(|s| s.alias.clone()).collect::<Vec<_>>();
+        assert_eq!(aliases(&linux.build), ["aarch64-musl", "wasm32-wasip1"]);
+        assert_eq!(linux.skipped.len(), 1);
+        assert_eq!(
+            linux.skipped[0].1,
+            "aarch64-darwin (aarch64-apple-darwin) builds only on x86_64-darwin, aarch64-darwin"
+        );
+        let images: Vec<&str> = linux.images().iter().map(|s| s.alias.as_str()).collect();
+        assert_eq!(images, ["aarch64-musl"]);
+        let mac = HostTargets::split(&specs, "aarch64-darwin");
+        assert_eq!(mac.build.len(), 3);
+    }
+
+    #[test]
+    fn the_profile_is_release_when_asked_else_given_else_the_projects() {
+        let with = Project::parse(
+            Path::new("/p/Cargo.toml"),
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[profile.crossflake]\ninherits = \"release\"\n",
+        )
+        .unwrap();
+        let without = Project::parse(
+            Path::new("/p/Cargo.toml"),
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        assert_eq!(profile(Some(&with), None, false), "crossflake");
+        assert_eq!(profile(Some(&without), None, false), "release");
+        assert_eq!(profile(None, None, false), "release");
+        assert_eq!(profile(Some(&with), Some("dev"), false), "dev");
+        assert_eq!(profile(Some(&with), None, true), "release");
+        let t = "aarch64-unknown-linux-musl";
+        assert!(artifact_dir(&with, t, "dev").ends_with("aarch64-unknown-linux-musl/debug"));
+        assert!(
+            artifact_dir(&with, t, "crossflake").ends_with("aarch64-unknown-linux-musl/crossflake")
+        );
+    }
+}
