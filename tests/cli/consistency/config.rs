@@ -53,6 +53,12 @@ fn project_config_and_host_outputs_agree_with_the_table() {
             })),
         ),
         (
+            "a virtual workspace with the crossflake profile builds with it",
+            "[workspace]\nmembers = [\"crates/app\"]\n\n[workspace.metadata.crossflake]\nschema = 1\n\
+             targets = [\"aarch64-musl\"]\n\n[profile.crossflake]\ninherits = \"release\"\nlto = true\n",
+            Want::Fields(json!({ "kind": "virtual-workspace", "profile": "crossflake" })),
+        ),
+        (
             "a package whose first [[bin]] is the entrypoint; no image, no OCI outputs",
             "[package]\nname = \"tools\"\nversion = \"1.0.0\"\n\n[[bin]]\nname = \"tool-a\"\npath = \"src/a.rs\"\n\n\
              [package.metadata.crossflake]\nschema = 1\ntargets = [\"x86_64-windows\", \"riscv64gc-unknown-linux-musl\"]\n",
