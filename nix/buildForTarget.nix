@@ -10,7 +10,8 @@
 # [build-tools]) when given; `common` the arguments both crane calls get. Other arguments
 # go to crane (`pname` gets `-<alias>` appended; `nativeBuildInputs` and `preConfigure` are
 # extended); one the recipe sets (its variables, CARGO_PROFILE, CARGO_BUILD_TARGET,
-# cargoBuildCommand) throws, naming it.
+# cargoBuildCommand) throws, naming it, as does a switch of an unstable cargo or rustc feature
+# the catalog does not mark for the target (unstableSwitches.nix).
 #   buildForTarget { inherit craneLib; src = ./.; spec = resolveTarget "aarch64-musl"; profile = "crossflake"; }
 { pkgs, pure, crossEnvFor, buildToolsFor }:
 { craneLib, src, spec, profile ? "release", buildTools ? null, ... }@args:
@@ -76,7 +77,11 @@ let
       cp -r --no-preserve=mode "$crossflakeZigCache/." "$ZIG_GLOBAL_CACHE_DIR/"
     '' + tools.preBuild + (craneArgs.preConfigure or "");
   };
-  deps = craneLib.buildDepsOnly common;
+  # no unstable cargo or rustc feature but those the catalog marks for this target
+  unstable = pure.unstableSwitches { env = common; allowed = env.unstableAllowed; };
+  unstableChecked = unstable == [ ] || throw
+    "crossflake: buildForTarget for ${spec.alias}: ${builtins.concatStringsSep ", " unstable} turn(s) on unstable cargo or rustc features, which a project's builds must not need (targets.toml [unstable]); drop them from craneArgs";
+  deps = craneLib.buildDepsOnly (builtins.seq unstableChecked common);
 in
 {
   inherit deps env common zigCache tools;

@@ -13,9 +13,10 @@
 #     == [ "cargo" "zigbuild" "--target" "aarch64-unknown-linux-musl" "--profile" "crossflake" ]
 #
 # Result: { alias; target; host; command; testCommand;
-#           env = { NAME = { value; buildStd; run; }; ... };   (run: only where executables run)
+#           env = { NAME = { value; buildStd; run; unstable; }; ... };   (run: only where
+#                 executables run; unstable: it switches an unstable feature on, [unstable])
 #           scripts = [ { tool; zigTarget; body; path; } ... ];  runner (see runnerFor) }
-# The same computation as recipe::derive in src/recipe.rs; tests/cli/consistency.rs checks
+# The same computation as recipe::derive in src/recipe.rs; tests/cli/consistency/recipe.rs checks
 # that both agree for every target and host.
 { catalog, strings, fillTemplate, runnerFor }:
 { spec, host, profile, buildStd ? false, tools }:
@@ -63,7 +64,7 @@ let
         value = fillTemplate values t.value;
       in
       if isBuildStd && !buildStd || (t.host-is-target or false) && !hostIsTarget || value == null then null
-      else { name = fillTemplate values nameT; inherit value isBuildStd; run = t.run or false; referenced = referencedTools t.value; })
+      else { name = fillTemplate values nameT; inherit value isBuildStd; run = t.run or false; unstable = t.unstable or false; referenced = referencedTools t.value; })
     (builtins.attrNames templates));
 
   referencedTools = template:
@@ -83,6 +84,6 @@ in
   inherit host runner;
   command = commandOf recipe.build;
   testCommand = commandOf recipe.test;
-  env = builtins.listToAttrs (map (e: { inherit (e) name; value = { inherit (e) value run; buildStd = e.isBuildStd; }; }) entries);
+  env = builtins.listToAttrs (map (e: { inherit (e) name; value = { inherit (e) value run unstable; buildStd = e.isBuildStd; }; }) entries);
   scripts = map (tool: withPath (script tool)) usedTools;
 }

@@ -7,6 +7,8 @@
 #   nativeBuildInputs  zig and the pinned cargo-zigbuild for zig recipes
 #   runnerPackages     the runner's package, when the host has one for this target
 #   preBuild           shell code every zig build runs first: writable zig caches and library
+#   unstableAllowed    the names of the recipe's variables the catalog marks `unstable` (on
+#                      this host: cargo's target-applies-to-host when the target is the host's)
 #   (crossEnvFor (resolveTarget "aarch64-musl") { profile = "crossflake"; }).vars.CC_aarch64_unknown_linux_musl
 #     == "/nix/store/...-zig-cc-aarch64-linux-musl"
 { pkgs, pure, nixpkgs, zig, cargoZigbuild }:
@@ -54,6 +56,7 @@ recipe // {
   runVars = pick (e: buildStd || !e.buildStd);
   nativeBuildInputs = lib.optionals usesZig [ zig cargoZigbuild ];
   runnerPackages = lib.optional (runnerPackage != null) runnerPackage;
+  unstableAllowed = builtins.attrNames (lib.filterAttrs (_: e: e.unstable) recipe.env);
   # zig and cargo-zigbuild cache under $HOME or ~/Library by default: not writable in the
   # sandbox, and XDG_CACHE_HOME is not read on darwin
   preBuild = lib.optionalString usesZig ''

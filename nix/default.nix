@@ -2,7 +2,7 @@
 #   mkFlake   { src, ... } -> flake outputs for a Cargo project (see mkFlake.nix)
 #   mkLib     pkgs -> per-system functions (see mkLib.nix)
 #   catalog, resolveTarget, runnerFor, crossEnv, projectConfig, hostOutputs, lockCheck,
-#   lockedSources, buildTools, fillTemplate, sourceDate: the pure part (see pure.nix), usable without nixpkgs
+#   lockedSources, buildTools, fillTemplate, sourceDate, unstableSwitches, hasBinaries: the pure part (see pure.nix), usable without nixpkgs
 #   import ./nix { inherit nixpkgs crane fenix; }
 { nixpkgs, crane, fenix }:
 let
@@ -13,5 +13,5 @@ let
 in
 {
   inherit mkFlake mkLib crossflakeSource;
-  inherit (pure) catalog resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools fillTemplate sourceDate;
+  inherit (pure) catalog resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools fillTemplate sourceDate unstableSwitches hasBinaries;
 }

@@ -10,8 +10,11 @@
 let
   env = crossEnvFor spec { inherit profile; };
   tools = buildToolsFor { inherit buildTools spec; };
+  vars = tools.vars // env.runVars;
+  unstable = pure.unstableSwitches { env = vars; allowed = env.unstableAllowed; };
 in
-craneLib.devShell (tools.vars // env.runVars // {
+assert unstable == [ ] || throw "crossflake: the ${spec.alias} dev shell: ${builtins.concatStringsSep ", " unstable} turn(s) on unstable cargo or rustc features (targets.toml [unstable])";
+craneLib.devShell (vars // {
   CARGO_BUILD_TARGET = spec.triple;
   packages = env.nativeBuildInputs ++ env.runnerPackages ++ tools.nativeBuildInputs ++ packages;
   shellHook = lib.optionalString (spec.zigTarget != null) ''

@@ -42,6 +42,8 @@ let
         crossflake: the flake's source has no Cargo.lock, which the builds need to vendor the dependencies.
         Run `cargo generate-lockfile` (if there is none) and `git add Cargo.lock`: a flake sees only the files git tracks.'';
   config = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
+  # a project with no binary target gets no verify checks (hasBinaries.nix)
+  hasBinaries = pure.hasBinaries src;
   # the build tools the locked crates need (perl, make, libclang: targets.toml's [crates])
   buildTools = pure.buildTools (builtins.fromTOML (builtins.readFile (src + "/Cargo.lock")));
   # craneArgs that would silently lose to mkFlake's own values are refused, with what sets them
@@ -51,7 +53,10 @@ let
   };
   craneArgsChecked = builtins.all
     (name: !(craneArgs ? ${name}) || throw "crossflake: mkFlake's craneArgs.${name} is not used: ${ownedArgs.${name}}")
-    (builtins.attrNames ownedArgs);
+    (builtins.attrNames ownedArgs)
+  # the host build and every target's get craneArgs: none may switch unstable features on
+  && (let u = pure.unstableSwitches { env = craneArgs; }; in u == [ ] || throw
+    "crossflake: mkFlake's craneArgs: ${builtins.concatStringsSep ", " u} turn(s) on unstable cargo or rustc features, which a project's builds must not need (targets.toml [unstable]); drop them");
   optionalFile = name: if builtins.pathExists (src + "/${name}") then src + "/${name}" else null;
   rustToolchainToml = optionalFile "rust-toolchain.toml";
   lockFile = optionalFile "rust-toolchain.lock.toml";
@@ -171,7 +176,7 @@ let
         // lib.mapAttrs (_: b: b.package) builds
         // images
         // dist;
-      checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit crossflake; build = b; })
+      checks = builtins.foldl' (acc: b: acc // cf.checksForTarget { inherit crossflake hasBinaries; build = b; })
         ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
         (builtins.attrValues builds);
       devShells = {

@@ -15,7 +15,9 @@ let
   lockedSources = import ./lockedSources.nix { };
   buildTools = import ./buildTools.nix { inherit catalog; };
   sourceDate = import ./sourceDate.nix { };
+  unstableSwitches = import ./unstableSwitches.nix { inherit catalog strings; };
+  hasBinaries = import ./hasBinaries.nix { };
 in
 {
-  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools sourceDate;
+  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools sourceDate unstableSwitches hasBinaries;
 }

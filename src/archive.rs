@@ -253,28 +253,30 @@ pub const GZIP_CHUNK: usize = 8 << 20;
 /// How [`gzip`] lays out its output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Members {
-    /// One gzip member, whatever the size: what every reader of release archives takes.
+    /// One gzip member at the best compression (level 9), whatever the size: what every reader
+    /// of release archives takes, and the smallest download.
     One,
-    /// Data over [`GZIP_CHUNK`] cut into pieces of that size, each compressed as its own gzip
-    /// member in parallel (rayon), the members concatenated: a multi-member gzip file (RFC 1952
+    /// Data over [`GZIP_CHUNK`] cut into pieces of that size, each compressed (level 6, for
+    /// speed on image layers of tens of MB) as its own gzip member in parallel (rayon), the members concatenated: a multi-member gzip file (RFC 1952
     /// section 2.2), which Go's compress/gzip, and so skopeo, containerd and registries, read
     /// as one stream. The pieces do not depend on the number of threads, so neither do the
     /// bytes.
     Chunked,
 }
 
-/// gzip (level 6) with no file name, mtime 0 and OS byte 255 ("unknown").
+/// gzip with no file name, mtime 0 and OS byte 255 ("unknown"), laid out as `members` says.
 ///
 /// Errors: only the compressor's own I/O errors, which writing to memory does not produce.
 pub fn gzip(data: &[u8], members: Members) -> Result<Vec<u8>> {
+    let level = match members {
+        Members::One => flate2::Compression::best(),
+        Members::Chunked => flate2::Compression::default(),
+    };
     let member = |piece: &[u8]| -> std::io::Result<Vec<u8>> {
         let mut enc = flate2::GzBuilder::new()
             .mtime(0)
             .operating_system(255)
-            .write(
-                Vec::with_capacity(piece.len() / 2),
-                flate2::Compression::default(),
-            );
+            .write(Vec::with_capacity(piece.len() / 2), level);
         enc.write_all(piece)?;
         enc.finish()
     };

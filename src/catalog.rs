@@ -33,6 +33,8 @@ pub struct Catalog {
     pub recipes: IndexMap<String, RecipeTemplate>,
     /// What building std from source adds.
     pub build_std: BuildStd,
+    /// What switches unstable cargo and rustc features on.
+    pub unstable: Unstable,
     /// Generated tool scripts by name (`zig-cc`, ...).
     pub tools: IndexMap<String, Tool>,
     /// Targets by alias (`aarch64-musl`).
@@ -207,6 +209,10 @@ pub struct EnvTemplate {
     /// `x86_64-linux`), where cargo would otherwise link build scripts with the target's linker.
     #[serde(default)]
     pub host_is_target: bool,
+    /// It switches an unstable cargo feature on (`[unstable]`): the one kind of entry a
+    /// project's derivations may carry one in.
+    #[serde(default)]
+    pub unstable: bool,
 }
 
 /// A build recipe as the catalog writes it, with placeholders: the cargo command lines and the
@@ -222,6 +228,36 @@ pub struct RecipeTemplate {
     /// Environment variables by (templated) name.
     #[serde(default)]
     pub env: IndexMap<String, EnvTemplate>,
+}
+
+/// The switches of unstable cargo and rustc features (`[unstable]`): the recipe's entries
+/// that carry one are marked [`EnvTemplate::unstable`]; the Nix library and the sandboxed-build
+/// harness refuse any other in a project's derivations.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Unstable {
+    /// Variable names (`RUSTC_BOOTSTRAP`).
+    pub variables: Vec<String>,
+    /// Prefixes of variable names (`CARGO_UNSTABLE_`).
+    pub variable_prefixes: Vec<String>,
+    /// Prefixes of arguments in a variable's value (`-Z`).
+    pub argument_prefixes: Vec<String>,
+}
+
+impl Unstable {
+    /// Whether the variable `name` with `value` switches an unstable feature on.
+    pub fn switches(&self, name: &str, value: &str) -> bool {
+        self.variables.iter().any(|v| v == name)
+            || self
+                .variable_prefixes
+                .iter()
+                .any(|p| name.starts_with(p.as_str()))
+            || value.split_whitespace().any(|w| {
+                self.argument_prefixes
+                    .iter()
+                    .any(|p| w.starts_with(p.as_str()))
+            })
+    }
 }
 
 /// What `--build-std` adds to every target's command and environment.

@@ -2,8 +2,8 @@
 //!
 //! A flag that several verbs take is declared once, in one of the groups at the end of this
 //! file, and flattened into each verb (`#[command(flatten)]`), so it has one help text, one
-//! value parser and one default everywhere; tests/cli/help.rs walks the command tree and fails
-//! when one long flag differs between verbs. A verb's first doc line is its one line in the
+//! value parser and one default everywhere; the tests at the end of this file walk the command
+//! tree and fail when one long flag differs between verbs. A verb's first doc line is its one line in the
 //! top-level `--help`; the rest is its own `--help`.
 
 use std::path::PathBuf;

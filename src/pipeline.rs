@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::catalog::{RunnerChoice, TargetSpec, catalog};
 use crate::checks;
+use crate::cli::BuildFlags;
 pub use crate::prepare::Prepared;
 use crate::prepare::{self, PathMap};
 pub use crate::prepare::{Artifact, Checkout};
@@ -19,7 +20,43 @@ use crate::recipe::RecipeOptions;
 use crate::tools;
 use crate::verify::{self, Report};
 
-/// The targets to act on: those given (aliases or triples), else the project's metadata table.
+/// The targets to act on here: those given (aliases or triples; each must build on this host,
+/// [`Plan`] checks), else the project's metadata table's that `host` builds ([`HostTargets`]),
+/// with the line saying why each of the others is left out.
+///
+/// Errors: a given target is unknown; none is given and the project lists none, or none that
+/// `host` builds.
+pub fn targets_here(
+    project: &Project,
+    given: &[String],
+    host: &str,
+) -> Result<(Vec<TargetSpec>, Vec<String>)> {
+    let specs = project_targets(project, given)?;
+    if !given.is_empty() {
+        return Ok((specs, Vec::new()));
+    }
+    let split = HostTargets::split(&specs, host);
+    if split.build.is_empty() {
+        bail!(
+            "none of the targets of {} builds on {host} ({}); pass --target",
+            project.manifest_path.display(),
+            split
+                .skipped
+                .iter()
+                .map(|(_, why)| why.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    let lines = split
+        .skipped
+        .iter()
+        .map(|(s, why)| format!("crossflake: skipping {}: {why}", s.key()))
+        .collect();
+    Ok((split.build, lines))
+}
+
+/// The targets given (aliases or triples), else the project's metadata table.
 ///
 /// Errors: a given target is unknown, or none is given and the project lists none.
 pub fn project_targets(project: &Project, given: &[String]) -> Result<Vec<TargetSpec>> {
@@ -110,6 +147,22 @@ impl HostTargets {
             .filter(|s| s.target().oci.is_some())
             .collect()
     }
+
+    /// The names of the flake's packages on this host besides `default` and the package's
+    /// own name (nix/mkFlake.nix): each target built here, with an image table (`image`) each
+    /// image target's `<alias>-oci` and the index `oci`, and `dist` when anything builds here.
+    pub fn flake_packages(&self, image: bool) -> Vec<String> {
+        let images: Vec<&TargetSpec> = if image { self.images() } else { vec![] };
+        let mut names: Vec<String> = self.build.iter().map(|s| s.alias.clone()).collect();
+        names.extend(images.iter().map(|s| format!("{}-oci", s.alias)));
+        if !images.is_empty() {
+            names.push("oci".into());
+        }
+        if !self.build.is_empty() {
+            names.push("dist".into());
+        }
+        names
+    }
 }
 
 /// Refuses targets this host cannot build, naming the hosts that can.
@@ -138,6 +191,9 @@ pub fn check_buildable(specs: &[TargetSpec], host: &str) -> Result<()> {
 pub struct Request {
     /// The targets, in the order given.
     pub specs: Vec<TargetSpec>,
+    /// Lines saying which of the project's targets are left out on this host, and why
+    /// ([`targets_here`]).
+    pub left_out: Vec<String>,
     /// The cargo profile ([`profile`]).
     pub profile: String,
     /// Build std from rust-src.
@@ -147,6 +203,29 @@ pub struct Request {
     pub auditable: bool,
     /// Extra arguments for cargo.
     pub cargo_args: Vec<String>,
+}
+
+impl Request {
+    /// The request of `build` and `test` (and `dist`, with `auditable`) from their shared
+    /// flags: the targets here ([`targets_here`]), the profile ([`profile`]).
+    ///
+    /// Errors: see [`targets_here`].
+    pub fn from_flags(project: &Project, flags: &BuildFlags, auditable: bool) -> Result<Request> {
+        let host = catalog().current_host()?;
+        let (specs, left_out) = targets_here(project, &flags.targets.targets, host)?;
+        Ok(Request {
+            specs,
+            left_out,
+            profile: profile(
+                Some(project),
+                flags.profile.profile.as_deref(),
+                flags.profile.release,
+            ),
+            build_std: flags.build_std.build_std,
+            auditable,
+            cargo_args: flags.cargo_args.clone(),
+        })
+    }
 }
 
 /// Build the targets, or run their tests under the host's runner.
@@ -159,8 +238,8 @@ pub enum Mode {
     Test,
 }
 
-/// A planned build or test run: checked, its recipes derived and their tool scripts written,
-/// nothing compiled yet.
+/// A planned build or test run: checked and its recipes derived; nothing written or compiled
+/// yet (the recipes' tool scripts are written when it runs).
 #[derive(Debug)]
 pub struct Plan {
     /// What was asked.
@@ -169,7 +248,8 @@ pub struct Plan {
     pub mode: Mode,
     /// Each cargo run: the indices (in `request.specs`) of the targets it builds, and its recipe.
     runs: Vec<(Vec<usize>, Prepared)>,
-    /// Targets whose tests are skipped here, with the line that says why.
+    /// The lines saying which targets are left out here and why: the project's that this host
+    /// does not build ([`Request::left_out`]) and, for tests, those with no runner here.
     pub skipped: Vec<String>,
 }
 
@@ -184,7 +264,7 @@ pub fn plan(project: &Project, request: Request, mode: Mode) -> Result<Plan> {
     let host = catalog().current_host()?.to_string();
     check_buildable(&request.specs, &host)?;
     let testing = mode == Mode::Test;
-    let mut skipped = Vec::new();
+    let mut skipped = request.left_out.clone();
     let mut active = Vec::new();
     for (i, s) in request.specs.iter().enumerate() {
         match skip_line(s, &host).filter(|_| testing) {
@@ -212,7 +292,7 @@ pub fn plan(project: &Project, request: Request, mode: Mode) -> Result<Plan> {
     let c_deps = checks::preflight(project, &specs, &host, &request.cargo_args)?;
     let mut prepared = Vec::new();
     for spec in &specs {
-        let mut p = prepare::recipe(
+        let mut p = prepare::derive(
             spec,
             &host,
             &RecipeOptions {
@@ -258,19 +338,21 @@ fn skip_line(spec: &TargetSpec, host: &str) -> Option<String> {
 }
 
 impl Plan {
-    /// One line per cargo run: the targets it builds and its command line.
+    /// One line per cargo run: the targets it builds and its command line (the targets left
+    /// out, and why, are [`Plan::skipped`]).
     pub fn describe(&self) -> Vec<String> {
-        let mut lines = self.skipped.clone();
+        let mut lines = Vec::new();
         for (_, p) in &self.runs {
             let command = match self.mode {
                 Mode::Build => &p.recipe.command,
                 Mode::Test => &p.recipe.test_command,
             };
+            let mut words = command.clone();
+            words.extend(self.request.cargo_args.iter().cloned());
             lines.push(format!(
-                "{}: {} {}",
+                "{}: {}",
                 p.recipe.alias.replace(' ', ", "),
-                command.join(" "),
-                self.request.cargo_args.join(" ")
+                words.join(" ")
             ));
         }
         lines
@@ -295,6 +377,7 @@ impl Plan {
             .collect();
         let testing = self.mode == Mode::Test;
         for (members, group) in &self.runs {
+            group.materialize()?;
             let mut group = group.clone();
             group.remap_paths(&paths);
             let aliases = group.recipe.alias.clone();

@@ -74,9 +74,18 @@ pub struct Prepared {
 ///
 /// Errors: the catalog names an unknown placeholder, or a file cannot be written.
 pub fn recipe(spec: &TargetSpec, host: &str, opts: &RecipeOptions) -> Result<Prepared> {
+    let p = derive(spec, host, opts)?;
+    p.materialize()?;
+    Ok(p)
+}
+
+/// [`recipe`] without writing anything: what a plan holds until it runs
+/// ([`Prepared::materialize`]).
+///
+/// Errors: the catalog names an unknown placeholder.
+pub fn derive(spec: &TargetSpec, host: &str, opts: &RecipeOptions) -> Result<Prepared> {
     let tools = tools::tool_paths(spec, host);
     let recipe = recipe::derive(spec, host, opts, &tools)?;
-    tools::materialize(&recipe, &tools)?;
     Ok(Prepared { recipe, tools })
 }
 
@@ -91,6 +100,14 @@ fn target_arg(command: &[String]) -> String {
 }
 
 impl Prepared {
+    /// Writes what the recipe needs on disk ([`tools::materialize`]): its tool scripts, the
+    /// libssp stubs, the writable mirror of a read-only zig library.
+    ///
+    /// Errors: a file cannot be written.
+    pub fn materialize(&self) -> Result<()> {
+        tools::materialize(&self.recipe, &self.tools)
+    }
+
     /// Joins recipes into one cargo invocation with a `--target` for each, so build scripts
     /// and proc-macros are built once and the cores stay busy. Recipes join only when they
     /// are the same command but for the target, name different triples (cargo keeps one
@@ -170,11 +187,13 @@ impl Prepared {
     pub fn add_env(&mut self, vars: Vec<(String, String)>) {
         for (name, value) in vars {
             self.recipe.env.retain(|e| e.name != name);
+            let unstable = crate::catalog::catalog().unstable.switches(&name, &value);
             self.recipe.env.push(crate::recipe::EnvVar {
                 name,
                 value,
                 build_std: false,
                 run: false,
+                unstable,
             });
         }
     }

@@ -1,7 +1,7 @@
 //! The cross recipe: the environment and cargo command lines for one target on one host,
 //! derived from the catalog by filling its placeholders.
 //!
-//! This is the computation `nix/crossEnv.nix` performs too; `tests/cli/consistency.rs`
+//! This is the computation `nix/crossEnv.nix` performs too; `tests/cli/consistency/recipe.rs`
 //! proves that both give the same result for every target and host. Nothing here touches
 //! the machine: tool locations come in as [`ToolPaths`].
 
@@ -52,6 +52,8 @@ pub struct EnvVar {
     pub build_std: bool,
     /// Set only where the target's executables run (tests, dev shells), not for building.
     pub run: bool,
+    /// It switches an unstable cargo or rustc feature on (targets.toml's `unstable = true`).
+    pub unstable: bool,
 }
 
 /// A generated tool script.
@@ -151,6 +153,7 @@ pub fn derive(
             value,
             build_std: t.build_std,
             run: t.run,
+            unstable: t.unstable,
         });
     }
     let command_of = |template: &[String]| -> Result<Vec<String>> {

@@ -180,10 +180,8 @@ pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
             )),
         }
     };
-    let channel = str_key("channel")?.unwrap_or_else(|| "stable".into());
-    check_channel(&channel, &format!("{}: toolchain.channel", path.display()))?;
     let spec = ToolchainSpec {
-        channel,
+        channel: str_key("channel")?.unwrap_or_else(|| "stable".into()),
         profile: str_key("profile")?,
         components: match t.and_then(|t| t.get("components")) {
             Some(_) => strs("components")?,
@@ -192,6 +190,21 @@ pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
         targets: strs("targets")?,
     };
     Ok((doc, spec))
+}
+
+/// The project's toolchain as the toolchain lock needs it ([`read`]), its channel checked
+/// ([`check_channel`], the error naming the file and key).
+///
+/// Errors: see [`read`] and [`check_channel`].
+pub fn read_pinnable(plan: &Plan, root: &Path) -> Result<ToolchainSpec> {
+    let spec = read(plan, root)?;
+    let origin = if plan.read(&root.join(FILE))?.is_some() {
+        format!("{}: toolchain.channel", root.join(FILE).display())
+    } else {
+        root.join(LEGACY_FILE).display().to_string()
+    };
+    check_channel(&spec.channel, &origin)?;
+    Ok(spec)
 }
 
 /// Reads the project's toolchain: rust-toolchain.toml, else the legacy file, else stable
@@ -203,11 +216,7 @@ pub fn read(plan: &Plan, root: &Path) -> Result<ToolchainSpec> {
     }
     let legacy = root.join(LEGACY_FILE);
     let channel = match plan.read(&legacy)? {
-        Some(text) => {
-            let c = read_legacy(&legacy, &text)?;
-            check_channel(&c, &legacy.display().to_string())?;
-            c
-        }
+        Some(text) => read_legacy(&legacy, &text)?,
         None => "stable".into(),
     };
     Ok(ToolchainSpec {

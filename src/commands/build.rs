@@ -8,19 +8,8 @@ use crate::project::Project;
 
 /// Runs `crossflake build`.
 pub fn run(args: BuildArgs) -> Result<()> {
-    let b = args.build;
-    let project = Project::load(b.manifest.manifest_path.as_deref())?;
-    let request = Request {
-        specs: pipeline::project_targets(&project, &b.targets.targets)?,
-        profile: pipeline::profile(
-            Some(&project),
-            b.profile.profile.as_deref(),
-            b.profile.release,
-        ),
-        build_std: b.build_std.build_std,
-        auditable: false,
-        cargo_args: b.cargo_args,
-    };
+    let project = Project::load(args.build.manifest.manifest_path.as_deref())?;
+    let request = Request::from_flags(&project, &args.build, false)?;
     pipeline::plan(&project, request, Mode::Build)?.run(&Checkout::here(&project))?;
     Ok(())
 }

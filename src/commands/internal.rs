@@ -1,5 +1,5 @@
 //! `crossflake internal`: the answers the CLI and the Nix library must agree on, as JSON in
-//! the Nix library's shapes, for tests/cli/consistency.rs (hidden from `--help`).
+//! the Nix library's shapes, for tests/cli/consistency/ (hidden from `--help`).
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -77,30 +77,15 @@ fn config_json(project: &Project) -> Result<Value> {
     }))
 }
 
-/// What the flake gives `host` (nix/hostOutputs.nix), from the split `dist` and `oci build`
-/// use ([`HostTargets`]): the targets it builds, those it cannot (with the reason), the images,
-/// and the package names.
+/// What the flake gives `host` (nix/hostOutputs.nix): the split `dist`, `oci build` and the
+/// building verbs use ([`HostTargets`]) and the flake's package names from it.
 fn host_outputs(config: &ProjectConfig, host: &str) -> Value {
     let split = HostTargets::split(&config.targets, host);
-    let oci: Vec<&TargetSpec> = match config.image {
-        Some(_) => split.images(),
-        None => vec![],
-    };
-    let mut names: Vec<String> = split.build.iter().map(|s| s.alias.clone()).collect();
-    names.extend(oci.iter().map(|s| format!("{}-oci", s.alias)));
-    if !oci.is_empty() {
-        names.push("oci".into());
-    }
-    if !split.build.is_empty() {
-        names.push("dist".into());
-    }
+    let image = config.image.is_some();
     json!({
         "build": split.build.iter().map(|s| &s.alias).collect::<Vec<_>>(),
-        "skipped": split.skipped.iter().map(|(s, reason)| json!({
-            "alias": s.alias,
-            "reason": reason,
-        })).collect::<Vec<_>>(),
-        "oci": oci.iter().map(|s| &s.alias).collect::<Vec<_>>(),
-        "packageNames": names,
+        "skipped": split.skipped.iter().map(|(s, reason)| json!({ "alias": s.alias, "reason": reason })).collect::<Vec<_>>(),
+        "oci": if image { split.images().iter().map(|s| s.alias.clone()).collect() } else { Vec::<String>::new() },
+        "packageNames": split.flake_packages(image),
     })
 }

@@ -42,6 +42,7 @@ fn build(args: OciBuildArgs) -> Result<()> {
         eprintln!("dry run: nothing written");
         return Ok(());
     }
+    eprintln!("crossflake: {}", image.date.describe());
     let summary = image.apply()?;
     let written: Vec<String> = [
         image

@@ -1,4 +1,4 @@
-//! `crossflake test`: cargo test for a target under the host's runner.
+//! `crossflake test`: cargo test for the project's targets under the host's runners.
 
 use anyhow::Result;
 
@@ -6,22 +6,11 @@ use crate::cli::TestArgs;
 use crate::pipeline::{self, Checkout, Mode, Request};
 use crate::project::Project;
 
-/// Runs `crossflake test`.
+/// Runs `crossflake test` (by default with the profile builds use, so the tests run the code
+/// that ships).
 pub fn run(args: TestArgs) -> Result<()> {
-    let b = args.build;
-    let project = Project::load(b.manifest.manifest_path.as_deref())?;
-    let request = Request {
-        specs: pipeline::project_targets(&project, &b.targets.targets)?,
-        // by default the profile builds use, so the tests run the code that ships
-        profile: pipeline::profile(
-            Some(&project),
-            b.profile.profile.as_deref(),
-            b.profile.release,
-        ),
-        build_std: b.build_std.build_std,
-        auditable: false,
-        cargo_args: b.cargo_args,
-    };
+    let project = Project::load(args.build.manifest.manifest_path.as_deref())?;
+    let request = Request::from_flags(&project, &args.build, false)?;
     pipeline::plan(&project, request, Mode::Test)?.run(&Checkout::here(&project))?;
     Ok(())
 }

@@ -27,7 +27,7 @@ pub use graph::Graph;
 use crate::archive::{self, Format, SourceDate};
 use crate::atomic::{self, Staged};
 use crate::catalog::{TargetSpec, catalog};
-use crate::pipeline::{self, Artifact, Checkout, HostTargets, Mode, Request};
+use crate::pipeline::{self, Artifact, Checkout, Mode, Request};
 use crate::project::Project;
 
 /// What `crossflake dist` is asked for.
@@ -73,7 +73,8 @@ pub struct Dist {
     /// The output directory, absolute.
     pub out: PathBuf,
     specs: Vec<TargetSpec>,
-    skipped: Vec<(TargetSpec, String)>,
+    /// The project's targets this host does not build, each with the line saying so.
+    skipped: Vec<String>,
     binaries: Binaries,
     date: SourceDate,
     key: Option<(PathBuf, minisign::SecretKey)>,
@@ -95,15 +96,7 @@ pub fn plan(project: Project, opts: &Options) -> Result<Dist> {
     } else {
         prebuilt.iter().map(|(t, _)| t.clone()).collect()
     };
-    let mut specs = pipeline::project_targets(&project, &named)?;
-    let mut skipped = Vec::new();
-    if named.is_empty() {
-        let split = HostTargets::split(&specs, &host);
-        if split.build.is_empty() {
-            bail!("none of the project's targets builds on {host}; pass --target");
-        }
-        (specs, skipped) = (split.build, split.skipped);
-    }
+    let (specs, skipped) = pipeline::targets_here(&project, &named, &host)?;
     check_triples(&specs, !prebuilt.is_empty())?;
     let out = output_dir(&project, opts)?;
     if opts.check_reproducible {
@@ -124,6 +117,7 @@ pub fn plan(project: Project, opts: &Options) -> Result<Dist> {
     let binaries = if prebuilt.is_empty() {
         let request = Request {
             specs: specs.clone(),
+            left_out: skipped.clone(),
             profile: pipeline::profile(Some(&project), opts.profile.as_deref(), opts.release),
             build_std: opts.build_std,
             auditable: !opts.no_audit,
@@ -218,9 +212,7 @@ impl Dist {
     /// Errors: cargo metadata fails.
     pub fn describe(&self) -> Result<Vec<String>> {
         let mut lines = vec![format!("crossflake dist: {}", self.date.describe())];
-        for (s, why) in &self.skipped {
-            lines.push(format!("skip {}: {why}", s.key()));
-        }
+        lines.extend(self.skipped.iter().cloned());
         match &self.binaries {
             Binaries::Build(plan) => {
                 for l in plan.describe() {

@@ -14,26 +14,14 @@ pub const DIST_SERVER: &str = "https://static.rust-lang.org";
 /// The dist URL of a channel's manifest: `stable`, `beta`, `nightly`, `1.x[.y]`, or a
 /// dated `nightly-YYYY-MM-DD` (also `beta-`, `stable-`).
 ///
-/// Errors: any other form (a host-qualified name, a custom toolchain).
+/// Errors: any other form ([`crate::toolchain::check_channel`]).
 pub fn manifest_url(server: &str, channel: &str) -> Result<String> {
+    crate::toolchain::check_channel(channel, "rust-toolchain.toml: toolchain.channel")?;
     let server = server.trim_end_matches('/');
-    let is_version =
-        channel.split('.').count() >= 2 && channel.split('.').all(|p| p.parse::<u32>().is_ok());
-    if matches!(channel, "stable" | "beta" | "nightly") || is_version {
-        return Ok(format!("{server}/dist/channel-rust-{channel}.toml"));
-    }
-    if let Some((name, date)) = channel.split_once('-')
-        && matches!(name, "stable" | "beta" | "nightly")
-        && date.len() == 10
-        && date.split('-').count() == 3
-        && date.split('-').all(|p| p.parse::<u32>().is_ok())
-    {
-        return Ok(format!("{server}/dist/{date}/channel-rust-{name}.toml"));
-    }
-    bail!(
-        "rust-toolchain.toml: toolchain.channel `{channel}` is not a channel the lock can pin; \
-         use stable, beta, nightly, 1.x.y, or nightly-YYYY-MM-DD"
-    )
+    Ok(match channel.split_once('-') {
+        Some((name, date)) => format!("{server}/dist/{date}/channel-rust-{name}.toml"),
+        None => format!("{server}/dist/channel-rust-{channel}.toml"),
+    })
 }
 
 /// Checks `bytes` against the dist server's `.sha256` file content (`HEX  NAME`).

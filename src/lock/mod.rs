@@ -20,4 +20,4 @@ mod manifest;
 mod prune;
 mod update;
 
-pub use update::{LOCK_FILE, plan_from_manifest, plan_update, recorded, staleness};
+pub use update::{LOCK_FILE, LockRun, plan_update, recorded, run};

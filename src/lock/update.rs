@@ -57,13 +57,46 @@ pub fn recorded(lock_text: &str, origin: &Path) -> Result<(ToolchainSpec, String
     ))
 }
 
+/// What `crossflake toolchain lock` finds: with `check`, whether the lock is current (against
+/// rust-toolchain.toml alone, or with `manifest` against the lock that manifest gives);
+/// without, the plan that writes it.
+#[derive(Debug)]
+pub enum LockRun {
+    /// `--check`: the lock is current.
+    Current,
+    /// `--check`: it is not; a unified diff of the difference.
+    Stale(String),
+    /// The lock to write.
+    Write(Plan),
+}
+
+/// Runs the toolchain lock's logic for the project at `root` ([`staleness`] for a bare
+/// `--check`, else [`plan_from_manifest`]).
+///
+/// Errors: see those two.
+pub fn run(root: &Path, manifest: Option<&Path>, check: bool) -> Result<LockRun> {
+    let mut plan = Plan::new();
+    if check && manifest.is_none() {
+        return Ok(match staleness(&plan, root)? {
+            None => LockRun::Current,
+            Some(diff) => LockRun::Stale(diff),
+        });
+    }
+    plan_from_manifest(&mut plan, root, manifest)?;
+    Ok(match (check, plan.is_empty()) {
+        (false, _) => LockRun::Write(plan),
+        (true, true) => LockRun::Current,
+        (true, false) => LockRun::Stale(plan.diff(root)),
+    })
+}
+
 /// Whether the lock in `root` still matches rust-toolchain.toml: `None` when it does, else
 /// a unified diff of what it was made for (`[crossflake]`) against what rust-toolchain.toml
 /// asks for, as TOML lines.
 ///
 /// Errors: there is no lock (naming the command that writes one), or it cannot be read.
 pub fn staleness(plan: &Plan, root: &Path) -> Result<Option<String>> {
-    let req = toolchain::read(plan, root)?;
+    let req = toolchain::read_pinnable(plan, root)?;
     let path = root.join(LOCK_FILE);
     let text = plan.read(&path)?.with_context(|| {
         format!(
@@ -101,7 +134,7 @@ pub fn staleness(plan: &Plan, root: &Path) -> Result<Option<String>> {
 ///
 /// Errors: see [`fetch_manifest`] and [`build_lock`].
 pub fn plan_from_manifest(plan: &mut Plan, root: &Path, manifest: Option<&Path>) -> Result<()> {
-    let req = toolchain::read(plan, root)?;
+    let req = toolchain::read_pinnable(plan, root)?;
     let (text, sha, origin) = match manifest {
         Some(f) => {
             let (t, s) = fetch_manifest(&req.channel, ManifestSource::File(f))?;

@@ -53,7 +53,7 @@ pub struct ImageSpec {
     /// `org.opencontainers.image.*` annotations (source, revision, version, created), also
     /// copied into the config's labels.
     pub annotations: BTreeMap<String, String>,
-    /// Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH).
+    /// Seconds since the epoch for every time stamp: the source date ([`crate::archive::source_date`]).
     pub epoch: u64,
 }
 

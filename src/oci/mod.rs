@@ -335,12 +335,9 @@ impl Image {
         lines
     }
 
-    /// Builds the layout and writes it to the output directory and/or the archive, all at
-    /// once: each is staged beside its destination and both are renamed into place only when
-    /// both are written ([`crate::atomic`]), so a failure, or a kill, leaves the old ones as they
-    /// were. Returns the layout's digests.
+    /// Builds the layout and writes it ([`write_output`]). Returns the layout's digests.
     ///
-    /// Errors: a directory cannot be created or a file written.
+    /// Errors: see [`write_output`].
     pub fn apply(&self) -> Result<LayoutSummary> {
         let binaries: Vec<PlatformBinary> = self.binaries.iter().map(|(b, _)| b.clone()).collect();
         write_output(

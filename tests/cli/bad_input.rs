@@ -306,3 +306,28 @@ fn a_cargo_zigbuild_other_than_the_pinned_one_or_an_old_zig_is_refused_naming_bo
     // refused before cargo ran: no target directory, no lock file, nothing changed
     assert_eq!(before, p.snapshot_bytes());
 }
+
+/// A project whose targets none builds here: `build`, `test` and `dist` stop before anything
+/// starts, naming each target and the hosts that build it (darwin targets build only on darwin
+/// hosts, so this case is for linux hosts, where CI runs).
+#[test]
+fn building_only_targets_of_other_hosts_is_refused_with_the_reason() {
+    let host = crate::support::host_system();
+    assert!(
+        host.ends_with("-linux"),
+        "this case needs a linux host, where darwin targets do not build (host: {host})"
+    );
+    let p = TempProject::with(&[(
+        "Cargo.toml",
+        &format!(
+            "{PACKAGE}\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-darwin\", \"x86_64-darwin\"]\n"
+        ),
+    )]);
+    let want = format!(
+        "error: none of the targets of {} builds on {host} (aarch64-darwin (aarch64-apple-darwin) builds only on x86_64-darwin, aarch64-darwin; x86_64-darwin (x86_64-apple-darwin) builds only on x86_64-darwin, aarch64-darwin); pass --target",
+        p.path().join("Cargo.toml").display()
+    );
+    for verb in ["build", "test", "dist"] {
+        refuses(&p, &[verb], &want);
+    }
+}

@@ -696,7 +696,7 @@ fn dist_refuses_an_output_holding_the_project_and_two_floors_of_one_triple() {
     for (args, want) in [
         (
             vec!["dist", "--target", "aarch64-musl", "--out", ".", "--force"],
-            format!("--out {} holds the project itself", dir.display()),
+            format!("--output {} holds the project itself", dir.display()),
         ),
         (
             vec![
@@ -901,8 +901,9 @@ fn dry_run_prints_the_plan_and_builds_and_writes_nothing() {
         ),
         "{plan}"
     );
-    assert!(
-        lines[1].starts_with("build aarch64-musl, x86_64-windows: cargo auditable zigbuild --target aarch64-unknown-linux-musl --target x86_64-pc-windows-gnu --profile crossflake"),
+    assert_eq!(
+        lines[1],
+        "build aarch64-musl, x86_64-windows: cargo auditable zigbuild --target aarch64-unknown-linux-musl --target x86_64-pc-windows-gnu --profile crossflake -Zbuild-std=std,panic_abort",
         "{plan}"
     );
     let rest = lines[2..].join("\n");
@@ -960,4 +961,45 @@ fn an_output_directory_that_cannot_be_written_stops_dist_before_building() {
     );
     assert!(!err.contains("crossflake: building"), "{err}");
     assert_eq!(fs::read_dir(&ro).unwrap().count(), 0);
+}
+
+#[test]
+fn without_targets_dist_plans_the_projects_targets_this_host_builds_and_says_which_it_leaves_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(&repo().join("tests/fixtures/cross-hello"), &dir);
+    let out = crossflake_at(&dir, &["dist", "--dry-run", "--no-audit", "--build-std"]);
+    let plan = ok(&out, "crossflake dist --dry-run");
+    let host = crate::support::host_system();
+    let left_out: Vec<&str> = plan
+        .lines()
+        .filter(|l| l.starts_with("crossflake: skipping"))
+        .collect();
+    let want: Vec<String> = if host.ends_with("-darwin") {
+        vec![]
+    } else {
+        [
+            "aarch64-darwin (aarch64-apple-darwin)",
+            "x86_64-darwin (x86_64-apple-darwin)",
+        ]
+        .iter()
+        .map(|t| {
+            format!(
+                "crossflake: skipping {}: {t} builds only on x86_64-darwin, aarch64-darwin",
+                t.split(' ').next().unwrap()
+            )
+        })
+        .collect()
+    };
+    assert_eq!(left_out, want, "{plan}");
+    // the others share one cargo run (wasm32-wasip1's recipe is plain cargo: a run of its own)
+    assert!(
+        plan.lines().any(|l| l.starts_with("build aarch64-musl, x86_64-musl, armv7-musl, riscv64-musl, x86_64-gnu, aarch64-gnu, x86_64-windows: cargo zigbuild")),
+        "{plan}"
+    );
+    assert!(
+        plan.lines()
+            .any(|l| l.starts_with("build wasm32-wasip1: cargo build --target wasm32-wasip1")),
+        "{plan}"
+    );
 }

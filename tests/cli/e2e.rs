@@ -122,14 +122,13 @@ pub fn run_on_host(target: &str, bin: &Path) -> Result<String, String> {
 }
 
 /// The eight targets of [`cross_builds_verify_and_run`]: (as written, alias, triple, binary
-/// name, the machine `crossflake verify` reads, what the binary prints).
-const EIGHT: [(&str, &str, &str, &str, &str, &str); 8] = [
+/// name, the machine `crossflake verify` reads, which is also what the binary prints).
+const EIGHT: [(&str, &str, &str, &str, &str); 8] = [
     (
         "aarch64-musl",
         "aarch64-musl",
         "aarch64-unknown-linux-musl",
         "cross-hello",
-        "aarch64",
         "aarch64",
     ),
     (
@@ -138,14 +137,12 @@ const EIGHT: [(&str, &str, &str, &str, &str, &str); 8] = [
         "x86_64-unknown-linux-musl",
         "cross-hello",
         "x86_64",
-        "x86_64",
     ),
     (
         "x86_64-unknown-linux-gnu.2.17",
         "x86_64-gnu",
         "x86_64-unknown-linux-gnu",
         "cross-hello",
-        "x86_64",
         "x86_64",
     ),
     (
@@ -154,14 +151,12 @@ const EIGHT: [(&str, &str, &str, &str, &str, &str); 8] = [
         "wasm32-wasip1",
         "cross-hello.wasm",
         "wasm32",
-        "wasm32",
     ),
     (
         "x86_64-windows",
         "x86_64-windows",
         "x86_64-pc-windows-gnu",
         "cross-hello.exe",
-        "x86_64",
         "x86_64",
     ),
     (
@@ -170,14 +165,12 @@ const EIGHT: [(&str, &str, &str, &str, &str, &str); 8] = [
         "armv7-unknown-linux-musleabihf",
         "cross-hello",
         "arm",
-        "arm",
     ),
     (
         "riscv64gc-unknown-linux-musl",
         "riscv64-musl",
         "riscv64gc-unknown-linux-musl",
         "cross-hello",
-        "riscv64",
         "riscv64",
     ),
     (
@@ -186,19 +179,18 @@ const EIGHT: [(&str, &str, &str, &str, &str, &str); 8] = [
         "aarch64-unknown-linux-gnu",
         "cross-hello",
         "aarch64",
-        "aarch64",
     ),
 ];
 
-/// One target of the eight: built, proven by `crossflake verify` (machine; for gnu targets the
-/// newest GLIBC_ version at most the floor), and run on this host.
+/// One target of the eight: built (its end line in the shared run's log), proven by `crossflake
+/// verify` (format and machine; for gnu targets the dynamic loader and the newest GLIBC_
+/// version at most the floor), and run on this host.
 fn judge(
     written: &str,
     alias: &str,
     triple: &str,
     name: &str,
     machine: &str,
-    arch: &str,
     log: &str,
 ) -> Result<(), String> {
     if !log.contains(&format!("crossflake: built {alias} in ")) {
@@ -208,6 +200,19 @@ fn judge(
     let r = verify(written, &bin);
     if r[0]["ok"] != true || r[0]["facts"]["machine"] != machine {
         return Err(format!("verify: {r}"));
+    }
+    let format = if name.ends_with(".exe") {
+        "pe"
+    } else if name.ends_with(".wasm") {
+        "wasm"
+    } else {
+        "elf"
+    };
+    if r[0]["facts"]["format"] != format {
+        return Err(format!(
+            "format {} (expected {format})",
+            r[0]["facts"]["format"]
+        ));
     }
     if let Some(floor) = written
         .strip_prefix("x86_64-unknown-linux-gnu.")
@@ -220,9 +225,23 @@ fn judge(
         if max == "none" || crate_version(&max) > crate_version(floor) {
             return Err(format!("newest GLIBC_ version {max}, floor {floor}"));
         }
+        let loader = if machine == "x86_64" {
+            "ld-linux-x86-64"
+        } else {
+            "ld-linux-aarch64"
+        };
+        if !r[0]["facts"]["interpreter"]
+            .as_str()
+            .is_some_and(|i| i.contains(loader))
+        {
+            return Err(format!(
+                "interpreter {} (expected {loader})",
+                r[0]["facts"]["interpreter"]
+            ));
+        }
     }
     let got = run_on_host(written, &bin)?;
-    let want = format!("cross-hello on {arch}: 2+3=5\n");
+    let want = format!("cross-hello on {machine}: 2+3=5\n");
     if got != want {
         return Err(format!("printed {got:?}, expected {want:?}"));
     }
@@ -246,12 +265,21 @@ fn cross_builds_verify_and_run() {
         args.extend(["--target", t.0]);
     }
     let built = crossflake(&args);
-    ok(&built, "crossflake build");
     let log = String::from_utf8_lossy(&built.stderr).to_string();
-    // every target's result first, then the verdict
+    // every target's result first, then the verdict (a failed shared run fails each target
+    // it did not finish, with the end of its log)
     let results: Vec<(&str, Result<(), String>)> = EIGHT
         .iter()
-        .map(|&(w, a, t, n, m, arch)| (a, judge(w, a, t, n, m, arch, &log)))
+        .map(|&(w, a, t, n, m)| {
+            let r = judge(w, a, t, n, m, &log).map_err(|e| match built.status.success() {
+                true => e,
+                false => format!(
+                    "{e}; the build failed: {}",
+                    log.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
+                ),
+            });
+            (a, r)
+        })
         .collect();
     for (alias, r) in &results {
         eprintln!(

@@ -43,8 +43,8 @@ in
     };
     expected = {
       command = [ "cargo" "zigbuild" "--target" "aarch64-unknown-linux-musl" "--profile" "crossflake" "-Zbuild-std=std,panic_abort" ];
-      flags = { value = "-C link-self-contained=no"; buildStd = true; run = false; };
-      bootstrap = { value = "1"; buildStd = true; run = false; };
+      flags = { value = "-C link-self-contained=no"; buildStd = true; run = false; unstable = false; };
+      bootstrap = { value = "1"; buildStd = true; run = false; unstable = true; };
     };
   }
   {
@@ -71,15 +71,15 @@ in
     expr = let r = env "x86_64-gnu" "x86_64-linux" false; in { inherit (r) env runner; };
     expected = {
       env = {
-        AR_x86_64_unknown_linux_gnu = { value = "/tools/zig-ar-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
-        RANLIB_x86_64_unknown_linux_gnu = { value = "/tools/zig-ranlib-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
-        CC_x86_64_unknown_linux_gnu = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
-        CXX_x86_64_unknown_linux_gnu = { value = "/tools/zig-cxx-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
-        CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; };
-        CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER = { value = "/qemu"; buildStd = false; run = true; };
-        CARGO_TARGET_APPLIES_TO_HOST = { value = "false"; buildStd = false; run = false; };
-        CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST = { value = "true"; buildStd = false; run = false; };
-        __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS = { value = "nightly"; buildStd = false; run = false; };
+        AR_x86_64_unknown_linux_gnu = { value = "/tools/zig-ar-x86_64-linux-gnu.2.17"; buildStd = false; run = false; unstable = false; };
+        RANLIB_x86_64_unknown_linux_gnu = { value = "/tools/zig-ranlib-x86_64-linux-gnu.2.17"; buildStd = false; run = false; unstable = false; };
+        CC_x86_64_unknown_linux_gnu = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; unstable = false; };
+        CXX_x86_64_unknown_linux_gnu = { value = "/tools/zig-cxx-x86_64-linux-gnu.2.17"; buildStd = false; run = false; unstable = false; };
+        CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER = { value = "/tools/zig-cc-x86_64-linux-gnu.2.17"; buildStd = false; run = false; unstable = false; };
+        CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER = { value = "/qemu"; buildStd = false; run = true; unstable = false; };
+        CARGO_TARGET_APPLIES_TO_HOST = { value = "false"; buildStd = false; run = false; unstable = false; };
+        CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST = { value = "true"; buildStd = false; run = false; unstable = true; };
+        __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS = { value = "nightly"; buildStd = false; run = false; unstable = true; };
       };
       runner = { status = "program"; kind = "glibc-loader"; program = "ld-linux-x86-64.so.2"; args = [ ]; };
     };
@@ -115,7 +115,7 @@ in
   {
     name = "x86_64-windows build-std adds the libssp stubs";
     expr = (env "x86_64-windows" "x86_64-linux" true).env.CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS;
-    expected = { value = "-L native=/ssp"; buildStd = true; run = false; };
+    expected = { value = "-L native=/ssp"; buildStd = true; run = false; unstable = false; };
   }
   {
     name = "aarch64-darwin on aarch64-darwin: plain cargo, nothing else";

@@ -5,10 +5,9 @@ use serde_json::json;
 use super::{cli_json, nix_eval, nix_str};
 use crate::support::TempProject;
 
-/// Build tools: cdeps::needed_tools (`crossflake internal build-tools`) and buildTools give the
-/// `[build-tools]` keys written here for each Cargo.lock, and the Nix side turns the same keys
-/// into what bindgen's build script reads: the BINDGEN_EXTRA_CLANG_ARGS_<triple> that
-/// nix/bindgen-args.sh exports is the one `crossflake env` prints, for the same zig.
+/// Build tools: cdeps::needed_tools (`crossflake internal build-tools`, which doctor and the
+/// build's preflight call) and buildTools give the `[build-tools]` keys written here for each
+/// Cargo.lock (bindgen's arguments are bindgen.rs's).
 #[test]
 fn build_tools_agree_with_the_table() {
     let package = |name: &str, deps: &[&str]| {

@@ -100,7 +100,7 @@ fn cli_recipe(p: &TempProject, alias: &str, host: &str, build_std: bool) -> Valu
     let env = keyed(
         &v["env"],
         "name",
-        |e| json!({ "value": symbolic(&e["value"]), "buildStd": e["build-std"], "run": e["run"] }),
+        |e| json!({ "value": symbolic(&e["value"]), "buildStd": e["build-std"], "run": e["run"], "unstable": e["unstable"] }),
     );
     let scripts = keyed(&v["scripts"], "tool", |s| {
         let content = symbolic(&s["content"]);
