@@ -40,6 +40,8 @@ let
   zigCache = if spec.zigTarget == null then null else
   pkgs.stdenv.mkDerivation (env.vars // {
     name = "crossflake-zig-cache-${spec.zigTarget}";
+    # the target it builds for, as every derivation of the target says
+    CARGO_BUILD_TARGET = spec.triple;
     dontUnpack = true;
     dontFixup = true;
     nativeBuildInputs = [ craneLib.rustc craneLib.cargo ] ++ env.nativeBuildInputs;

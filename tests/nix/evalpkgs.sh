@@ -24,6 +24,12 @@ fail() {
   echo "FAILED: $*" >&2
   exit 1
 }
+# quiet WHAT COMMAND...: runs COMMAND, showing its output only when it fails (then stops)
+quiet() {
+  local what=$1 out
+  shift
+  out=$("$@" 2>&1) || { echo "$out" >&2; fail "$what"; }
+}
 
 echo "== level 2: flake.lock resolves the pinned crane and fenix with no network and no override"
 for input in crane fenix; do
@@ -85,7 +91,7 @@ NIX
 # images take as SOURCE_DATE_EPOCH and whose commit as revision (overrides on the command line
 # would leave `self` without a revision)
 git -C "$work" init -q && git -C "$work" add -A
-(cd "$work" && nix flake lock "${overrides[@]:1}" 2>/dev/null)
+quiet "nix flake lock of the wiring project" bash -c 'cd "$1" && shift && nix flake lock "$@"' _ "$work" "${overrides[@]:1}"
 git -C "$work" add -A
 GIT_COMMITTER_DATE=@1700000000 GIT_AUTHOR_DATE=@1700000000 git -C "$work" -c user.name=t -c user.email=t@t commit -qm fixture
 (cd "$work" && nix eval --json .#wiring) >"$results/wiring.json"
@@ -110,6 +116,14 @@ for system, v in r.items():
         bad += 1
 sys.exit(1 if bad else 0)
 PY
+echo "== skipped test checks on every host are the catalog's (tests/nix/skips.py)"
+cf=$(bash "$here/scripts/built-crossflake")
+for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
+  names=$(cd "$work" && nix eval --json ".#checks.$system" --apply 'cs: builtins.mapAttrs (_: d: d.name) cs') ||
+    fail "$system: the checks do not evaluate"
+  python3 "$here/tests/nix/skips.py" "$names" "$("$cf" targets --host "$system" --json)" "$work/Cargo.toml" "$system" ||
+    fail "$system: skipped test checks differ from the catalog's"
+done
 if err=$(cd "$work" && nix eval --raw .#oldZig.drvPath 2>&1); then fail "a zig older than the catalog's minimum evaluated"; fi
 grep -q "nixpkgs' zig is 0.11.0, and crossflake's recipe needs zig" <<<"$err" || fail "old zig: unexpected error: $err"
 echo "   a zig older than [zig] min-version stops evaluation: $(echo "$err" | grep -o "nixpkgs' zig is[^(]*")"
@@ -215,9 +229,9 @@ PY
 echo "== a pinned channel through a toolchain lock (fenix.fromManifestFile), every host"
 cp -r "$work/." "$pinned/"
 rm -rf "$pinned/.git"
-cf=$(bash "$here/scripts/built-crossflake")
-(cd "$pinned" && "$cf" init --force --toolchain 1.95.0 >/dev/null 2>&1 &&
-  "$cf" toolchain lock --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1)
+quiet "crossflake init --toolchain 1.95.0" "$cf" init --manifest-path "$pinned/Cargo.toml" --force --toolchain 1.95.0
+quiet "crossflake toolchain lock" "$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
+  --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml"
 git -C "$pinned" init -q && git -C "$pinned" add -A
 for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
   locked=$(eval_in "$pinned" ".#packages.$system.x86_64-musl.drvPath")
@@ -233,8 +247,8 @@ docs() {
 }
 [ "$(docs x86_64-linux)" = false ] || fail "rust-docs with the minimal profile init writes"
 sed -i '/^profile = /d; s/^channel = .*/&\nprofile = "default"/' "$pinned/rust-toolchain.toml"
-"$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
-  --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml" >/dev/null 2>&1
+quiet "crossflake toolchain lock (profile default)" "$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
+  --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml"
 git -C "$pinned" add -A
 for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
   [ "$(docs $system)" = true ] || fail "$system: profile = \"default\" brought no rust-docs"

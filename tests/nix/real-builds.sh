@@ -14,10 +14,20 @@
 #   tests/nix/real-builds.sh --all   and every other package and check of cross-hello (all
 #                                    linux targets, each image, the index) and crossflake's own
 #                                    flake
+#   tests/nix/real-builds.sh --step NAME...   only those steps (the mutation suite's way in:
+#                                    tests/nix/mutations.sh); the steps are listed at the end
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 all=false
-[ "${1:-}" = --all ] && all=true
+only=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --all) all=true ;;
+    --step) only+=("$2"); shift ;;
+    *) echo "usage: tests/nix/real-builds.sh [--all] [--step NAME]..." >&2; exit 2 ;;
+  esac
+  shift
+done
 state=${CROSSFLAKE_STANDIN_DIR:-/tmp/crossflake-standin}
 work=${CROSSFLAKE_REAL_BUILDS_DIR:-/tmp/crossflake-real-builds}
 # shellcheck source=tests/nix/standin/env.sh
@@ -46,7 +56,13 @@ rb() {
     fail "real-build $*"
   }
 }
-rbnix() { "$repo/tests/nix/real-build" --nix "$@" 2>>"$log"; }
+rbnix() {
+  "$repo/tests/nix/real-build" --nix "$@" 2>>"$log" || {
+    local rc=$?
+    tail -30 "$log" >&2
+    return $rc
+  }
+}
 crossflake=$(bash "$repo/scripts/built-crossflake")
 wasmtime=$(command -v wasmtime || echo "$repo/tests/support/bin/wasmtime")
 
@@ -91,10 +107,41 @@ verify_run() {
 hello=$(fixture cross-hello "$repo/tests/fixtures/cross-hello" \
   '{ CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUSTFLAGS = "-C link-arg=-Wl,--fix-cortex-a53-843419"; }')
 
+# step harness: the harness itself refuses what it cannot check: real-build with no attribute,
+# checks that do not evaluate, a package build that fails (each must stop, saying why)
+step_harness() {
+step "the harness stops on what it cannot check"
+local err
+if err=$("$repo/tests/nix/real-build" "$hello" 2>&1); then fail "real-build with no attribute ran"; fi
+grep -qF "real-build: name the attributes to build" <<<"$err" || fail "real-build with no attribute did not refuse: $err"
+echo "   real-build with no attribute refuses: name the attributes to build"
+broken=$(fixture broken "$repo/tests/fixtures/cross-hello")
+sed -i 's/^targets = \[/targets = ["no-such-target", /' "$broken/Cargo.toml"
+git -C "$broken" commit -qam broken
+if err=$( (check_names "$broken") 2>&1); then fail "check_names went on past checks that do not evaluate"; fi
+grep -qF "the checks of broken do not evaluate" <<<"$err" || fail "check_names stopped without saying why: $err"
+echo "   checks that do not evaluate stop the script: the checks of broken do not evaluate"
+if err=$( (build_outputs "$hello" packages.x86_64-linux.aarch64-darwin) 2>&1); then fail "a failed build did not stop build_outputs"; fi
+grep -qF "FAILED: real-build $hello packages.x86_64-linux.aarch64-darwin" <<<"$err" || fail "build_outputs stopped without saying why: $err"
+echo "   a failed package build stops the script where it fails"
+}
+
+# build_outputs FLAKE ATTR...: builds them, one output path per line (a failed build stops the
+# script here: a command substitution, not a process substitution)
+build_outputs() {
+  local text
+  text=$(rb "$@")
+  printf '%s\n' "$text"
+}
+
+# step packages: the fixture's packages, verified and run; what a target's build closure holds
+step_packages() {
 step "cross-hello: packages"
 packages=(aarch64-musl x86_64-gnu armv7-musl wasm32-wasip1)
 $all && packages+=(x86_64-musl riscv64-musl aarch64-gnu x86_64-windows default)
-mapfile -t outs < <(rb "$hello" "${packages[@]/#/packages.x86_64-linux.}")
+outs_text=$(build_outputs "$hello" "${packages[@]/#/packages.x86_64-linux.}")
+mapfile -t outs <<<"$outs_text"
+[ ${#outs[@]} -eq ${#packages[@]} ] || fail "real-build gave ${#outs[@]} output paths for ${#packages[@]} packages"
 declare -A out
 for i in "${!packages[@]}"; do out[${packages[$i]}]=${outs[$i]}; done
 verify_run aarch64-musl "${out[aarch64-musl]}/bin/cross-hello" "cross-hello on aarch64: 2+3=5" qemu-aarch64-static
@@ -109,38 +156,117 @@ if $all; then
     env WINEPREFIX="$work/wine" WINEDEBUG=-all wine
   expect_eq "host build" "$("${out[default]}/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
 fi
-# what a target's build closure holds: its own rust-std and no runner
-for alias in aarch64-musl x86_64-gnu; do
-  rbnix "$hello" show-derivation -r ".#packages.x86_64-linux.$alias" >"$work/drvs.json"
-  python3 - "$alias" "$work/drvs.json" <<'PY' || fail "$alias: its build closure holds another target's rust-std or a runner"
-import json, sys
-alias = sys.argv[1]
-names = sorted({d["env"].get("name", "") for d in json.load(open(sys.argv[2])).values()})
-stds = [n for n in names if n.startswith("rust-std-")]
-runners = [n for n in names if n.startswith(("crossflake-runner", "qemu-user", "wine64", "wasmtime", "glibc-2"))]
-shown = ", ".join(stds) or "the host's only"
-print(f"   {alias}: rust-std in its build closure: {shown}; runners: {', '.join(runners) or 'none'}")
-sys.exit(1 if len(stds) > 1 or runners else 0)
-PY
-done
+}
 
+# step closure: what a target's build closure holds, read from what its store paths contain:
+# std for the host and the target only, and no runner (qemu-user, wine, wasmtime, crossflake's
+# runner script). CLOSURE_TARGETS picks the targets (default: aarch64-musl x86_64-gnu).
+step_closure() {
+step "cross-hello: what each target's build closure holds"
+for alias in ${CLOSURE_TARGETS:-aarch64-musl x86_64-gnu}; do
+  drv=$(rbnix "$hello" eval --raw ".#packages.x86_64-linux.$alias.drvPath") || fail "$alias: its drvPath does not evaluate"
+  triple=$(rbnix "$hello" eval --raw ".#packages.x86_64-linux.$alias.passthru.spec.triple") || fail "$alias: no triple"
+  closure=$(nix-store -qR --include-outputs "$drv") || fail "$alias: nix-store -qR $drv failed"
+  python3 "$repo/tests/nix/closure-check.py" "$alias" "$triple" x86_64-unknown-linux-gnu <<<"$closure" ||
+    fail "$alias: its build closure holds another target's std or a runner"
+done
+}
+
+# check_names FLAKE: the flake's x86_64-linux checks, name -> derivation name (JSON); stops
+# the script when they do not evaluate
+check_names() {
+  rbnix "$1" eval --json .#checks.x86_64-linux --apply 'cs: builtins.mapAttrs (_: d: d.name) cs' ||
+    fail "the checks of $(basename "$1") do not evaluate"
+}
+
+# step skips: the test checks that are skip derivations are exactly the fixture's targets that
+# build here and have no runner here, as `crossflake targets --host x86_64-linux` says
+# (evaluation only; tests/nix/evalpkgs.sh does the same on every host)
+step_skips() {
+step "cross-hello: skipped test checks against the catalog"
+names=$(check_names "$hello")
+python3 "$repo/tests/nix/skips.py" "$names" "$("$crossflake" targets --host x86_64-linux --json)" "$hello/Cargo.toml" x86_64-linux ||
+  fail "skipped test checks differ from the catalog's"
+}
+
+# step checks: the fixture's checks, each with the proof its tool ran; skips against the catalog
+step_checks() {
 step "cross-hello: checks"
-checks=(aarch64-musl-verify aarch64-musl-test aarch64-musl-clippy x86_64-gnu-test wasm32-wasip1-test fmt)
+checks=(aarch64-musl-verify aarch64-musl-test aarch64-musl-clippy x86_64-gnu-test x86_64-gnu-verify wasm32-wasip1-test fmt)
 if $all; then
-  mapfile -t checks < <(rbnix "$hello" eval --json .#checks.x86_64-linux --apply builtins.attrNames | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)))')
+  names=$(check_names "$hello")
+  mapfile -t checks < <(python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)))' <<<"$names")
 fi
 rb "$hello" "${checks[@]/#/checks.x86_64-linux.}" >/dev/null
+# each check leaves the proof that its tool ran: its report or its log line
 for c in "${checks[@]}"; do
-  buildlog=$(rbnix "$hello" log "$(rbnix "$hello" eval --raw ".#checks.x86_64-linux.$c.drvPath")" || true)
+  out=$(rbnix "$hello" eval --raw ".#checks.x86_64-linux.$c.outPath") || fail "$c: no output path"
+  drv=$(rbnix "$hello" eval --raw ".#checks.x86_64-linux.$c.drvPath") || fail "$c: no drvPath"
+  buildlog=$(rbnix "$hello" log "$drv") || fail "$c: no build log for $drv"
   case $c in
     # (wine's console puts escape sequences inside "test result: ok", so the
     # count is what is matched)
-    *-test) echo "$buildlog" | grep -aq '[.] 1 passed; 0 failed' ||
+    *-test) grep -aq '[.] 1 passed; 0 failed' <<<"$buildlog" ||
       fail "$c: no test result in its log" ;;
+    *-verify)
+      python3 - "$out/verify.json" "${c%-verify}" <<'PY' || fail "$c: its report does not prove the target's claims"
+import json, sys
+reports, alias = json.load(open(sys.argv[1])), sys.argv[2]
+claims = {c["claim"] for r in reports for c in r["checks"]}
+want = {"format", "machine"} | ({"static"} if alias.endswith("musl") else set()) | ({"glibc-floor"} if alias.endswith("gnu") else set())
+ok = reports and all(r["ok"] for r in reports) and want <= claims
+print(f"   {alias}: verify.json: {len(reports)} binaries, claims {', '.join(sorted(claims))}")
+sys.exit(0 if ok else 1)
+PY
+      ;;
+    *-clippy) grep -aqE 'cargo (--[a-z-]+ )*clippy.* -- --deny warnings' <<<"$buildlog" ||
+      fail "$c: its log shows no cargo clippy run with --deny warnings" ;;
+    fmt) grep -aqE 'cargo (--[a-z-]+ )*fmt.*--check' <<<"$buildlog" ||
+      fail "fmt: its log shows no cargo fmt --check run" ;;
   esac
   echo "   $c: built"
 done
+}
 
+# step verify_empty: a package with no binary fails its verify check, saying so
+step_verify_empty() {
+step "a package with no binary: its verify check fails"
+nobin=$(fixture no-binary "$repo/tests/fixtures/cross-hello" '{ installPhaseCommand = "mkdir -p $out/bin"; }')
+if "$repo/tests/nix/real-build" "$nobin" checks.x86_64-linux.aarch64-musl-verify >"$work/nobin.log" 2>&1; then
+  fail "aarch64-musl-verify passed with no binary to verify"
+fi
+grep -aqF "crossflake: aarch64-musl-verify: " "$work/nobin.log" && grep -aqF "holds no binary, and the project has binary targets" "$work/nobin.log" ||
+  { tail -20 "$work/nobin.log"; fail "aarch64-musl-verify of a package with no binary failed without saying why"; }
+echo "   a package with no binary: aarch64-musl-verify fails, saying so"
+}
+
+# step bait: checks that must fail on planted mistakes
+step_bait() {
+step "checks that must fail: a clippy warning and a misformatted line planted in a copy of the fixture"
+bait=$(fixture bait "$repo/tests/fixtures/cross-hello")
+cat >>"$bait/src/main.rs" <<'RS'
+
+#[allow(dead_code)]
+fn crossflake_bait() -> i32 {
+    return 1;
+}
+RS
+printf '#[allow(dead_code)]\nfn   crossflake_misformatted( ) {}\n' >>"$bait/build.rs"
+git -C "$bait" commit -qam bait
+# must_fail ATTR MESSAGE: the check's build fails, its log naming MESSAGE
+must_fail() {
+  if "$repo/tests/nix/real-build" "$bait" "checks.x86_64-linux.$1" >"$work/bait.log" 2>&1; then
+    fail "$1 passed with the planted mistake"
+  fi
+  grep -aqF "$2" "$work/bait.log" || { tail -30 "$work/bait.log"; fail "$1 failed, but not with \`$2\`"; }
+  echo "   $1 fails: $2"
+}
+must_fail aarch64-musl-clippy "clippy::needless_return"
+must_fail fmt "crossflake_misformatted"
+}
+
+# step cdeps: C dependencies
+step_cdeps() {
 step "C dependencies: bindgen (libclang, zig's headers for the target), OpenSSL (perl, make), aws-lc, SQLite and zstd for aarch64-musl"
 # the fixture's Cargo.lock has openssl-src, whose build runs perl and make, and bindgen: its
 # builds get those two, libclang (the one zig was built with), LIBCLANG_PATH and
@@ -176,8 +302,12 @@ env -i HOME="$work/home" bash -c "source '$work/shell-c-deps.sh' >/dev/null &&
 grep -q -- '-nostdlibinc -isystem .*/libc/include/aarch64-linux-musl' "$work/c-deps-shell.log" ||
   fail "the c-deps dev shell's BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_musl: $(cat "$work/c-deps-shell.log")"
 echo "   dev shell: LIBCLANG_PATH holds libclang.so, bindgen gets zig's aarch64-linux-musl headers"
+}
 
-step "a smaller fixture: the image index (aarch64-musl, x86_64-musl) through skopeo and umoci"
+# small_fixture: $small, the fixture with two targets, a README and a licence (made once)
+small=
+small_fixture() {
+[ -z "$small" ] || return 0
 small=$(fixture small "$repo/tests/fixtures/cross-hello")
 sed -i 's/^targets = \[/targets = ["aarch64-musl", "x86_64-musl"]\nold-targets = [/' "$small/Cargo.toml"
 python3 - "$small/Cargo.toml" <<'PY'
@@ -191,6 +321,12 @@ printf '# cross-hello\n' >"$small/README.md"
 printf 'cross-hello licence\n' >"$small/LICENSE"
 git -C "$small" add README.md LICENSE
 git -C "$small" commit -qam "two targets"
+}
+
+# step image: the image index of a smaller fixture
+step_image() {
+step "a smaller fixture: the image index (aarch64-musl, x86_64-musl) through skopeo and umoci"
+small_fixture
 index=$(rb "$small" packages.x86_64-linux.oci)
 skopeo inspect --raw "oci:$index:0.1.0" >"$work/index.json"
 python3 - "$work/index.json" <<'PY' || fail "the image index does not hold both platforms"
@@ -209,8 +345,12 @@ done
 expect_eq "arm64 image's binary" "$(qemu-aarch64-static "$work/unpacked-arm64/rootfs/usr/local/bin/cross-hello")" "cross-hello on aarch64: 2+3=5"
 expect_eq "amd64 image's binary" "$("$work/unpacked-amd64/rootfs/usr/local/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
 echo "   each platform unpacks with umoci and its binary runs"
+}
 
+# step dist: packages.dist
+step_dist() {
 step "packages.dist: the Nix builds packed as crossflake dist names and lays them out"
+small_fixture
 dist=$(rb "$small" packages.x86_64-linux.dist)
 expect_eq "dist files" "$(cd "$dist" && echo *)" \
   "SHA256SUMS cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz cross-hello-x86_64-unknown-linux-musl-v0.1.0.tar.gz crossflake-dist.json"
@@ -233,8 +373,13 @@ assert got == [("aarch64-musl", "aarch64-unknown-linux-musl", "cross-hello", "0.
                ("x86_64-musl", "x86_64-unknown-linux-musl", "cross-hello", "0.1.0", True)], got
 print("   crossflake-dist.json: both archives, verified binaries, the commit's date")
 PY
+}
 
+# step push: push-oci into a registry on loopback
+step_push() {
 step "push-oci: nix run .#push-oci into a registry on 127.0.0.1, pulled back with the same digests"
+small_fixture
+index=$(rb "$small" packages.x86_64-linux.oci)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/registry"
 printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
@@ -249,7 +394,10 @@ expect_eq "pushed index" "$(skopeo inspect --raw --tls-verify=false "docker://12
 echo "   the registry serves the index with the same digest"
 kill $registry
 trap - EXIT
+}
 
+# step shells: dev shells with plain cargo
+step_shells() {
 step "dev shells: plain cargo in a clean shell from nix print-dev-env"
 rm -rf "$work/home"
 rbnix "$hello" print-dev-env .#aarch64-musl >"$work/shell-aarch64-musl.sh"
@@ -268,7 +416,10 @@ done
 env -i HOME="$work/home" bash -c "source '$work/shell-default.sh' >/dev/null && command -v zig && command -v cargo-zigbuild && command -v crossflake" >/dev/null ||
   fail "the default dev shell lacks zig, cargo-zigbuild or crossflake"
 echo "   default: zig, cargo-zigbuild and crossflake on PATH"
+}
 
+# step templates: the templates
+step_templates() {
 step "templates: nix flake init, then nix build .#aarch64-musl"
 for t in default workspace; do
   d=$work/template-$t
@@ -278,7 +429,10 @@ for t in default workspace; do
   "$crossflake" verify --target aarch64-musl "$bin"/bin/* >/dev/null || fail "template $t: not a static aarch64 binary"
   echo "   $t: $(qemu-aarch64-static "$bin"/bin/*)"
 done
+}
 
+# step rebuild: a source change rebuilds only the project's crates
+step_rebuild() {
 step "a source change rebuilds only the project's crates"
 echo "// touched $(date +%s%N)" >>"$hello/src/main.rs"
 git -C "$hello" commit -qam touched
@@ -287,7 +441,10 @@ built=$(grep -c "^building '" "$work/rebuild.log" || true)
 grep -q "^building '.*-deps-" "$work/rebuild.log" && fail "the dependency build was rebuilt"
 expect_eq "derivations rebuilt after touching main.rs" "$built" 1
 echo "   1 derivation rebuilt (the package); the dependency build was reused"
+}
 
+# step refusals: bad input refused at evaluation
+step_refusals() {
 step "bad input is refused at evaluation with the fix"
 # refuse DIR ATTR MESSAGE
 refuse() {
@@ -315,11 +472,26 @@ open(p, "w").write(s)
 PY
 git -C "$locked" add -A && git -C "$locked" commit -qm lock
 refuse "$locked" packages.x86_64-linux.aarch64-musl "rust-toolchain.lock.toml has no rust-std for aarch64-unknown-linux-musl; run \`crossflake toolchain lock\`"
+# an unstable feature switched on through craneArgs
+unstable=$(fixture unstable "$repo/tests/fixtures/cross-hello" '{ RUSTC_BOOTSTRAP = "1"; }')
+refuse "$unstable" packages.x86_64-linux.aarch64-musl "crossflake: mkFlake's craneArgs: RUSTC_BOOTSTRAP turn(s) on unstable cargo or rustc features"
+}
 
-if $all; then
-  step "crossflake's own flake: nix build gives the CLI, which runs"
-  cli=$(rb "$repo" packages.x86_64-linux.default)
-  grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flake's crossflake does not list the targets"
-  echo "   $cli/bin/crossflake targets lists the catalog"
+# step own: crossflake's own flake (with --all)
+step_own() {
+step "crossflake's own flake: nix build gives the CLI, which runs"
+cli=$(rb "$repo" packages.x86_64-linux.default)
+grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flake's crossflake does not list the targets"
+echo "   $cli/bin/crossflake targets lists the catalog"
+}
+
+steps=(harness packages closure skips checks verify_empty bait cdeps image dist push shells templates rebuild refusals)
+$all && steps+=(own)
+if [ ${#only[@]} -gt 0 ]; then
+  for s in "${only[@]}"; do
+    declare -F "step_$s" >/dev/null || fail "no step $s; the steps: ${steps[*]} own"
+  done
+  steps=("${only[@]}")
 fi
-step "all real builds passed"
+for s in "${steps[@]}"; do "step_$s"; done
+step "all real builds passed (${steps[*]})"

@@ -26,5 +26,7 @@ for t in r["throwing"]:
         passed += 1
 print("\n".join(failed))
 print(f"{passed} passed, {len(failed)} failed ({len(r['throwing'])} of them errors with their messages)")
+if passed + len(failed) == 0:
+    sys.exit("run.sh: no case was evaluated: tests/nix has no case file")
 sys.exit(1 if failed else 0)
 PY

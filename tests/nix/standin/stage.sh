@@ -43,7 +43,9 @@ putL() {
 # debs DEB...: every file of these Debian packages, /usr stripped, without docs, man pages,
 # translations and lintian data. Absolute symlinks are resolved (they point outside the store).
 debs() {
-  local f rel
+  local f rel listed
+  # dpkg's own failure (a package not installed) stops the staging, with its message
+  listed=$(dpkg -L "$@") || { echo "stage: dpkg -L $* failed" >&2; return 1; }
   while IFS= read -r f; do
     [ -d "$f" ] && continue
     [ -f "$f" ] || [ -L "$f" ] || continue
@@ -53,15 +55,23 @@ debs() {
     rel=${f#/usr/}
     rel=${rel#/}
     if [ -L "$f" ] && [[ $(readlink "$f") == /* ]]; then putL "$f" "$rel"; else put "$f" "$rel"; fi
-  done < <(dpkg -L "$@")
+  done <<<"$listed"
 }
 
 # closure: copy the shared libraries the package's ELF files load (resolved on this machine)
 # into lib/, except glibc's and those the package already has.
 closure() {
-  local f lib name
+  local f lib name libs
   while IFS= read -r -d '' f; do
     is_elf "$f" || continue
+    # ldd fails for static and foreign-architecture files, which load nothing from here; any
+    # other failure stops the staging with ldd's message
+    if ! libs=$(ldd "$f" 2>&1); then
+      case $libs in
+        *"not a dynamic executable"* | *"statically linked"*) continue ;;
+        *) echo "stage: ldd $f failed: $libs" >&2; return 1 ;;
+      esac
+    fi
     while IFS= read -r lib; do
       [ -n "$lib" ] || continue
       name=$(basename "$lib")
@@ -69,7 +79,7 @@ closure() {
       [ -n "$(find "$pkg" -name "$name" -print -quit)" ] && continue
       for skip in ${closure_skip:-}; do [[ $name == $skip ]] && continue 2; done
       putL "$lib" "lib/$name"
-    done < <(ldd "$f" 2>/dev/null | awk '/=> \//{print $3}')
+    done < <(awk '/=> \//{print $3}' <<<"$libs")
   done < <(find "$pkg" -type f -print0)
 }
 
@@ -83,6 +93,8 @@ declare -A hashes
 add() {
   local name=$1 version=$2 extra=${3:-}
   local stamp
+  # a version that could not be read (deb_version's error is above) stops the staging
+  [ -n "$version" ] || { echo "stage: no version for $name" >&2; exit 1; }
   pkg=$stage_root/$name
   # the sources' identity: the staging function plus the dpkg versions it reads
   stamp=$( (stamp_of "$name"; echo "$version $extra"; echo "${closure_skip:-}") | sha256sum | cut -c1-64)
@@ -105,7 +117,13 @@ add() {
   versions+=("$name=$version")
 }
 
-deb_version() { dpkg-query -W -f='${Version}' "$1" | sed 's/^[0-9]*://; s/[-+~].*//'; }
+# deb_version PACKAGE: its installed Debian version, without epoch and revision; stops the
+# staging when the package is not installed
+deb_version() {
+  local v
+  v=$(dpkg-query -W -f='${Version}' "$1") && [ -n "$v" ] || { echo "stage: $1 is not installed (dpkg-query -W $1)" >&2; return 1; }
+  sed 's/^[0-9]*://; s/[-+~].*//' <<<"$v"
+}
 
 # --- the packages -----------------------------------------------------------------------
 
@@ -260,13 +278,14 @@ stage_rust-src() { putL /usr/lib/rustlib/src/rust/library lib/rustlib/src/rust/l
 
 # ----------------------------------------------------------------------------------------
 
+main() {
 add bootstrap "$(deb_version busybox-static)"
 add glibc "$(deb_version libc6)"
 add glibc-dev "$(deb_version libc6-dev)"
 add glibc-aarch64 "$(deb_version libc6-arm64-cross)"
 add bash "$(deb_version bash)"
 for p in coreutils findutils diffutils gzip bzip2 zstd jq rsync patch patchelf file binutils gawk; do
-  add $p "$(deb_version $p 2>/dev/null || deb_version "${p}")"
+  add $p "$(deb_version $p)"
 done
 add gnused "$(deb_version sed)"
 add gnugrep "$(deb_version grep)"
@@ -309,3 +328,7 @@ add rust-src "$(deb_version rust-web-src)"
   echo '}'
 } >"$state/host-tools.json"
 echo "stage: ${#versions[@]} packages in $state/host-tools.json" >&2
+}
+
+# sourced with STAGE_SOURCE_ONLY=1 (tests/nix/mutations.sh), it defines the functions only
+[ "${STAGE_SOURCE_ONLY:-}" = 1 ] || main

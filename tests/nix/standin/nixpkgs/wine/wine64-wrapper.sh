@@ -10,7 +10,11 @@ export LD_LIBRARY_PATH="@glibc@/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 prefix=${WINEPREFIX:-$HOME/.wine}
 system32=$prefix/drive_c/windows/system32
 if [ ! -f "$system32/bcryptprimitives.dll" ]; then
-  WINEDEBUG=-all "@out@/lib/wine/wine64" wineboot --init >/dev/null 2>&1 || true
+  if ! boot=$(WINEDEBUG=-all "@out@/lib/wine/wine64" wineboot --init 2>&1); then
+    echo "stand-in wine64: wineboot --init failed in $prefix:" >&2
+    echo "$boot" >&2
+    exit 1
+  fi
   for dll in "@out@"/share/crossflake-standin/dlls/*.dll "@out@/share/crossflake-standin/bcryptprimitives.dll"; do
     cat "$dll" >"$system32/${dll##*/}"
   done
