@@ -13,6 +13,7 @@
 #   packages.<system>.dist       release archives of every target built here, as `crossflake
 #                                dist` names and lays them out, SHA256SUMS, crossflake-dist.json
 #   apps.<system>.default        the image entrypoint or the package's binary
+#   apps.<system>.crossflake     the crossflake CLI the project's flake.lock pins
 #   apps.<system>.push-oci       `nix run .#push-oci -- REGISTRY/NAME:TAG [OPTIONS]` pushes packages.oci
 #                                (skopeo copy --all; OPTIONS such as --dest-creds go to skopeo)
 #   formatter.<system>           nixpkgs-fmt
@@ -197,7 +198,15 @@ let
           inherit buildTools;
         })
         builds;
-      apps = lib.optionalAttrs (entrypoint != null)
+      # the crossflake CLI at the revision the project's flake.lock pins (`nix run .#crossflake`,
+      # which the generated pipeline runs)
+      apps = {
+        crossflake = {
+          type = "app";
+          program = "${crossflake}/bin/crossflake";
+          meta.description = "the crossflake CLI this project's flake.lock pins";
+        };
+      } // lib.optionalAttrs (entrypoint != null)
         {
           default = {
             type = "app";

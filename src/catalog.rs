@@ -49,6 +49,26 @@ pub struct Catalog {
     pub crates: IndexMap<String, CrateRule>,
     /// The rule for any other `-sys` crate that looks its library up with pkg-config.
     pub sys_crates: SysCrateRule,
+    /// The generated CI pipeline's runners.
+    pub ci: CiCatalog,
+}
+
+/// `[ci]`: the GitHub-hosted runner of each host system and the order hosts are tried in.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CiCatalog {
+    /// Host systems in the order a target's build job goes to the first that builds it.
+    pub build_order: Vec<String>,
+    /// Host system -> its runner.
+    pub runners: IndexMap<String, CiRunner>,
+}
+
+/// A GitHub-hosted runner.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CiRunner {
+    /// The `runs-on` label (`ubuntu-24.04`).
+    pub label: String,
 }
 
 /// A build tool a crate's build script runs (`[build-tools.<name>]`).
@@ -148,6 +168,8 @@ pub struct CargoZigbuildPin {
 pub struct ZigPin {
     /// The oldest accepted zig (`0.15.0`); newer ones are accepted.
     pub min_version: String,
+    /// The PyPI `ziglang` version the generated pipeline installs without Nix.
+    pub pip: String,
     /// How to install a new enough zig without Nix.
     pub install: String,
 }

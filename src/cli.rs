@@ -101,6 +101,17 @@ pub enum Command {
     ///
     /// Example: crossflake doctor --target aarch64-musl --json
     Doctor(DoctorArgs),
+    /// Write the project's CI pipeline (GitHub Actions) from its settings.
+    ///
+    /// .github/workflows/crossflake.yml: fmt, clippy, the host's tests and `nix flake check`
+    /// as gates; one build job per target on a runner whose host builds it, verified and
+    /// tested; on a v* tag the release archives and the image; `required`, the one check
+    /// branch protection names. Settings live in [package.metadata.crossflake.ci]. Exit
+    /// status: 0 written (or, with --check, up to date), 1 out of date (--check, with the
+    /// diff), 2 an error.
+    ///
+    /// Example: crossflake ci --check
+    Ci(CiArgs),
     /// Pin the toolchain in rust-toolchain.lock.toml.
     ///
     /// The flake reads the lock with no import-from-derivation.
@@ -410,6 +421,23 @@ pub struct OciBuildArgs {
     pub manifest: ManifestArg,
     #[command(flatten)]
     pub dry_run: DryRunArg,
+}
+
+/// `crossflake ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(flatten)]
+    pub check: CheckArg,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub force: ForceArg,
+    /// Build with crossflake's recipe (rust-toolchain.toml's Rust, zig and cargo-zigbuild at the
+    /// catalog's versions, crossflake installed with cargo) instead of Nix.
+    #[arg(long)]
+    pub no_nix: bool,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
 }
 
 /// `crossflake toolchain`.

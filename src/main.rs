@@ -8,6 +8,7 @@ mod atomic;
 mod catalog;
 mod cdeps;
 mod checks;
+mod ci;
 mod cli;
 mod commands;
 mod dist;
@@ -48,14 +49,27 @@ fn main() {
             Err(e) => Err(e),
         },
         Command::Toolchain(a) => commands::toolchain::run(a),
+        // an error is exit status 2 (1 is --check's "out of date")
+        Command::Ci(a) => match commands::ci::run(a) {
+            Ok(code) => std::process::exit(code),
+            Err(e) => {
+                print_error(&e);
+                std::process::exit(2);
+            }
+        },
         Command::Internal(a) => commands::internal::run(a),
     };
     if let Err(e) = result {
-        eprintln!("error: {e}");
-        for cause in e.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
+        print_error(&e);
         std::process::exit(1);
+    }
+}
+
+/// Prints an error and its causes, one per line.
+fn print_error(e: &anyhow::Error) {
+    eprintln!("error: {e}");
+    for cause in e.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
     }
 }
 

@@ -303,8 +303,10 @@ impl Project {
                     }
                 }
                 "image" => config.image = Some(self.image_config(v, &at("image"))?),
+                // read by `crossflake ci` (src/ci/settings.rs)
+                "ci" => {}
                 other => bail!(
-                    "{}: unknown key; {key} takes schema, targets and image",
+                    "{}: unknown key; {key} takes schema, targets, image and ci",
                     at(other)
                 ),
             }

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod c_deps;
+mod ci;
 mod consistency;
 mod dist;
 mod doctor;

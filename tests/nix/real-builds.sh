@@ -17,6 +17,9 @@
 #   tests/nix/real-builds.sh --step NAME...   only those steps (the mutation suite's way in:
 #                                    tests/nix/mutations.sh); the steps are listed at the end
 set -euo pipefail
+# a failure inside $(...) stops the script too (bash does not pass errexit into command
+# substitutions by default)
+shopt -s inherit_errexit
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 all=false
 only=()
@@ -130,7 +133,7 @@ echo "   a failed package build stops the script where it fails"
 # script here: a command substitution, not a process substitution)
 build_outputs() {
   local text
-  text=$(rb "$@")
+  text=$(rb "$@") || exit 1
   printf '%s\n' "$text"
 }
 
@@ -396,6 +399,14 @@ kill $registry
 trap - EXIT
 }
 
+# step ci: the commands of the workflow `crossflake ci` writes for the smaller fixture, run as
+# GitHub would run them (tests/nix/ci-run.py)
+step_ci() {
+step "crossflake ci: the generated workflow's gates, one build entry and the tag job, run here"
+small_fixture
+python3 "$repo/tests/nix/ci-run.py" "$crossflake" "$small" "$work/ci-run" || fail "the generated workflow's commands"
+}
+
 # step shells: dev shells with plain cargo
 step_shells() {
 step "dev shells: plain cargo in a clean shell from nix print-dev-env"
@@ -485,7 +496,7 @@ grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flak
 echo "   $cli/bin/crossflake targets lists the catalog"
 }
 
-steps=(harness packages closure skips checks verify_empty bait cdeps image dist push shells templates rebuild refusals)
+steps=(harness packages closure skips checks verify_empty bait cdeps image dist push ci shells templates rebuild refusals)
 $all && steps+=(own)
 if [ ${#only[@]} -gt 0 ]; then
   for s in "${only[@]}"; do
