@@ -22,19 +22,19 @@ let
   runner = pure.runnerFor spec.target host;
 in
 lib.optionalAttrs hasBinaries
-{
-  "${alias}-verify" = pkgs.runCommand "${alias}-verify" { nativeBuildInputs = [ crossflake ]; } ''
-    shopt -s nullglob
-    bins=(${build.package}/bin/*)
-    if [ ''${#bins[@]} -eq 0 ]; then
-      echo ${lib.escapeShellArg "crossflake: ${alias}-verify: ${build.package}/bin holds no binary, and the project has binary targets"} >&2
-      exit 1
-    fi
-    mkdir -p $out
-    crossflake verify --json --target ${lib.escapeShellArg spec.written} "''${bins[@]}" >$out/verify.json
-    crossflake verify --target ${lib.escapeShellArg spec.written} "''${bins[@]}" | tee $out/verify.txt
-  '';
-} // {
+  {
+    "${alias}-verify" = pkgs.runCommand "${alias}-verify" { nativeBuildInputs = [ crossflake ]; } ''
+      shopt -s nullglob
+      bins=(${build.package}/bin/*)
+      if [ ''${#bins[@]} -eq 0 ]; then
+        echo ${lib.escapeShellArg "crossflake: ${alias}-verify: ${build.package}/bin holds no binary, and the project has binary targets"} >&2
+        exit 1
+      fi
+      mkdir -p $out
+      crossflake verify --json --target ${lib.escapeShellArg spec.written} "''${bins[@]}" >$out/verify.json
+      crossflake verify --target ${lib.escapeShellArg spec.written} "''${bins[@]}" | tee $out/verify.txt
+    '';
+  } // {
   "${alias}-test" =
     if runner.status == "unavailable" then
       pkgs.runCommand "${alias}-test-skipped" { } ''

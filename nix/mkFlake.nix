@@ -56,8 +56,10 @@ let
     (name: !(craneArgs ? ${name}) || throw "crossflake: mkFlake's craneArgs.${name} is not used: ${ownedArgs.${name}}")
     (builtins.attrNames ownedArgs)
   # the host build and every target's get craneArgs: none may switch unstable features on
-  && (let u = pure.unstableSwitches { env = craneArgs; }; in u == [ ] || throw
-    "crossflake: mkFlake's craneArgs: ${builtins.concatStringsSep ", " u} turn(s) on unstable cargo or rustc features, which a project's builds must not need (targets.toml [unstable]); drop them");
+  && (
+    let u = pure.unstableSwitches { env = craneArgs; }; in u == [ ] || throw
+      "crossflake: mkFlake's craneArgs: ${builtins.concatStringsSep ", " u} turn(s) on unstable cargo or rustc features, which a project's builds must not need (targets.toml [unstable]); drop them"
+  );
   optionalFile = name: if builtins.pathExists (src + "/${name}") then src + "/${name}" else null;
   rustToolchainToml = optionalFile "rust-toolchain.toml";
   lockFile = optionalFile "rust-toolchain.lock.toml";

@@ -14,26 +14,36 @@ use crate::archive::{self, Format};
 use crate::pipeline::{self, Checkout};
 use crate::project::Project;
 
-/// The git work tree holding `root`, after checking that it has no uncommitted changes.
+fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
+    Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .context("failed to run git")
+}
+
+/// The top of the git work tree holding `root`.
 ///
-/// Errors: `root` is not in a git work tree, or the tree has changes (`git status --porcelain`).
-pub fn clean_work_tree(root: &Path) -> Result<PathBuf> {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .output()
-            .context("failed to run git")
-    };
-    let top = git(&["rev-parse", "--show-toplevel"])?;
+/// Errors: `root` is not in a git work tree.
+fn work_tree(root: &Path) -> Result<PathBuf> {
+    let top = git(root, &["rev-parse", "--show-toplevel"])?;
     if !top.status.success() {
         bail!(
             "--check-reproducible builds the last commit a second time, in a clone: {} is not in a git work tree",
             root.display()
         );
     }
-    let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
-    let status = git(&["status", "--porcelain"])?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&top.stdout).trim()))
+}
+
+/// The git work tree holding `root`, after checking that it has no uncommitted changes (before
+/// the first build: what that build writes, such as an unignored target directory, is not a
+/// change to the source).
+///
+/// Errors: `root` is not in a git work tree, or the tree has changes (`git status --porcelain`).
+pub fn clean_work_tree(root: &Path) -> Result<PathBuf> {
+    let top = work_tree(root)?;
+    let status = git(root, &["status", "--porcelain"])?;
     let changes = String::from_utf8_lossy(&status.stdout).to_string();
     if !status.status.success() || !changes.trim().is_empty() {
         bail!(
@@ -51,6 +61,8 @@ pub fn clean_work_tree(root: &Path) -> Result<PathBuf> {
 /// build's were. The toolchain (RUSTUP_HOME) and the zig and crossflake caches stay this
 /// build's.
 ///
+/// The tree was checked clean before the first build ([`clean_work_tree`]).
+///
 /// Errors: the clone or the second build fails.
 pub fn second_build(
     plan: &pipeline::Plan,
@@ -58,7 +70,7 @@ pub fn second_build(
     epoch: u64,
     audit: bool,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let top = clean_work_tree(&project.root)?;
+    let top = work_tree(&project.root)?;
     let tmp = tempfile::Builder::new()
         .prefix("crossflake-reproducible-")
         .tempdir()

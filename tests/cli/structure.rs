@@ -329,3 +329,74 @@ fn planted_inline_references_make_a_cycle_and_a_verb_call() {
     assert_eq!(cycles, ["a -> plan -> b -> a"]);
     assert_eq!(verb_edges, ["commands/x -> commands/y"]);
 }
+
+/// The files under the repository root that `src/` embeds (`include_str!`/`include_bytes!`
+/// paths, resolved from the file naming them), outside `src/` itself.
+fn embedded_outside_src(root: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for file in rust_files(&root.join("src")) {
+        let text = fs::read_to_string(&file).unwrap();
+        for part in text.split("include_").skip(1) {
+            let Some(rest) = part
+                .strip_prefix("str!(\"")
+                .or_else(|| part.strip_prefix("bytes!(\""))
+            else {
+                continue;
+            };
+            let rel = &rest[..rest.find('"').unwrap()];
+            let mut path = file.parent().unwrap().to_path_buf();
+            for c in Path::new(rel).components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        path.pop();
+                    }
+                    other => path.push(other),
+                }
+            }
+            let shown = path.strip_prefix(root).unwrap().display().to_string();
+            if !shown.starts_with("src/") {
+                out.insert(shown);
+            }
+        }
+    }
+    out
+}
+
+/// The files nix/crossflakeSource.nix keeps outside `src/` (its list of names).
+fn kept_by_the_flake_source(text: &str) -> BTreeSet<String> {
+    let list = text
+        .split("builtins.elem rel [")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect(
+            "nix/crossflakeSource.nix lists the files it keeps with `builtins.elem rel [ ... ]`",
+        );
+    list.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| !["Cargo.toml", "Cargo.lock"].contains(s))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_flake_builds_the_cli_from_every_file_it_embeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let embedded = embedded_outside_src(root);
+    assert!(
+        embedded.contains("targets.toml"),
+        "the embedded files were not found: {embedded:?}"
+    );
+    let kept = kept_by_the_flake_source(
+        &fs::read_to_string(root.join("nix/crossflakeSource.nix")).unwrap(),
+    );
+    assert_eq!(
+        embedded, kept,
+        "src/ embeds these files from outside src/; nix/crossflakeSource.nix must keep exactly them"
+    );
+    // a file it leaves out is found
+    let without = kept_by_the_flake_source(
+        "builtins.elem rel [ \"Cargo.toml\" \"Cargo.lock\" \"targets.toml\" ]",
+    );
+    assert_ne!(embedded, without);
+}

@@ -156,9 +156,13 @@ must_fail stage-dpkg-fails "dpkg -L of a package not installed" "stage.sh's debs
 fn_of() { awk -v f="$2() {" '$0 == f {on = 1} on {print} on && $0 == "}" {exit}' "$1"; }
 setup_sh=$repo/tests/nix/standin/nixpkgs/stdenv/setup.sh
 mkdir -p "$scratch/prefix/bin" && cp /bin/true "$scratch/prefix/bin/tool"
-must_fail strip-fails "a strip command that fails on every file" "the stand-in stdenv's stripDirs" \
-  "stripDirs: false failed on every one of the 1 files" \
-  bash -c "$(fn_of "$setup_sh" stripDirs); prefix='$scratch/prefix'; stripDirs false bin -S"
+must_fail strip-fails "a strip command that cannot run" "the stand-in stdenv's stripDirs" \
+  "stripDirs: $scratch/no-strip could not run on $scratch/prefix/bin/tool (status 127)" \
+  bash -c "$(fn_of "$setup_sh" stripDirs); prefix='$scratch/prefix'; stripDirs '$scratch/no-strip' bin -S"
+# a file strip cannot handle is left as it is (nixpkgs' hook ignores it too)
+out=$(bash -c "$(fn_of "$setup_sh" stripDirs); prefix='$scratch/prefix'; stripDirs false bin -S") \
+  || { echo "FAIL: stripDirs stopped on a file strip cannot handle: $out" >&2; exit 1; }
+case $out in *"left 1 of 1 files unstripped"*) ;; *) echo "FAIL: stripDirs did not say it left a file: $out" >&2; exit 1 ;; esac
 printf '\177ELF-not-really' >"$scratch/prefix/bin/bad-elf"
 out=$(bash -c "isELF() { true; }; $(fn_of "$setup_sh" patchELF); patchELF '$scratch/prefix/bin'" 2>&1)
 caught patchelf-shows-why "a file patchelf cannot read" "the stand-in stdenv's patchELF" "patchELF: $scratch/prefix/bin/bad-elf left as it is" "$out"

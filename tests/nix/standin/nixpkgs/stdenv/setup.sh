@@ -238,30 +238,29 @@ patchShebangs() {
 }
 
 # stripDirs CMD DIRS FLAGS: strips the executables, shared libraries and archives under DIRS
-# (relative to $prefix). A file the strip command cannot handle (a script, another
-# architecture's binary) is left as it is, as nixpkgs' strip hook does (xargs' status 123:
-# some files failed); when every file fails, strip's errors are shown and the build fails.
+# (relative to $prefix). A file the strip command cannot handle (a script, a wasm module,
+# another architecture's binary) is left as it is, as nixpkgs' strip hook leaves it (it ignores
+# xargs' status 123: a strip that failed); a strip command that cannot run at all (status 126 and
+# up: not found, not executable, killed) fails the build, as there.
 stripDirs() {
-  local cmd=$1 dirs=$2 flags=$3 d paths=() f tried=0 failed=0 errors
+  local cmd=$1 dirs=$2 flags=$3 d paths=() f tried=0 failed=0 status
   for d in $dirs; do
     if [ -e "$prefix/$d" ]; then paths+=("$prefix/$d"); fi
   done
   [ ${#paths[@]} -gt 0 ] || return 0
   echo "stripping (with command $cmd and flags $flags) in ${paths[*]}"
-  errors=$(mktemp)
   while IFS= read -r -d '' f; do
     tried=$((tried + 1))
+    status=0
     # shellcheck disable=SC2086
-    $cmd $flags "$f" 2>>"$errors" || failed=$((failed + 1))
+    $cmd $flags "$f" 2>&1 || status=$?
+    if [ "$status" -ge 126 ]; then
+      echo "stripDirs: $cmd could not run on $f (status $status)" >&2
+      return 1
+    fi
+    if [ "$status" -ne 0 ]; then failed=$((failed + 1)); fi
   done < <(find "${paths[@]}" -type f \( -perm -0100 -o -name '*.a' -o -name '*.so' -o -name '*.so.*' \) -print0)
-  if [ "$tried" -gt 0 ] && [ "$failed" -eq "$tried" ]; then
-    echo "stripDirs: $cmd failed on every one of the $tried files under ${paths[*]}:" >&2
-    cat "$errors" >&2
-    rm -f "$errors"
-    return 1
-  fi
   if [ "$failed" -gt 0 ]; then echo "stripDirs: left $failed of $tried files unstripped ($cmd cannot handle them)"; fi
-  rm -f "$errors"
 }
 
 _standinStrip() {
