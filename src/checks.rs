@@ -8,6 +8,7 @@ use std::process::Command;
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::cache::{self, Cache, NixTrust, NixUser};
 use crate::catalog::{Severity, TargetSpec};
 use crate::cdeps::{self, Finding, LockedCrates};
 use crate::project::Project;
@@ -250,7 +251,7 @@ fn git_tracks(root: &Path, file: &str) -> bool {
 }
 
 /// What `crossflake doctor` reports: the fast checks with the recipe's tools, and unless
-/// `fast` the project checks (git, toolchain files) and every crate rule checked against
+/// `fast` the project checks (git, toolchain files, the binary cache) and every crate rule checked against
 /// cargo's resolved graph; each section's findings errors first. With `fast`, only the checks
 /// `crossflake build` runs before it starts.
 ///
@@ -270,6 +271,14 @@ pub fn doctor(
     let (mut sections, _, _) = fast_checks(project, specs, host, build_std, !fast, resolve)?;
     if !fast {
         sections[0].findings.extend(project_checks(project, specs)?);
+        if let Some(c) = Cache::of(project)? {
+            sections[0].findings.extend(cache::findings(
+                &c,
+                c.probe(std::time::Duration::from_secs(10)),
+                NixTrust::read(),
+                &NixUser::current(),
+            ));
+        }
     }
     for s in &mut sections {
         s.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));

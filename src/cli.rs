@@ -101,7 +101,7 @@ pub enum Command {
     ///
     /// Example: crossflake doctor --target aarch64-musl --json
     Doctor(DoctorArgs),
-    /// Write the project's CI pipeline (GitHub Actions) from its settings.
+    /// Write the project's CI pipeline (GitHub Actions).
     ///
     /// .github/workflows/crossflake.yml: fmt, clippy, the host's tests and `nix flake check`
     /// as gates; one build job per target on a runner whose host builds it, verified and
@@ -118,6 +118,13 @@ pub enum Command {
     ///
     /// Example: crossflake toolchain lock --check
     Toolchain(ToolchainArgs),
+    /// Set the project's Nix binary cache (flake.nix, CI, doctor).
+    ///
+    /// Records it in the crossflake metadata and writes flake.nix's nixConfig from it, both or
+    /// neither. The push credential is named (a variable or CI secret), never stored.
+    ///
+    /// Example: crossflake cache set --kind cachix --url https://acme.cachix.org --public-key acme.cachix.org-1:BASE64
+    Cache(CacheArgs),
     /// What crossflake computes that the Nix library computes too, as JSON, for the tests that
     /// hold both to the same answers (not for users).
     #[command(hide = true)]
@@ -181,6 +188,80 @@ pub struct InitOptions {
     /// Where the project's flake.nix takes crossflake from.
     #[arg(long, value_name = "URL")]
     pub flake_url: Option<String>,
+    #[command(flatten)]
+    pub cache: InitCache,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub force: ForceArg,
+}
+
+/// What each cache option means, for `cache set` and `init` alike.
+const CACHE_KIND: &str = "What serves the cache: cachix, attic, s3 (a bucket, pushed with `nix copy`) or http (a \
+     binary cache that takes PUT, pushed with `nix copy`).";
+const CACHE_URL: &str = "The substituter URL: https://NAME.cachix.org, https://HOST/CACHE (attic), \
+     s3://BUCKET?region=REGION, or https://HOST[/PATH].";
+const CACHE_PUBLIC_KEY: &str = "The cache's public key, NAME:BASE64, as `nix key convert-secret-to-public` \
+     prints it or cachix shows it.";
+const CACHE_SECRET: &str = "The variable (and CI secret) holding the push credential, never the credential: \
+     default CACHIX_AUTH_TOKEN, ATTIC_TOKEN, or NIX_SIGNING_KEY (the secret key nix copy signs with).";
+
+/// The binary cache `init` records: all of --cache-kind, --cache-url and --cache-public-key, or
+/// none.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InitCache {
+    #[arg(long, value_name = "KIND", requires_all = ["cache_url", "cache_public_key"], help = CACHE_KIND, help_heading = "Binary cache")]
+    pub cache_kind: Option<String>,
+    #[arg(long, value_name = "URL", requires = "cache_kind", help = CACHE_URL, help_heading = "Binary cache")]
+    pub cache_url: Option<String>,
+    #[arg(long, value_name = "NAME:BASE64", requires = "cache_kind", help = CACHE_PUBLIC_KEY, help_heading = "Binary cache")]
+    pub cache_public_key: Option<String>,
+    #[arg(long, value_name = "VAR", requires = "cache_kind", help = CACHE_SECRET, help_heading = "Binary cache")]
+    pub cache_secret: Option<String>,
+}
+
+/// `crossflake cache`.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+/// `crossflake cache set|unset`.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Record the binary cache and write flake.nix's nixConfig (extra-substituters,
+    /// extra-trusted-public-keys) from it.
+    Set(CacheSetArgs),
+    /// Remove the binary cache from the metadata and from flake.nix's nixConfig.
+    Unset(CacheUnsetArgs),
+}
+
+/// `crossflake cache set`.
+#[derive(Debug, Args)]
+pub struct CacheSetArgs {
+    #[arg(long, value_name = "KIND", help = CACHE_KIND)]
+    pub kind: String,
+    #[arg(long, value_name = "URL", help = CACHE_URL)]
+    pub url: String,
+    #[arg(long, value_name = "NAME:BASE64", help = CACHE_PUBLIC_KEY)]
+    pub public_key: String,
+    #[arg(long, value_name = "VAR", help = CACHE_SECRET)]
+    pub secret: Option<String>,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub force: ForceArg,
+}
+
+/// `crossflake cache unset`.
+#[derive(Debug, Args)]
+pub struct CacheUnsetArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArg,
     #[command(flatten)]
     pub dry_run: DryRunArg,
     #[command(flatten)]
@@ -564,8 +645,8 @@ pub struct DryRunArg {
 /// `--force`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ForceArg {
-    /// Replace what is in the way: a flake.nix crossflake did not write, a non-empty output
-    /// directory, an existing archive.
+    /// Replace what is in the way: a flake.nix crossflake did not write or one edited since, a
+    /// non-empty output directory, an existing archive.
     #[arg(long)]
     pub force: bool,
 }

@@ -5,6 +5,7 @@
 
 mod archive;
 mod atomic;
+mod cache;
 mod catalog;
 mod cdeps;
 mod checks;
@@ -49,6 +50,7 @@ fn main() {
             Err(e) => Err(e),
         },
         Command::Toolchain(a) => commands::toolchain::run(a),
+        Command::Cache(a) => commands::cache::run(a),
         // an error is exit status 2 (1 is --check's "out of date")
         Command::Ci(a) => match commands::ci::run(a) {
             Ok(code) => std::process::exit(code),

@@ -305,8 +305,10 @@ impl Project {
                 "image" => config.image = Some(self.image_config(v, &at("image"))?),
                 // read by `crossflake ci` (src/ci/settings.rs)
                 "ci" => {}
+                // read by `crossflake cache`, doctor and ci (src/cache.rs)
+                "cache" => {}
                 other => bail!(
-                    "{}: unknown key; {key} takes schema, targets, image and ci",
+                    "{}: unknown key; {key} takes schema, targets, image, ci and cache",
                     at(other)
                 ),
             }

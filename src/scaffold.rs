@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use crate::cache::{Cache, set_in};
 use crate::catalog::{TargetSpec, catalog};
 use crate::emit::{self, DEFAULT_FLAKE_URL, FlakeContext, PackageContext};
 use crate::plan::Plan;
@@ -33,21 +34,38 @@ pub struct Setup {
     pub binstall: bool,
     /// Where flake.nix takes crossflake from (`None`: keep the generated file's, else the default).
     pub flake_url: Option<String>,
-    /// Replace a flake.nix crossflake did not write.
+    /// Replace a flake.nix crossflake did not write, or one edited since.
     pub force: bool,
+    /// The binary cache to set (`--kind`, `--url`, `--public-key`), checked.
+    pub cache: Option<Cache>,
 }
 
 impl Setup {
     /// The setup `init` and `new` ask for on the command line.
-    pub fn from_args(o: &crate::cli::InitOptions) -> Setup {
-        Setup {
+    ///
+    /// Errors: a cache option that does not check ([`Cache::new`]), naming the option.
+    pub fn from_args(o: &crate::cli::InitOptions) -> Result<Setup> {
+        let c = &o.cache;
+        let cache = match (&c.cache_kind, &c.cache_url, &c.cache_public_key) {
+            (Some(kind), Some(url), Some(key)) => Some(Cache::new(
+                kind,
+                url,
+                key,
+                c.cache_secret.as_deref(),
+                &|k| format!("--cache-{k}"),
+            )?),
+            // clap requires all three together
+            _ => None,
+        };
+        Ok(Setup {
             targets: o.targets.targets.clone(),
             toolchain: o.toolchain.clone(),
             oci: o.oci,
             binstall: o.binstall,
             flake_url: o.flake_url.clone(),
             force: o.force.force,
-        }
+            cache,
+        })
     }
 }
 
@@ -140,24 +158,10 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &Setup) -> Result<
         .with_context(|| format!("no Cargo.toml at {}", manifest_path.display()))?;
     let mut project = Project::parse(manifest_path, &text)?;
     let root = project.root.clone();
+    // the cache the project has, and the one it gets (init's cache options replace it)
+    let old_cache = Cache::of(&project)?;
 
-    let existing = project.config()?;
-    let mut targets: Vec<TargetSpec> = existing
-        .as_ref()
-        .map(|c| c.targets.clone())
-        .unwrap_or_default();
-    let requested: Vec<TargetSpec> = if opts.targets.is_empty() && existing.is_none() {
-        DEFAULT_TARGETS
-            .iter()
-            .map(|t| catalog().resolve(t))
-            .collect::<Result<_>>()?
-    } else {
-        opts.targets
-            .iter()
-            .map(|t| catalog().resolve(t))
-            .collect::<Result<_>>()?
-    };
-    crate::project::merge_targets(&mut targets, requested);
+    let targets = init_targets(&project, &opts.targets)?;
     let written: Vec<String> = targets.iter().map(|t| t.written.clone()).collect();
     project.set_targets(&written, ADDED_BY)?;
     if opts.oci {
@@ -169,19 +173,15 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &Setup) -> Result<
         project.ensure_image(&image, ADDED_BY)?;
     }
     if opts.binstall {
-        let mut zip: Vec<String> = targets
-            .iter()
-            .filter(|t| t.target().os == "windows")
-            .map(|t| t.target().triple.clone())
-            .collect();
-        zip.dedup();
-        let comment = "Where `cargo binstall` finds the archives `crossflake dist` writes, on a GitHub release tagged v{version} (added by `crossflake init --binstall`).";
-        if !project.ensure_binstall(&zip, comment)? {
-            plan.notes.push("--binstall: a virtual workspace has no [package]; add a [package.metadata.binstall] table to each binary package (see README)".into());
-        } else if !project.package_has("repository") {
-            plan.notes.push("cargo binstall's { repo } is the package's `repository` key: set it to the GitHub URL the releases are on".into());
-        }
+        plan_binstall(plan, &mut project, &targets)?;
     }
+    let cache = match &opts.cache {
+        Some(c) => {
+            set_in(&mut project, Some(c), CACHE_COMMENT)?;
+            Some(c.clone())
+        }
+        None => old_cache.clone(),
+    };
     project.ensure_profile(
         "The shipping profile `nix build` and `crossflake build` use (added by `crossflake init`).",
     )?;
@@ -197,7 +197,14 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &Setup) -> Result<
 
     lock::plan_update(plan, &root)?;
 
-    plan_flake(plan, &root, opts)?;
+    plan_flake(
+        plan,
+        &root,
+        opts.flake_url.as_deref(),
+        opts.force,
+        old_cache.as_ref(),
+        cache.as_ref(),
+    )?;
     ensure_lines(
         plan,
         &root.join(".envrc"),
@@ -217,31 +224,131 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &Setup) -> Result<
     Ok(())
 }
 
-fn plan_flake(plan: &mut Plan, root: &Path, opts: &Setup) -> Result<()> {
+/// The project's targets after init: the metadata table's, with `given` added (with neither,
+/// [`DEFAULT_TARGETS`]).
+///
+/// Errors: an unknown target or floor, or a metadata table that does not read.
+fn init_targets(project: &Project, given: &[String]) -> Result<Vec<TargetSpec>> {
+    let existing = project.config()?;
+    let mut targets: Vec<TargetSpec> = existing
+        .as_ref()
+        .map(|c| c.targets.clone())
+        .unwrap_or_default();
+    let requested: &[&str] = if given.is_empty() && existing.is_none() {
+        &DEFAULT_TARGETS
+    } else {
+        &given.iter().map(String::as_str).collect::<Vec<_>>()
+    };
+    let requested = requested
+        .iter()
+        .map(|t| catalog().resolve(t))
+        .collect::<Result<Vec<_>>>()?;
+    crate::project::merge_targets(&mut targets, requested);
+    Ok(targets)
+}
+
+/// Adds `[package.metadata.binstall]` (zip archives for windows targets), with notes for a
+/// virtual workspace and a package without `repository`.
+fn plan_binstall(plan: &mut Plan, project: &mut Project, targets: &[TargetSpec]) -> Result<()> {
+    let mut zip: Vec<String> = targets
+        .iter()
+        .filter(|t| t.target().os == "windows")
+        .map(|t| t.target().triple.clone())
+        .collect();
+    zip.dedup();
+    let comment = "Where `cargo binstall` finds the archives `crossflake dist` writes, on a GitHub release tagged v{version} (added by `crossflake init --binstall`).";
+    if !project.ensure_binstall(&zip, comment)? {
+        plan.notes.push("--binstall: a virtual workspace has no [package]; add a [package.metadata.binstall] table to each binary package (see README)".into());
+    } else if !project.package_has("repository") {
+        plan.notes.push("cargo binstall's { repo } is the package's `repository` key: set it to the GitHub URL the releases are on".into());
+    }
+    Ok(())
+}
+
+/// Plans flake.nix: crossflake's one-call flake, with `cache` in its `nixConfig`. A flake.nix
+/// crossflake did not write, or one it wrote and the user edited since (it is not what
+/// crossflake would have written for its url and `old_cache`, the cache the project had), is
+/// replaced only with `force`.
+///
+/// Errors: such a flake.nix without `force`, naming the file and the fix.
+fn plan_flake(
+    plan: &mut Plan,
+    root: &Path,
+    flake_url: Option<&str>,
+    force: bool,
+    old_cache: Option<&Cache>,
+    cache: Option<&Cache>,
+) -> Result<()> {
     let path = root.join("flake.nix");
     let existing = plan.read(&path)?;
-    let url = match (&opts.flake_url, &existing) {
-        (Some(u), _) => u.clone(),
-        (None, Some(text)) if emit::is_generated(text) => {
-            emit::flake_url_of(text).unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string())
+    let written_url = existing
+        .as_deref()
+        .filter(|t| emit::is_generated(t))
+        .map(|t| emit::flake_url_of(t).unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string()));
+    let url = flake_url
+        .map(str::to_string)
+        .or_else(|| written_url.clone())
+        .unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string());
+    if let Some(text) = &existing {
+        let ours = match &written_url {
+            Some(u) => Some(flake_text(u, old_cache)?),
+            None => None,
+        };
+        if ours.as_deref() != Some(text.as_str()) {
+            if !force {
+                let by_hand = match cache {
+                    Some(c) => format!(
+                        "set its nixConfig by hand (extra-substituters = [ \"{}\" ]; extra-trusted-public-keys = [ \"{}\" ];)",
+                        c.url, c.public_key
+                    ),
+                    None if old_cache.is_some() => "remove the cache from its nixConfig by hand".to_string(),
+                    None => "call `crossflake.lib.mkFlake { src = ./.; }` from it yourself (see the README)".to_string(),
+                };
+                let what = if ours.is_none() {
+                    "exists and was not written by crossflake"
+                } else {
+                    "was edited since crossflake wrote it"
+                };
+                bail!(
+                    "{} {what}; {by_hand}, or pass --force to replace it",
+                    path.display()
+                );
+            }
+            plan.notes
+                .push(format!("replaced {} (--force)", path.display()));
         }
-        _ => DEFAULT_FLAKE_URL.to_string(),
-    };
-    if let Some(text) = &existing
-        && !emit::is_generated(text)
-    {
-        if !opts.force {
-            bail!(
-                "{} exists and was not written by crossflake; call `crossflake.lib.mkFlake {{ src = ./.; }}` \
-                 from it yourself (see the README), or pass --force to replace it",
-                path.display()
-            );
-        }
-        plan.notes
-            .push(format!("replaced {} (--force)", path.display()));
     }
-    plan.write(&path, emit::flake_nix(&FlakeContext { flake_url: &url })?)
+    plan.write(&path, flake_text(&url, cache)?)
 }
+
+/// crossflake's flake.nix for `url` and `cache`.
+fn flake_text(url: &str, cache: Option<&Cache>) -> Result<String> {
+    emit::flake_nix(&FlakeContext {
+        flake_url: url,
+        cache: cache.map(|c| emit::FlakeCache {
+            url: &c.url,
+            public_key: &c.public_key,
+        }),
+    })
+}
+
+/// `crossflake cache set|unset`: the metadata's cache table and flake.nix's `nixConfig`,
+/// changed together.
+///
+/// Errors: the project has no crossflake table; its flake.nix was written or edited by hand
+/// (without `force`).
+pub fn plan_cache(project: &mut Project, cache: Option<&Cache>, force: bool) -> Result<Plan> {
+    let old = Cache::of(project)?;
+    set_in(project, cache, CACHE_COMMENT)?;
+    let mut plan = Plan::new();
+    plan.write(&project.manifest_path, project.text())?;
+    plan_flake(&mut plan, &project.root, None, force, old.as_ref(), cache)?;
+    Ok(plan)
+}
+
+/// The comment above a cache table crossflake adds.
+const CACHE_COMMENT: &str =
+    "The project's Nix binary cache (`crossflake cache set`); flake.nix's nixConfig follows it.";
 
 /// Appends each of `lines` to the file at `path` unless present (or, for the first line,
 /// unless one of `equivalents` is present), creating the file when missing.

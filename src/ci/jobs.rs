@@ -11,6 +11,7 @@ use anyhow::{Result, bail};
 use super::actions::pinned;
 use super::model::{Job, Permission, Step, Workflow};
 use super::settings::CiSettings;
+use crate::cache::{Cache, Kind};
 use crate::catalog::{RunnerChoice, TargetSpec, catalog};
 use crate::project::{Project, ProjectConfig};
 
@@ -29,6 +30,8 @@ pub struct Inputs<'a> {
     pub no_nix: bool,
     /// The crossflake version that writes the workflow (installed by the `--no-nix` pipeline).
     pub version: &'a str,
+    /// The project's binary cache: every Nix job reads it, builds on the branch push to it.
+    pub cache: Option<&'a Cache>,
 }
 
 /// A target's build job: the target, the host that builds it and whether its tests run there.
@@ -113,7 +116,9 @@ fn checkout() -> Step {
 /// rust-toolchain.toml, and with `recipe` zig, cargo-zigbuild and crossflake.
 fn setup(i: &Inputs, recipe: bool) -> Vec<Step> {
     if !i.no_nix {
-        return vec![checkout(), action("Install Nix", "install-nix", &[])];
+        let mut steps = vec![checkout()];
+        steps.extend(install_nix(i));
+        return steps;
     }
     let mut steps = vec![
         checkout(),
@@ -136,6 +141,94 @@ fn setup(i: &Inputs, recipe: bool) -> Vec<Step> {
         ));
     }
     steps
+}
+
+/// The expression that holds on a push to the branch: the only runs that push to the cache.
+fn on_branch(i: &Inputs) -> String {
+    format!(
+        "github.event_name == 'push' && github.ref == 'refs/heads/{}'",
+        i.settings.branch
+    )
+}
+
+/// Nix, reading the project's cache when it has one (install-nix's `extra_nix_config`: the
+/// runner's Nix trusts it without the flake's nixConfig, which Nix would ask about); for cachix,
+/// cachix-action too, which pushes what the job built, from branch pushes only (elsewhere it has
+/// no token and skips the push).
+fn install_nix(i: &Inputs) -> Vec<Step> {
+    let Some(c) = i.cache else {
+        return vec![action("Install Nix", "install-nix", &[])];
+    };
+    let conf = format!(
+        "extra-substituters = {}\nextra-trusted-public-keys = {}",
+        c.url, c.public_key
+    );
+    let mut steps = vec![action(
+        "Install Nix",
+        "install-nix",
+        &[("extra_nix_config", &conf)],
+    )];
+    if let (Kind::Cachix, Some(name)) = (c.kind, c.cachix_name()) {
+        let branch = on_branch(i);
+        steps.push(action(
+            "Use the binary cache (pushes from the branch only)",
+            "cachix",
+            &[
+                ("name", name),
+                (
+                    "authToken",
+                    &format!("${{{{ ({branch}) && secrets.{} || '' }}}}", c.secret),
+                ),
+                ("skipPush", &format!("${{{{ !({branch}) }}}}")),
+            ],
+        ));
+    }
+    steps
+}
+
+/// The step that pushes a build job's `result` (its closure) to the project's cache, on branch
+/// pushes only: attic's client for attic, `nix copy` signed with the secret key for s3 and http
+/// (cachix-action pushes for cachix: none here). The credential comes through `env:`.
+fn push_step(i: &Inputs) -> Option<Step> {
+    let c = i.cache?;
+    let secret = format!("${{{{ secrets.{} }}}}", c.secret);
+    let step = match c.kind {
+        Kind::Cachix => return None,
+        Kind::Attic => {
+            let (server, cache) = c.url.rsplit_once('/').unwrap_or((&c.url, ""));
+            Step::run(
+                "Push to the binary cache",
+                "nix run nixpkgs#attic-client -- login ci \"$ATTIC_SERVER\" \"$ATTIC_TOKEN\"\nnix run nixpkgs#attic-client -- push \"ci:$ATTIC_CACHE\" ./result",
+                &[
+                    ("ATTIC_SERVER", server),
+                    ("ATTIC_CACHE", cache),
+                    ("ATTIC_TOKEN", &secret),
+                ],
+            )
+        }
+        Kind::S3 | Kind::Http => {
+            let sep = if c.url.contains('?') { '&' } else { '?' };
+            let mut env = vec![
+                ("CACHE", c.url.as_str()),
+                ("NIX_SIGNING_KEY", secret.as_str()),
+            ];
+            if c.kind == Kind::S3 {
+                env.push(("AWS_ACCESS_KEY_ID", "${{ secrets.AWS_ACCESS_KEY_ID }}"));
+                env.push((
+                    "AWS_SECRET_ACCESS_KEY",
+                    "${{ secrets.AWS_SECRET_ACCESS_KEY }}",
+                ));
+            }
+            Step::run(
+                "Push to the binary cache",
+                &format!(
+                    "umask 077\nprintf '%s\\n' \"$NIX_SIGNING_KEY\" >\"$RUNNER_TEMP/nix-signing.key\"\nnix copy --to \"$CACHE{sep}secret-key=$RUNNER_TEMP/nix-signing.key\" ./result"
+                ),
+                &env,
+            )
+        }
+    };
+    Some(step.when(&on_branch(i)))
 }
 
 fn job(id: &str, name: &str, needs: &[&str], runs_on: &str, minutes: u32, steps: Vec<Step>) -> Job {
@@ -277,6 +370,8 @@ fn build(i: &Inputs, assigned: &[Assignment], needs: &str) -> Job {
             )
             .when("matrix.test == 'true'"),
         );
+        // what was built and checked, never a pull request's
+        steps.extend(push_step(i));
     }
     let mut j = job(
         "build",

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 pub use model::Workflow;
 pub use settings::CiSettings;
 
+use crate::cache::Cache;
 use crate::pipeline;
 use crate::plan::Plan;
 use crate::project::Project;
@@ -52,6 +53,7 @@ pub fn render(project: &Project, opts: Options) -> Result<(Workflow, String)> {
         )
     })?;
     let settings = CiSettings::of(project)?;
+    let cache = Cache::of(project)?;
     let profile = pipeline::profile(Some(project), None, false);
     let workflow = jobs::workflow(&jobs::Inputs {
         project,
@@ -60,6 +62,7 @@ pub fn render(project: &Project, opts: Options) -> Result<(Workflow, String)> {
         profile: &profile,
         no_nix: opts.no_nix,
         version: env!("CARGO_PKG_VERSION"),
+        cache: cache.as_ref(),
     })?;
     let body = crate::emit::workflow_yml(&workflow)?;
     let mode = if opts.no_nix { " --no-nix" } else { "" };

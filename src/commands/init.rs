@@ -14,7 +14,7 @@ pub fn run(args: InitArgs) -> Result<()> {
     scaffold::plan_init(
         &mut plan,
         &project.manifest_path,
-        &Setup::from_args(&args.options),
+        &Setup::from_args(&args.options)?,
     )?;
     plan.finish(&project.root, args.options.dry_run.dry_run)
 }

@@ -1,6 +1,7 @@
 //! One module per verb: load, plan, apply.
 
 pub mod build;
+pub mod cache;
 pub mod ci;
 pub mod dist;
 pub mod doctor;

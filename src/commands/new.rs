@@ -16,6 +16,6 @@ pub fn run(args: NewArgs) -> Result<()> {
             .map(|n| n.to_string_lossy().to_string())
             .context("the path has no final directory name; pass --name")?,
     };
-    let plan = scaffold::plan_new(&dir, &name, args.lib, &Setup::from_args(&args.options))?;
+    let plan = scaffold::plan_new(&dir, &name, args.lib, &Setup::from_args(&args.options)?)?;
     plan.finish(&dir, args.options.dry_run.dry_run)
 }

@@ -64,6 +64,17 @@ fn render(name: &str, ctx: impl Serialize) -> Result<String> {
 pub struct FlakeContext<'a> {
     /// `inputs.crossflake.url`.
     pub flake_url: &'a str,
+    /// The binary cache written into `nixConfig` (url and public key), if any.
+    pub cache: Option<FlakeCache<'a>>,
+}
+
+/// The binary cache of a flake.nix's `nixConfig`.
+#[derive(Debug, Serialize, Clone, Copy)]
+pub struct FlakeCache<'a> {
+    /// The substituter URL.
+    pub url: &'a str,
+    /// Its public key, `NAME:BASE64`.
+    pub public_key: &'a str,
 }
 
 /// The project's flake.nix: one `crossflake.lib.mkFlake` call.
@@ -72,12 +83,14 @@ pub fn flake_nix(ctx: &FlakeContext) -> Result<String> {
     struct Full<'a> {
         header: &'a str,
         flake_url: &'a str,
+        cache: Option<FlakeCache<'a>>,
     }
     render(
         "flake.nix",
         Full {
             header: FLAKE_HEADER,
             flake_url: ctx.flake_url,
+            cache: ctx.cache,
         },
     )
 }
@@ -119,11 +132,12 @@ pub fn main_rs() -> Result<String> {
     render("main.rs", ())
 }
 
-/// The body of a workflow file (`crossflake ci`): `workflow`, rendered.
-pub fn workflow_yml(workflow: &crate::ci::Workflow) -> Result<String> {
+/// The body of a workflow file (`crossflake ci`): `workflow` (a `ci::Workflow`, taken as any
+/// serializable value so the templates depend on no module above them), rendered.
+pub fn workflow_yml<W: Serialize>(workflow: &W) -> Result<String> {
     #[derive(Serialize)]
-    struct Ctx<'a> {
-        w: &'a crate::ci::Workflow,
+    struct Ctx<'a, W> {
+        w: &'a W,
     }
     render("workflow.yml", Ctx { w: workflow })
 }
@@ -141,6 +155,7 @@ mod tests {
     fn flake_round_trips_its_url_and_header() {
         let text = flake_nix(&FlakeContext {
             flake_url: "path:/x",
+            cache: None,
         })
         .unwrap();
         assert!(is_generated(&text));

@@ -12,6 +12,9 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::{TempProject, refuses, repo, require_tool};
 
+/// A Nix public key (`NAME:BASE64` of 32 bytes).
+const KEY: &str = "cache.example.org-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=";
+
 const PACKAGE: &str =
     "[package]\nname = \"server\"\nversion = \"1.2.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n";
 
@@ -25,12 +28,22 @@ fn fixtures() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ),
         (
             "every-linux-target",
-            "targets = [\"x86_64-musl\", \"aarch64-musl\", \"armv7-musl\", \"riscv64-musl\", \"x86_64-unknown-linux-gnu.2.17\", \"aarch64-gnu\", \"x86_64-windows\", \"wasm32-wasip1\"]\n".into(),
+            format!("targets = [\"x86_64-musl\", \"aarch64-musl\", \"armv7-musl\", \"riscv64-musl\", \"x86_64-unknown-linux-gnu.2.17\", \"aarch64-gnu\", \"x86_64-windows\", \"wasm32-wasip1\"]\n\n[package.metadata.crossflake.cache]\nkind = \"s3\"\nurl = \"s3://acme-nix?region=eu-west-1\"\npublic-key = \"{KEY}\"\n"),
             vec!["ci"],
         ),
         (
             "image-and-dist",
-            "targets = [\"aarch64-musl\", \"x86_64-musl\", \"aarch64-darwin\"]\n\n[package.metadata.crossflake.image]\nname = \"server\"\n\n[package.metadata.crossflake.ci]\nsigning-secret = \"MINISIGN_KEY\"\nregistry = \"ghcr.io/acme\"\n".into(),
+            "targets = [\"aarch64-musl\", \"x86_64-musl\", \"aarch64-darwin\"]\n\n[package.metadata.crossflake.image]\nname = \"server\"\n\n[package.metadata.crossflake.ci]\nsigning-secret = \"MINISIGN_KEY\"\nregistry = \"ghcr.io/acme\"\n\n[package.metadata.crossflake.cache]\nkind = \"cachix\"\nurl = \"https://acme.cachix.org\"\npublic-key = \"acme.cachix.org-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=\"\n".into(),
+            vec!["ci"],
+        ),
+        (
+            "http-cache",
+            format!("targets = [\"aarch64-musl\"]\n\n[package.metadata.crossflake.cache]\nkind = \"http\"\nurl = \"https://nix.example.org\"\npublic-key = \"{KEY}\"\nsecret = \"NIX_CACHE_KEY\"\n"),
+            vec!["ci"],
+        ),
+        (
+            "attic-cache",
+            format!("targets = [\"aarch64-musl\"]\n\n[package.metadata.crossflake.cache]\nkind = \"attic\"\nurl = \"https://attic.example.org/acme\"\npublic-key = \"{KEY}\"\n"),
             vec!["ci"],
         ),
         (
@@ -177,6 +190,108 @@ fn checkouts_keep_no_credentials_and_scripts_take_no_expressions() {
             }
         }
         assert!(checkouts >= 4, "{name}");
+    }
+}
+
+/// The cache each fixture sets: (kind, url, public key, secret).
+fn fixture_cache(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match name {
+        "every-linux-target" => Some(("s3", "s3://acme-nix?region=eu-west-1", "NIX_SIGNING_KEY")),
+        "image-and-dist" => Some(("cachix", "https://acme.cachix.org", "CACHIX_AUTH_TOKEN")),
+        "http-cache" => Some(("http", "https://nix.example.org", "NIX_CACHE_KEY")),
+        "attic-cache" => Some(("attic", "https://attic.example.org/acme", "ATTIC_TOKEN")),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_nix_job_reads_the_cache_and_only_branch_pushes_write_it() {
+    let branch = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+    for (name, _, text, _) in generated() {
+        let doc = yaml(&text);
+        let cache = fixture_cache(name);
+        let mut pushes = Vec::new();
+        for (id, job) in jobs(&doc) {
+            for step in steps(job) {
+                let uses = step["uses"].as_str().unwrap_or("");
+                if uses.starts_with("cachix/install-nix-action@") {
+                    let conf = step["with"]["extra_nix_config"].as_str();
+                    match cache {
+                        Some((_, url, _)) => assert_eq!(
+                            conf.map(str::to_string),
+                            Some(format!(
+                                "extra-substituters = {url}\nextra-trusted-public-keys = {}",
+                                if name == "image-and-dist" {
+                                    KEY.replace("cache.example.org", "acme.cachix.org")
+                                } else {
+                                    KEY.to_string()
+                                }
+                            )),
+                            "{name}: {id}"
+                        ),
+                        None => assert_eq!(conf, None, "{name}: {id}"),
+                    }
+                }
+                // every use of a secret is in a step that runs on branch pushes only, or is
+                // cachix-action's token, which is empty elsewhere
+                let env_and_with = format!("{:?}{:?}", step["env"], step["with"]);
+                if uses.starts_with("cachix/cachix-action@") {
+                    assert_eq!(
+                        step["with"]["authToken"].as_str(),
+                        Some(
+                            format!("${{{{ ({branch}) && secrets.CACHIX_AUTH_TOKEN || '' }}}}")
+                                .as_str()
+                        ),
+                        "{name}"
+                    );
+                    assert_eq!(
+                        step["with"]["skipPush"].as_str(),
+                        Some(format!("${{{{ !({branch}) }}}}").as_str()),
+                        "{name}"
+                    );
+                    pushes.push(format!("{id}: cachix-action"));
+                } else if step["name"].as_str() == Some("Push to the binary cache") {
+                    assert_eq!(step["if"].as_str(), Some(branch), "{name}: {id}");
+                    let secret = cache.unwrap().2;
+                    assert!(
+                        env_and_with.contains(&format!("secrets.{secret} ")),
+                        "{name}: {env_and_with}"
+                    );
+                    pushes.push(format!(
+                        "{id}: {}",
+                        step["run"].as_str().unwrap().lines().last().unwrap()
+                    ));
+                } else if env_and_with.contains("secrets.") {
+                    assert!(
+                        id == "release"
+                            && job["if"]
+                                .as_str()
+                                .is_some_and(|c| c.contains("refs/tags/v")),
+                        "{name}: {id}: a secret outside a branch push or tag job: {env_and_with}"
+                    );
+                }
+            }
+        }
+        let expected: Vec<String> = match cache.map(|c| c.0) {
+            None => vec![],
+            // cachix-action in every Nix job, pushing what each built
+            Some("cachix") => ["fmt", "clippy", "test", "flake-check", "build", "release"]
+                .iter()
+                .map(|j| format!("{j}: cachix-action"))
+                .collect(),
+            Some("attic") => vec![
+                "build: nix run nixpkgs#attic-client -- push \"ci:$ATTIC_CACHE\" ./result".into(),
+            ],
+            Some("s3") => vec![
+                "build: nix copy --to \"$CACHE&secret-key=$RUNNER_TEMP/nix-signing.key\" ./result"
+                    .into(),
+            ],
+            Some(_) => vec![
+                "build: nix copy --to \"$CACHE?secret-key=$RUNNER_TEMP/nix-signing.key\" ./result"
+                    .into(),
+            ],
+        };
+        assert_eq!(pushes, expected, "{name}");
     }
 }
 

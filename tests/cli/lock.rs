@@ -3,11 +3,9 @@
 //! download path against a local HTTP server, `--check`, and init/target keeping it in step.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use crate::support::{TempProject, refuses};
+use crate::support::{TempProject, refuses, serve};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -255,38 +253,6 @@ fn a_profile_adds_its_components_where_the_channel_has_them() {
         &["toolchain", "lock", "--channel-manifest", "manifest.toml"],
         "rust-toolchain.toml: toolchain.profile `fat` is not a profile of the 1.95.0 channel (2026-04-16); it has complete, default, minimal",
     );
-}
-
-/// Serves `files` (URL path -> body) over HTTP/1.1 on 127.0.0.1 until the test ends.
-fn serve(files: BTreeMap<String, Vec<u8>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            reader.read_line(&mut request).unwrap();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let (status, body) = match files.get(&path) {
-                Some(b) => ("200 OK", b.clone()),
-                None => ("404 Not Found", b"not found".to_vec()),
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(&body);
-        }
-    });
-    format!("http://{addr}")
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod c_deps;
+mod cache;
 mod ci;
 mod consistency;
 mod dist;

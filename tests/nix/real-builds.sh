@@ -399,6 +399,102 @@ kill $registry
 trap - EXIT
 }
 
+# step cache: a signed round trip through a binary cache on 127.0.0.1. The smaller fixture gets
+# the cache from `crossflake cache set` (Cargo.toml's metadata and flake.nix's nixConfig; crane's
+# dependency build drops the metadata, so only the package is built again), its aarch64-musl
+# package is signed with a key from `nix key generate-secret` and copied into a file cache served
+# over HTTP, deleted from the store, and brought back by `nix build --max-jobs 0` through the
+# flake's own nixConfig. Then the same with the cache signed by another key, with NAR bytes
+# altered after signing, and with the narinfo's NarHash edited to match the altered NAR.
+step_cache() {
+step "binary cache: signed, served on 127.0.0.1, substituted back through the flake's nixConfig"
+small_fixture
+local c=$work/cached out port url server try_log
+rm -rf "$c" "$work/cache" && mkdir -p "$work/cache"
+cp -a "$small" "$c"
+nix key generate-secret --key-name crossflake-test-1 >"$work/cache/key.sec"
+nix key convert-secret-to-public <"$work/cache/key.sec" >"$work/cache/key.pub"
+nix key generate-secret --key-name someone-else-1 >"$work/cache/other.sec"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+# the project's setting: the flake.nix is the fixture's own, so --force
+"$crossflake" cache set --manifest-path "$c/Cargo.toml" --force --kind http --url "$url" \
+  --public-key "$(cat "$work/cache/key.pub")" >/dev/null 2>&1 || fail "crossflake cache set"
+grep -qF "extra-substituters = [ \"$url\" ];" "$c/flake.nix" || fail "flake.nix has no nixConfig for $url"
+git -C "$c" add -A && git -C "$c" commit -qm "the binary cache"
+out=$(rb "$c" packages.x86_64-linux.aarch64-musl)
+# input-addressed: built from its derivation, no content address
+python3 - "$(nix path-info --json "$out")" <<'PY' || fail "$out is not an input-addressed build output"
+import json, sys
+info = json.loads(sys.argv[1])[0]
+assert info.get("deriver") and "ca" not in info, info
+PY
+# three caches: signed with the project's key, with another key, and the first one tampered with
+nix copy --to "file://$work/cache/good?secret-key=$work/cache/key.sec&compression=none" "$out"
+nix copy --to "file://$work/cache/other?secret-key=$work/cache/other.sec&compression=none" "$out"
+cp -r "$work/cache/good" "$work/cache/altered"
+python3 - "$work/cache/altered"/nar/*.nar <<'PY'
+import sys
+path = sys.argv[1]
+nar = bytearray(open(path, "rb").read())
+i = nar.index(b"\x7fELF") + 64  # a byte of the binary's first program header
+nar[i] ^= 0xFF
+open(path, "wb").write(nar)
+PY
+ln -sfn good "$work/cache/served"
+python3 -m http.server --bind 127.0.0.1 --directory "$work/cache/served" "$port" >"$work/cache/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+# pull CACHE: $out gone from the store, nix build --max-jobs 0 with CACHE served (a fresh narinfo
+# cache each time, so no answer is remembered from the last); its log in $try_log
+try_log=$work/cache/pull.log
+# valid: $out is in the store as a path Nix holds (a substitute refused part-way can leave an
+# invalid one on disk, which Nix replaces or collects)
+valid() { nix-store --check-validity "$out" 2>/dev/null; }
+pull() {
+  if valid; then nix store delete "$out" >/dev/null 2>&1 || fail "could not delete $out from the store"; fi
+  if valid; then fail "$out is still in the store"; fi
+  ln -sfn "$1" "$work/cache/served"
+  rm -rf "$work/cache/xdg"
+  XDG_CACHE_HOME=$work/cache/xdg REAL_BUILD_ARGS="--max-jobs 0 --accept-flake-config" \
+    "$repo/tests/nix/real-build" "$c" packages.x86_64-linux.aarch64-musl >"$work/cache/pulled" 2>"$try_log"
+}
+pull good || { cat "$try_log"; fail "nix build --max-jobs 0 did not bring $out back from $url"; }
+expect_eq "the substituted output path" "$(cat "$work/cache/pulled")" "$out"
+grep -qF "copying path '$out' from '$url'" "$try_log" || fail "$out was not substituted from $url: $(cat "$try_log")"
+if grep -q "^building '" "$try_log"; then fail "something was built: $(grep "^building '" "$try_log")"; fi
+echo "   substituted from $url through flake.nix's nixConfig: nothing built, the same output path"
+verify_run aarch64-musl "$out/bin/cross-hello" "cross-hello on aarch64: 2+3=5" qemu-aarch64-static
+# refusals: expect_refused CACHE WHAT MESSAGE
+expect_refused() {
+  if pull "$1"; then fail "$2: nix build substituted it"; fi
+  if valid; then fail "$2: $out is in the store"; fi
+  grep -qF "$3" "$try_log" || fail "$2: no \"$3\" in: $(tail -5 "$try_log")"
+  echo "   $2: refused with: $3"
+}
+expect_refused other "signed by another key" \
+  "warning: the substitute for '$out' from '$url' is not signed by any of the keys in 'trusted-public-keys'"
+# the same with `nix copy --from`, which reports it as the store does
+ln -sfn other "$work/cache/served"
+rm -rf "$work/cache/xdg"
+if XDG_CACHE_HOME=$work/cache/xdg nix copy --from "$url" --option trusted-public-keys "$(cat "$work/cache/key.pub")" "$out" 2>"$try_log"; then
+  fail "nix copy --from took a path signed by another key"
+fi
+grep -qF "error: cannot add path '$out' because it lacks a valid signature" "$try_log" || fail "nix copy --from: $(cat "$try_log")"
+echo "   nix copy --from the same cache: cannot add path because it lacks a valid signature"
+expect_refused altered "NAR bytes altered after signing" "error: hash mismatch importing path '$out'"
+# NarHash edited to match the altered NAR: the signature no longer holds
+altered_hash=$(nix hash file --type sha256 --base32 "$work/cache/altered"/nar/*.nar)
+sed -i "s|^NarHash: .*|NarHash: sha256:$altered_hash|" "$work/cache/altered"/*.narinfo
+expect_refused altered "NarHash edited to match the altered NAR" \
+  "warning: the substitute for '$out' from '$url' is not signed by any of the keys in 'trusted-public-keys'"
+kill $server
+trap - EXIT
+# leave the output in the store for the steps after this one
+pull good || fail "the output did not come back"
+}
+
 # step ci: the commands of the workflow `crossflake ci` writes for the smaller fixture, run as
 # GitHub would run them (tests/nix/ci-run.py)
 step_ci() {
@@ -496,7 +592,7 @@ grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flak
 echo "   $cli/bin/crossflake targets lists the catalog"
 }
 
-steps=(harness packages closure skips checks verify_empty bait cdeps image dist push ci shells templates rebuild refusals)
+steps=(harness packages closure skips checks verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals)
 $all && steps+=(own)
 if [ ${#only[@]} -gt 0 ]; then
   for s in "${only[@]}"; do

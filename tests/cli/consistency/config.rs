@@ -83,6 +83,16 @@ fn project_config_and_host_outputs_agree_with_the_table() {
             ),
         ),
         (
+            "the ci and cache tables are the CLI's: both sides take them and build as without",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\"]\n\
+             [package.metadata.crossflake.ci]\nmacos = false\n[package.metadata.crossflake.cache]\nkind = \"http\"\nurl = \"https://nix.example.org\"\n\
+             public-key = \"k-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=\"\n",
+            Want::Fields(json!({
+                "image": null,
+                "hosts": { "x86_64-linux": { "packageNames": ["aarch64-musl", "dist"] } },
+            })),
+        ),
+        (
             "the same triple twice",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\n\
              targets = [\"x86_64-gnu\", \"x86_64-unknown-linux-gnu.2.31\"]\n",
@@ -94,7 +104,7 @@ fn project_config_and_host_outputs_agree_with_the_table() {
             "an unknown key",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n",
             Want::Error(
-                "package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets and image",
+                "package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets, image, ci and cache",
             ),
         ),
         (
