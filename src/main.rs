@@ -22,6 +22,7 @@ mod prepare;
 mod project;
 mod recipe;
 mod scaffold;
+mod sccache;
 mod toml_doc;
 mod toolchain;
 mod tools;

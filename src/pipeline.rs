@@ -17,6 +17,7 @@ use crate::prepare::{self, PathMap};
 pub use crate::prepare::{Artifact, Checkout};
 use crate::project::{PROFILE, Project};
 use crate::recipe::RecipeOptions;
+use crate::sccache::{self, Sccache};
 use crate::tools;
 use crate::verify::{self, Report};
 
@@ -240,7 +241,7 @@ pub enum Mode {
 
 /// A planned build or test run: checked and its recipes derived; nothing written or compiled
 /// yet (the recipes' tool scripts are written when it runs).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// What was asked.
     pub request: Request,
@@ -251,6 +252,9 @@ pub struct Plan {
     /// The lines saying which targets are left out here and why: the project's that this host
     /// does not build ([`Request::left_out`]) and, for tests, those with no runner here.
     pub skipped: Vec<String>,
+    /// The project's compiler cache ([`Sccache`]) and the sccache executable, when it sets
+    /// one.
+    pub compiler_cache: Option<(Sccache, PathBuf)>,
 }
 
 /// Plans `request` for the project on this host: checks that the host can build every target
@@ -259,10 +263,18 @@ pub struct Plan {
 /// cargo run ([`Prepared::merge`]) when building.
 ///
 /// Errors: a target this host cannot build, a missing tool, a C dependency the target cannot
-/// build, each naming the fix.
+/// build, a compiler cache setting that is not one or sccache missing with it on, each naming
+/// the fix.
 pub fn plan(project: &Project, request: Request, mode: Mode) -> Result<Plan> {
     let host = catalog().current_host()?.to_string();
     check_buildable(&request.specs, &host)?;
+    let compiler_cache = match Sccache::of(project)? {
+        Some(setting) => {
+            let exe = sccache::find(project)?;
+            Some((setting, exe))
+        }
+        None => None,
+    };
     let testing = mode == Mode::Test;
     let mut skipped = request.left_out.clone();
     let mut active = Vec::new();
@@ -322,6 +334,7 @@ pub fn plan(project: &Project, request: Request, mode: Mode) -> Result<Plan> {
         mode,
         runs,
         skipped,
+        compiler_cache,
     })
 }
 
@@ -365,9 +378,29 @@ impl Plan {
     ///
     /// Errors: a cargo run fails (naming the targets it built).
     pub fn run(&self, checkout: &Checkout) -> Result<Vec<(TargetSpec, Vec<Artifact>)>> {
+        let server = self
+            .compiler_cache
+            .as_ref()
+            .and_then(|(setting, exe)| start_compiler_cache(setting, exe));
         for line in &self.skipped {
             eprintln!("{line}");
         }
+        let built = self.run_cargo(checkout, server.as_ref());
+        if let Some(server) = &server {
+            match server.stats() {
+                Ok(stats) => eprintln!("crossflake: {}", stats.line()),
+                Err(e) => eprintln!("crossflake: sccache's statistics: {e:#}"),
+            }
+        }
+        built
+    }
+
+    /// [`Plan::run`]'s cargo runs, through `server` when there is one.
+    fn run_cargo(
+        &self,
+        checkout: &Checkout,
+        server: Option<&sccache::Server>,
+    ) -> Result<Vec<(TargetSpec, Vec<Artifact>)>> {
         let paths = PathMap::for_checkout(checkout);
         let mut built: Vec<(TargetSpec, Vec<Artifact>)> = self
             .request
@@ -379,7 +412,15 @@ impl Plan {
         for (members, group) in &self.runs {
             group.materialize()?;
             let mut group = group.clone();
-            group.remap_paths(&paths);
+            match server {
+                // the Rust flags through sccache's rustc, out of its keys (see sccache.rs)
+                Some(server) => {
+                    group.remap_c_paths(&paths);
+                    let rustc = checkout.var("RUSTC").unwrap_or_else(|| "rustc".into());
+                    group.add_env(server.cargo_env(&rustc, &paths.rustflags()));
+                }
+                None => group.remap_paths(&paths),
+            }
             let aliases = group.recipe.alias.clone();
             announce(&group, testing);
             let start = Instant::now();
@@ -412,6 +453,32 @@ impl Plan {
             }
         }
         Ok(built)
+    }
+}
+
+/// Starts the compiler cache's server for one run, saying so first; `None`, said once, when
+/// its backend does not answer or the server does not start (the build goes on uncached).
+fn start_compiler_cache(setting: &Sccache, exe: &Path) -> Option<sccache::Server> {
+    let uncached = |why: String| {
+        eprintln!(
+            "crossflake: sccache's cache at {} cannot be used ({why}); building without it",
+            setting.describe()
+        );
+        None
+    };
+    if let Some(Err(why)) = setting.probe(std::time::Duration::from_secs(3)) {
+        return uncached(why);
+    }
+    match sccache::Server::start(exe, setting) {
+        Ok(server) => {
+            eprintln!(
+                "crossflake: compiling Rust through sccache, its cache at {} (keys prefixed {})",
+                setting.describe(),
+                setting.key_prefix
+            );
+            Some(server)
+        }
+        Err(e) => uncached(format!("{e:#}")),
     }
 }
 

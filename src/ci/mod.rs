@@ -22,6 +22,7 @@ use crate::cache::Cache;
 use crate::pipeline;
 use crate::plan::Plan;
 use crate::project::Project;
+use crate::sccache::{Backend, Sccache};
 
 /// Where the workflow goes, relative to the project root.
 pub const WORKFLOW: &str = ".github/workflows/crossflake.yml";
@@ -54,6 +55,19 @@ pub fn render(project: &Project, opts: Options) -> Result<(Workflow, String)> {
     })?;
     let settings = CiSettings::of(project)?;
     let cache = Cache::of(project)?;
+    let sccache = Sccache::of(project)?;
+    if opts.no_nix
+        && let Some(Sccache {
+            backend: Backend::Gha,
+            ..
+        }) = &sccache
+    {
+        bail!(
+            "{}: {}.sccache.backend: `gha` needs mozilla-actions/sccache-action in the pipeline, which crossflake does not pin yet (ci-actions.toml); use a redis or s3 backend for `crossflake ci --no-nix`",
+            project.manifest_path.display(),
+            project.metadata_key()
+        );
+    }
     let profile = pipeline::profile(Some(project), None, false);
     let workflow = jobs::workflow(&jobs::Inputs {
         project,
@@ -63,6 +77,7 @@ pub fn render(project: &Project, opts: Options) -> Result<(Workflow, String)> {
         no_nix: opts.no_nix,
         version: env!("CARGO_PKG_VERSION"),
         cache: cache.as_ref(),
+        sccache: sccache.as_ref(),
     })?;
     let body = crate::emit::workflow_yml(&workflow)?;
     let mode = if opts.no_nix { " --no-nix" } else { "" };

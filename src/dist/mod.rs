@@ -61,7 +61,7 @@ pub struct Options {
 #[derive(Debug)]
 enum Binaries {
     /// The pipeline's build.
-    Build(pipeline::Plan),
+    Build(Box<pipeline::Plan>),
     /// Executables built elsewhere (`--prebuilt TARGET=DIR`), one directory per target.
     Prebuilt(Vec<PathBuf>),
 }
@@ -123,7 +123,7 @@ pub fn plan(project: Project, opts: &Options) -> Result<Dist> {
             auditable: !opts.no_audit,
             cargo_args: opts.cargo_args.clone(),
         };
-        Binaries::Build(pipeline::plan(&project, request, Mode::Build)?)
+        Binaries::Build(Box::new(pipeline::plan(&project, request, Mode::Build)?))
     } else {
         Binaries::Prebuilt(prebuilt.into_iter().map(|(_, d)| d).collect())
     };

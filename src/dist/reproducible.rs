@@ -61,7 +61,8 @@ pub fn clean_work_tree(root: &Path) -> Result<PathBuf> {
 /// build's were. The toolchain (RUSTUP_HOME) and the zig and crossflake caches stay this
 /// build's.
 ///
-/// The tree was checked clean before the first build ([`clean_work_tree`]).
+/// The tree was checked clean before the first build ([`clean_work_tree`]). The second build
+/// does not use the project's compiler cache.
 ///
 /// Errors: the clone or the second build fails.
 pub fn second_build(
@@ -102,6 +103,11 @@ pub fn second_build(
         "crossflake: building again in {} (another HOME and CARGO_HOME, umask 077, one job)",
         checkout.root().display()
     );
+    // compiled again, not read back from the first build's compiler cache
+    let mut plan = plan.clone();
+    if plan.compiler_cache.take().is_some() {
+        eprintln!("crossflake: the second build compiles without sccache");
+    }
     let built = plan
         .run(&checkout)
         .with_context(|| format!("the second build, in {}, failed", clone.display()))?;

@@ -51,6 +51,11 @@ fn fixtures() -> Vec<(&'static str, String, Vec<&'static str>)> {
             "targets = [\"aarch64-musl\", \"x86_64-windows\", \"wasm32-wasip1\"]\n\n[package.metadata.crossflake.image]\nname = \"server\"\n".into(),
             vec!["ci", "--no-nix"],
         ),
+        (
+            "no-nix-sccache",
+            "targets = [\"aarch64-musl\"]\n\n[package.metadata.crossflake.sccache]\nbackend = \"redis\"\nendpoint = \"redis://cache.example.org:6379\"\n".into(),
+            vec!["ci", "--no-nix"],
+        ),
     ]
 }
 
@@ -262,11 +267,15 @@ fn every_nix_job_reads_the_cache_and_only_branch_pushes_write_it() {
                         step["run"].as_str().unwrap().lines().last().unwrap()
                     ));
                 } else if env_and_with.contains("secrets.") {
+                    // the compiler cache's credential, read-only off the branch (the test
+                    // without_nix_the_compiler_cache_is_installed_and_only_branch_pushes_write_it)
+                    let compiler_cache = step["env"]["SCCACHE_REDIS_RW_MODE"].as_str().is_some();
                     assert!(
-                        id == "release"
-                            && job["if"]
-                                .as_str()
-                                .is_some_and(|c| c.contains("refs/tags/v")),
+                        compiler_cache
+                            || id == "release"
+                                && job["if"]
+                                    .as_str()
+                                    .is_some_and(|c| c.contains("refs/tags/v")),
                         "{name}: {id}: a secret outside a branch push or tag job: {env_and_with}"
                     );
                 }
@@ -296,6 +305,65 @@ fn every_nix_job_reads_the_cache_and_only_branch_pushes_write_it() {
 }
 
 #[test]
+fn without_nix_the_compiler_cache_is_installed_and_only_branch_pushes_write_it() {
+    let mode = "${{ (github.event_name == 'push' && github.ref == 'refs/heads/main') && 'READ_WRITE' || 'READ_ONLY' }}";
+    for (name, _, text, _) in generated() {
+        let doc = yaml(&text);
+        let mut installs = 0;
+        let mut cached = Vec::new();
+        for (id, job) in jobs(&doc) {
+            for step in steps(job) {
+                let run = step["run"].as_str().unwrap_or("");
+                let env = &step["env"];
+                if run.contains("\"sccache==$SCCACHE\"") {
+                    assert_eq!(env["SCCACHE"].as_str(), Some("0.16.0"), "{name} {id}");
+                    installs += 1;
+                }
+                if env["SCCACHE_REDIS_RW_MODE"].as_str().is_some() {
+                    assert_eq!(
+                        env["SCCACHE_REDIS_RW_MODE"].as_str(),
+                        Some(mode),
+                        "{name} {id}"
+                    );
+                    assert_eq!(
+                        env["SCCACHE_REDIS_PASSWORD"].as_str(),
+                        Some("${{ secrets.SCCACHE_REDIS_PASSWORD }}"),
+                        "{name} {id}"
+                    );
+                    cached.push(format!("{id}: {}", step["name"].as_str().unwrap()));
+                }
+            }
+        }
+        if name == "no-nix-sccache" {
+            // every job that runs crossflake's recipe installs it; every step that compiles
+            // gets the credential and the mode
+            assert_eq!(installs, 2, "{text}");
+            assert_eq!(
+                cached,
+                ["build: Build", "build: Test", "release: Release archives"],
+                "{text}"
+            );
+        } else {
+            assert_eq!((installs, cached.len()), (0, 0), "{name}: {text}");
+            assert!(!text.contains("sccache"), "{name}: {text}");
+        }
+    }
+    // GitHub's cache needs an action crossflake does not pin
+    let p = project(
+        "targets = [\"aarch64-musl\"]\n\n[package.metadata.crossflake.sccache]\nbackend = \"gha\"\n",
+    );
+    let before = p.snapshot_bytes();
+    let out = p.cmd(&["ci", "--no-nix"]).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("Cargo.toml: package.metadata.crossflake.sccache.backend: `gha` needs mozilla-actions/sccache-action in the pipeline, which crossflake does not pin yet (ci-actions.toml); use a redis or s3 backend for `crossflake ci --no-nix`"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot_bytes());
+    p.cmd(&["ci"]).assert().success();
+}
+
+#[test]
 fn every_job_has_a_timeout_and_pull_requests_cancel_superseded_runs() {
     for (name, _, text, _) in generated() {
         let doc = yaml(&text);
@@ -322,7 +390,7 @@ fn gates_go_cheapest_first_and_required_needs_every_gate_and_build() {
     for (name, _, text, _) in generated() {
         let doc = yaml(&text);
         let ids: Vec<String> = jobs(&doc).into_iter().map(|(id, _)| id).collect();
-        let gates: Vec<&str> = if name == "no-nix" {
+        let gates: Vec<&str> = if name.starts_with("no-nix") {
             vec!["fmt", "clippy", "test"]
         } else {
             vec!["fmt", "clippy", "test", "flake-check"]

@@ -14,6 +14,7 @@ mod init;
 mod lock;
 mod oci;
 mod oci_e2e;
+mod sccache;
 mod structure;
 mod targets;
 mod templates;

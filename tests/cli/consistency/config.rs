@@ -83,10 +83,11 @@ fn project_config_and_host_outputs_agree_with_the_table() {
             ),
         ),
         (
-            "the ci and cache tables are the CLI's: both sides take them and build as without",
+            "the ci, cache and sccache tables are the CLI's: both sides take them and build as without",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\ntargets = [\"aarch64-musl\"]\n\
              [package.metadata.crossflake.ci]\nmacos = false\n[package.metadata.crossflake.cache]\nkind = \"http\"\nurl = \"https://nix.example.org\"\n\
-             public-key = \"k-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=\"\n",
+             public-key = \"k-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=\"\n\
+             [package.metadata.crossflake.sccache]\nbackend = \"redis\"\nendpoint = \"redis://127.0.0.1:6379\"\n",
             Want::Fields(json!({
                 "image": null,
                 "hosts": { "x86_64-linux": { "packageNames": ["aarch64-musl", "dist"] } },
@@ -104,7 +105,7 @@ fn project_config_and_host_outputs_agree_with_the_table() {
             "an unknown key",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[package.metadata.crossflake]\nschema = 1\ntarget = []\n",
             Want::Error(
-                "package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets, image, ci and cache",
+                "package.metadata.crossflake.target: unknown key; package.metadata.crossflake takes schema, targets, image, ci, cache and sccache",
             ),
         ),
         (
