@@ -590,14 +590,12 @@ fn check_reproducible_passes_for_unstripped_binaries_with_debug_info() {
             "--check-reproducible",
             "--target",
             "aarch64-musl",
-            "--target",
-            "x86_64-unknown-linux-gnu.2.17",
         ],
     );
     ok(&out, "crossflake dist --check-reproducible");
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(
-        log.contains("reproducible: a second build in another checkout gave the same 6 files"),
+        log.contains("reproducible: a second build in another checkout gave the same 4 files"),
         "{log}"
     );
     // the binaries do carry debug info, so the paths in it were remapped, not absent
