@@ -586,10 +586,9 @@ fn check_reproducible_passes_for_unstripped_binaries_with_debug_info() {
         &dir,
         &[
             "dist",
-            "--build-std",
             "--check-reproducible",
             "--target",
-            "aarch64-musl",
+            "x86_64-unknown-linux-gnu.2.17",
         ],
     );
     ok(&out, "crossflake dist --check-reproducible");
@@ -602,7 +601,7 @@ fn check_reproducible_passes_for_unstripped_binaries_with_debug_info() {
     let listing = run_ok(
         Command::new("tar")
             .arg("-tzvf")
-            .arg(dir.join("target/dist/cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz")),
+            .arg(dir.join("target/dist/cross-hello-x86_64-unknown-linux-gnu-v0.1.0.tar.gz")),
     );
     let size: u64 = listing
         .lines()
@@ -641,10 +640,9 @@ fn check_reproducible_catches_a_build_script_that_embeds_the_time() {
         &dir,
         &[
             "dist",
-            "--build-std",
             "--check-reproducible",
             "--target",
-            "aarch64-musl",
+            "x86_64-unknown-linux-gnu.2.17",
         ],
     );
     assert!(
@@ -653,7 +651,7 @@ fn check_reproducible_catches_a_build_script_that_embeds_the_time() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("not reproducible: cross-hello-aarch64-unknown-linux-musl-v0.1.0.tar.gz: cross-hello-aarch64-unknown-linux-musl-v0.1.0/cross-hello differs between the two builds: first in section .rodata"),
+        err.contains("not reproducible: cross-hello-x86_64-unknown-linux-gnu-v0.1.0.tar.gz: cross-hello-x86_64-unknown-linux-gnu-v0.1.0/cross-hello differs between the two builds: first in section .rodata"),
         "{err}"
     );
     assert!(
