@@ -433,7 +433,13 @@ PY
 nix copy --to "file://$work/cache/good?secret-key=$work/cache/key.sec&compression=none" "$out"
 nix copy --to "file://$work/cache/other?secret-key=$work/cache/other.sec&compression=none" "$out"
 cp -r "$work/cache/good" "$work/cache/altered"
-python3 - "$work/cache/altered"/nar/*.nar <<'PY'
+# the package's own narinfo and NAR there (the cache holds its whole closure)
+local narinfo nar
+narinfo=$work/cache/altered/$(basename "$out" | cut -d- -f1).narinfo
+[ -f "$narinfo" ] || fail "no narinfo for $out in the cache"
+nar=$work/cache/altered/$(sed -n 's/^URL: //p' "$narinfo")
+[ -f "$nar" ] || fail "no NAR for $out in the cache ($narinfo)"
+python3 - "$nar" <<'PY'
 import sys
 path = sys.argv[1]
 nar = bytearray(open(path, "rb").read())
@@ -444,7 +450,8 @@ PY
 ln -sfn good "$work/cache/served"
 python3 -m http.server --bind 127.0.0.1 --directory "$work/cache/served" "$port" >"$work/cache/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+# (expanded now: the trap runs after this function's locals are gone)
+trap "kill $server 2>/dev/null || true" EXIT
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 # pull CACHE: $out gone from the store, nix build --max-jobs 0 with CACHE served (a fresh narinfo
 # cache each time, so no answer is remembered from the last); its log in $try_log
@@ -485,14 +492,14 @@ grep -qF "error: cannot add path '$out' because it lacks a valid signature" "$tr
 echo "   nix copy --from the same cache: cannot add path because it lacks a valid signature"
 expect_refused altered "NAR bytes altered after signing" "error: hash mismatch importing path '$out'"
 # NarHash edited to match the altered NAR: the signature no longer holds
-altered_hash=$(nix hash file --type sha256 --base32 "$work/cache/altered"/nar/*.nar)
-sed -i "s|^NarHash: .*|NarHash: sha256:$altered_hash|" "$work/cache/altered"/*.narinfo
+altered_hash=$(nix hash file --type sha256 --base32 "$nar")
+sed -i "s|^NarHash: .*|NarHash: sha256:$altered_hash|" "$narinfo"
 expect_refused altered "NarHash edited to match the altered NAR" \
   "warning: the substitute for '$out' from '$url' is not signed by any of the keys in 'trusted-public-keys'"
-kill $server
-trap - EXIT
 # leave the output in the store for the steps after this one
 pull good || fail "the output did not come back"
+kill $server
+trap - EXIT
 }
 
 # step ci: the commands of the workflow `crossflake ci` writes for the smaller fixture, run as
