@@ -127,13 +127,7 @@ impl Cache {
     /// Errors name the file and key: see [`Cache::new`]; an unknown key; a missing one.
     pub fn of(project: &Project) -> Result<Option<Cache>> {
         let key = format!("{}.cache", project.metadata_key());
-        let Some(item) = project
-            .doc
-            .get(project.metadata_owner())
-            .and_then(|o| o.get("metadata"))
-            .and_then(|m| m.get("crossflake"))
-            .and_then(|c| c.get("cache"))
-        else {
+        let Some(item) = project.crossflake_item("cache") else {
             return Ok(None);
         };
         let at = format!("{}: {key}", project.manifest_path.display());

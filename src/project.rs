@@ -195,6 +195,16 @@ impl Project {
         format!("{}.metadata.crossflake", self.metadata_owner())
     }
 
+    /// The table `[OWNER.metadata.crossflake.NAME]` (`ci`, `cache`, `sccache`) as it is in
+    /// Cargo.toml; `None` when it is not there.
+    pub fn crossflake_item(&self, name: &str) -> Option<&Item> {
+        self.doc
+            .get(self.metadata_owner())?
+            .get("metadata")?
+            .get("crossflake")?
+            .get(name)
+    }
+
     /// The package name (`None` for a virtual workspace or a workspace-inherited name).
     pub fn package_name(&self) -> Option<String> {
         self.doc

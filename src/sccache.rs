@@ -86,13 +86,7 @@ impl Sccache {
     /// Errors name the file and key: an unknown backend or key, a missing key, an endpoint
     /// that is not a Redis URL or holds a password, a bucket or region that is not one.
     pub fn of(project: &Project) -> Result<Option<Sccache>> {
-        let Some(item) = project
-            .doc
-            .get(project.metadata_owner())
-            .and_then(|o| o.get("metadata"))
-            .and_then(|m| m.get("crossflake"))
-            .and_then(|c| c.get("sccache"))
-        else {
+        let Some(item) = project.crossflake_item("sccache") else {
             return Ok(None);
         };
         let at = format!(

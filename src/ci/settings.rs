@@ -62,13 +62,7 @@ impl CiSettings {
     /// other than github, a runner for a host the catalog does not have.
     pub fn of(project: &Project) -> Result<CiSettings> {
         let key = format!("{}.ci", project.metadata_key());
-        let Some(item) = project
-            .doc
-            .get(project.metadata_owner())
-            .and_then(|o| o.get("metadata"))
-            .and_then(|m| m.get("crossflake"))
-            .and_then(|c| c.get("ci"))
-        else {
+        let Some(item) = project.crossflake_item("ci") else {
             return Ok(CiSettings::default());
         };
         let at = |k: &str| format!("{}: {key}.{k}", project.manifest_path.display());
