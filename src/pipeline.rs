@@ -94,18 +94,11 @@ pub fn profile(project: Option<&Project>, given: Option<&str>, release: bool) ->
 /// (`debug` for the `dev` profile), the target directory being CARGO_TARGET_DIR or the
 /// project's `target`.
 pub fn artifact_dir(project: &Project, triple: &str, profile: &str) -> PathBuf {
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| {
-            if t.is_absolute() {
-                t
-            } else {
-                project.root.join(t)
-            }
-        })
-        .unwrap_or_else(|| project.root.join("target"));
     let profile_dir = if profile == "dev" { "debug" } else { profile };
-    target_dir.join(triple).join(profile_dir)
+    Checkout::here(project)
+        .target_dir()
+        .join(triple)
+        .join(profile_dir)
 }
 
 /// A project's targets split by whether `host` builds them, as the flake splits its outputs
@@ -374,10 +367,13 @@ impl Plan {
     /// Runs the plan in `checkout`: each cargo run with the recipe's environment, the path
     /// remapping of that checkout ([`PathMap`]) and the checkout's own variables, printing a
     /// start and an end line per target on stderr. Returns, per target (in the request's
-    /// order), the executables cargo built for it (none for tests).
+    /// order), the executables cargo built for it (none for tests), with the checkout's target
+    /// directory still locked ([`TargetDirLock`]).
     ///
-    /// Errors: a cargo run fails (naming the targets it built).
-    pub fn run(&self, checkout: &Checkout) -> Result<Vec<(TargetSpec, Vec<Artifact>)>> {
+    /// Errors: the target directory cannot be locked; a cargo run fails (naming the targets
+    /// it built).
+    pub fn run(&self, checkout: &Checkout) -> Result<Built> {
+        let lock = TargetDirLock::acquire(&checkout.target_dir())?;
         let server = self
             .compiler_cache
             .as_ref()
@@ -392,7 +388,10 @@ impl Plan {
                 Err(e) => eprintln!("crossflake: sccache's statistics: {e:#}"),
             }
         }
-        built
+        Ok(Built {
+            executables: built?,
+            lock,
+        })
     }
 
     /// [`Plan::run`]'s cargo runs, through `server` when there is one.
@@ -453,6 +452,65 @@ impl Plan {
             }
         }
         Ok(built)
+    }
+}
+
+/// What [`Plan::run`] built: per target (in the request's order), the executables cargo
+/// built for it, and the lock on the target directory they are in. Read the executables
+/// before dropping the lock.
+pub struct Built {
+    /// Per target, its executables (none for tests).
+    pub executables: Vec<(TargetSpec, Vec<Artifact>)>,
+    /// Held until the executables have been read.
+    pub lock: TargetDirLock,
+}
+
+/// An exclusive lock on a cargo target directory (`<target-dir>/.crossflake-lock`), taken
+/// before crossflake's cargo runs and held until their executables have been read. cargo
+/// locks its build directory only while it runs, and writes every project's executable of
+/// one name to the same `<target-dir>/<triple>/<profile>/NAME`: two crossflake runs sharing a
+/// CARGO_TARGET_DIR would otherwise pack or verify each other's binaries. Released when
+/// dropped.
+pub struct TargetDirLock {
+    _file: std::fs::File,
+}
+
+impl TargetDirLock {
+    /// Locks `target_dir` (created if missing), waiting, with a line on stderr saying so,
+    /// while another crossflake run holds it.
+    ///
+    /// Errors: the directory or its lock file cannot be created, or locking fails, naming
+    /// the lock file.
+    pub fn acquire(target_dir: &Path) -> Result<TargetDirLock> {
+        let path = target_dir.join(".crossflake-lock");
+        std::fs::create_dir_all(target_dir).with_context(|| {
+            format!(
+                "cannot create the target directory {}",
+                target_dir.display()
+            )
+        })?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "crossflake: waiting for another crossflake run building in {} (it holds {})",
+                    target_dir.display(),
+                    path.display()
+                );
+                file.lock()
+                    .with_context(|| format!("cannot lock {}", path.display()))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+        Ok(TargetDirLock { _file: file })
     }
 }
 

@@ -41,6 +41,16 @@ impl Checkout {
         self.manifest_path.parent().unwrap_or(Path::new("."))
     }
 
+    /// cargo's target directory here: CARGO_TARGET_DIR as cargo will see it (relative to the
+    /// root when relative), else `ROOT/target`.
+    pub fn target_dir(&self) -> PathBuf {
+        let root = self.root();
+        self.var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .map(|t| if t.is_absolute() { t } else { root.join(t) })
+            .unwrap_or_else(|| root.join("target"))
+    }
+
     /// A variable as cargo will see it: this checkout's value, else this process's.
     pub fn var(&self, name: &str) -> Option<String> {
         match self.env.iter().rev().find(|(n, _)| n == name) {
@@ -303,12 +313,7 @@ impl PathMap {
         {
             pairs.push((real.display().to_string(), ".".into()));
         }
-        let target = checkout
-            .var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .map(|t| if t.is_absolute() { t } else { root.join(t) })
-            .unwrap_or_else(|| root.join("target"));
-        pairs.push((target.display().to_string(), "target".into()));
+        pairs.push((checkout.target_dir().display().to_string(), "target".into()));
         let cargo_home = checkout.var("CARGO_HOME").map(PathBuf::from).or_else(|| {
             checkout
                 .var("HOME")

@@ -270,8 +270,12 @@ impl Dist {
         let staged = Staged::dir(&self.out)?;
         let epoch = self.date.epoch;
         let mut graphs = HashMap::new();
-        let built = match &self.binaries {
-            Binaries::Build(plan) => plan.run(&Checkout::here(&self.project))?,
+        // the target directory stays locked until the executables are read
+        let (built, _lock) = match &self.binaries {
+            Binaries::Build(plan) => {
+                let built = plan.run(&Checkout::here(&self.project))?;
+                (built.executables, Some(built.lock))
+            }
             Binaries::Prebuilt(dirs) => {
                 let mut built = Vec::new();
                 for (spec, dir) in self.specs.iter().zip(dirs) {
@@ -282,7 +286,7 @@ impl Dist {
                         prebuilt_artifacts(&self.project, spec, graph, dir)?,
                     ));
                 }
-                built
+                (built, None)
             }
         };
         let mut files =

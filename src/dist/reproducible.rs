@@ -111,7 +111,13 @@ pub fn second_build(
     let built = plan
         .run(&checkout)
         .with_context(|| format!("the second build, in {}, failed", clone.display()))?;
-    assemble(checkout.root(), &built, &mut HashMap::new(), epoch, audit)
+    assemble(
+        checkout.root(),
+        &built.executables,
+        &mut HashMap::new(),
+        epoch,
+        audit,
+    )
 }
 
 /// The checkout of the second build: its own HOME and CARGO_HOME under `tmp` (sharing this

@@ -612,3 +612,85 @@ fn build_release_with_the_toolchains_own_std() {
         "cross-hello on x86_64: 2+3=5\n"
     );
 }
+
+/// Two crossflake runs sharing a CARGO_TARGET_DIR take turns: cargo writes every project's
+/// executable of one name to `<target-dir>/<triple>/<profile>/NAME` and locks only while it
+/// runs, so a run holds the target directory from its cargo run until its executables are
+/// read. Here the test holds the lock: the build waits, says so, builds nothing until the
+/// lock is let go, then builds.
+#[test]
+fn a_run_waits_while_another_holds_the_target_directory() {
+    use std::io::{BufRead, BufReader};
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("lock-probe");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"lock-probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let target_dir = tmp.path().join("shared-target");
+    std::fs::create_dir_all(&target_dir).unwrap();
+    let held = std::fs::File::create(target_dir.join(".crossflake-lock")).unwrap();
+    held.lock().unwrap();
+    let mut child = Command::new(repo().join("scripts/with-debian-rust"))
+        .arg(env!("CARGO_BIN_EXE_crossflake"))
+        .args(["build", "--target", "x86_64-gnu"])
+        .current_dir(&project)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("XDG_CACHE_HOME", repo().join("target/e2e/cache"))
+        .env_remove("CROSSFLAKE_CACHE_DIR")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let want = format!(
+        "crossflake: waiting for another crossflake run building in {} (it holds {})",
+        target_dir.display(),
+        target_dir.join(".crossflake-lock").display()
+    );
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !seen.contains(&want) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no {want:?} while the lock was held; stderr so far:\n{seen:#?}");
+            }
+        }
+    }
+    // nothing compiled while the lock was held
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        !target_dir.join("x86_64-unknown-linux-gnu").exists(),
+        "cargo ran while the lock was held: {seen:#?}"
+    );
+    assert_eq!(child.try_wait().unwrap(), None, "{seen:#?}");
+    drop(held);
+    let status = child.wait().unwrap();
+    let err = reader.join().unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("crossflake: built x86_64-gnu"), "{err}");
+    // no crossflake profile in the project: release
+    assert!(
+        target_dir
+            .join("x86_64-unknown-linux-gnu/release/lock-probe")
+            .is_file(),
+        "{err}"
+    );
+}
