@@ -271,7 +271,7 @@ impl Dist {
         let epoch = self.date.epoch;
         let mut graphs = HashMap::new();
         // the target directory stays locked until the executables are read
-        let (built, _lock) = match &self.binaries {
+        let (built, lock) = match &self.binaries {
             Binaries::Build(plan) => {
                 let built = plan.run(&Checkout::here(&self.project))?;
                 (built.executables, Some(built.lock))
@@ -291,6 +291,8 @@ impl Dist {
         };
         let mut files =
             assemble::assemble(&self.project.root, &built, &mut graphs, epoch, self.audit)?;
+        // read: other runs may use the target directory (the second build has its own)
+        drop(lock);
         if let (true, Binaries::Build(plan)) = (self.check_reproducible, &self.binaries) {
             let second = reproducible::second_build(plan, &self.project, epoch, self.audit)?;
             reproducible::check_same(&files, &second)?;
