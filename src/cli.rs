@@ -188,6 +188,11 @@ pub struct InitOptions {
     /// Where the project's flake.nix takes crossflake from.
     #[arg(long, value_name = "URL")]
     pub flake_url: Option<String>,
+    /// Write flake.nix as a flake-parts flake importing crossflake's module
+    /// (`crossflake.flakeModules.default`) instead of one `crossflake.lib.mkFlake` call. Once
+    /// written, later runs keep that style.
+    #[arg(long)]
+    pub flake_parts: bool,
     #[command(flatten)]
     pub cache: InitCache,
     #[command(flatten)]

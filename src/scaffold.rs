@@ -34,6 +34,9 @@ pub struct Setup {
     pub binstall: bool,
     /// Where flake.nix takes crossflake from (`None`: keep the generated file's, else the default).
     pub flake_url: Option<String>,
+    /// Write the flake-parts flake.nix (`false`: keep the style of the one crossflake wrote,
+    /// else one mkFlake call).
+    pub flake_parts: bool,
     /// Replace a flake.nix crossflake did not write, or one edited since.
     pub force: bool,
     /// The binary cache to set (`--kind`, `--url`, `--public-key`), checked.
@@ -63,6 +66,7 @@ impl Setup {
             oci: o.oci,
             binstall: o.binstall,
             flake_url: o.flake_url.clone(),
+            flake_parts: o.flake_parts,
             force: o.force.force,
             cache,
         })
@@ -200,8 +204,11 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &Setup) -> Result<
     plan_flake(
         plan,
         &root,
-        opts.flake_url.as_deref(),
-        opts.force,
+        &FlakeChoice {
+            url: opts.flake_url.as_deref(),
+            flake_parts: opts.flake_parts,
+            force: opts.force,
+        },
         old_cache.as_ref(),
         cache.as_ref(),
     )?;
@@ -211,7 +218,13 @@ pub fn plan_init(plan: &mut Plan, manifest_path: &Path, opts: &Setup) -> Result<
         &["use flake"],
         &["use flake", "use_flake"],
     )?;
-    ensure_lines(plan, &root.join(".gitignore"), &["result", "result-*"], &[])?;
+    // `result` links of nix build, and direnv's cache of the dev shell
+    ensure_lines(
+        plan,
+        &root.join(".gitignore"),
+        &["result", "result-*", ".direnv/"],
+        &[],
+    )?;
 
     if plan.read(&root.join("Cargo.lock"))?.is_none() {
         plan.notes.push(
@@ -265,33 +278,50 @@ fn plan_binstall(plan: &mut Plan, project: &mut Project, targets: &[TargetSpec])
     Ok(())
 }
 
-/// Plans flake.nix: crossflake's one-call flake, with `cache` in its `nixConfig`. A flake.nix
-/// crossflake did not write, or one it wrote and the user edited since (it is not what
-/// crossflake would have written for its url and `old_cache`, the cache the project had), is
-/// replaced only with `force`.
+/// What a run asks of flake.nix.
+struct FlakeChoice<'a> {
+    /// `--flake-url` (`None`: the written file's, else [`DEFAULT_FLAKE_URL`]).
+    url: Option<&'a str>,
+    /// `--flake-parts` (`false`: the written file's style, else one mkFlake call).
+    flake_parts: bool,
+    /// `--force`.
+    force: bool,
+}
+
+/// Plans flake.nix: crossflake's one-call flake (or its flake-parts flake), with `cache` in
+/// its `nixConfig`. A flake.nix crossflake did not write, or one it wrote and the user edited
+/// since (it is not what crossflake would have written for its url, style and `old_cache`,
+/// the cache the project had), is replaced only with `force`.
 ///
 /// Errors: such a flake.nix without `force`, naming the file and the fix.
 fn plan_flake(
     plan: &mut Plan,
     root: &Path,
-    flake_url: Option<&str>,
-    force: bool,
+    choice: &FlakeChoice,
     old_cache: Option<&Cache>,
     cache: Option<&Cache>,
 ) -> Result<()> {
     let path = root.join("flake.nix");
     let existing = plan.read(&path)?;
-    let written_url = existing
+    let written = existing
         .as_deref()
         .filter(|t| emit::is_generated(t))
-        .map(|t| emit::flake_url_of(t).unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string()));
-    let url = flake_url
+        .map(|t| {
+            (
+                emit::flake_url_of(t).unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string()),
+                emit::is_flake_parts(t),
+            )
+        });
+    let url = choice
+        .url
         .map(str::to_string)
-        .or_else(|| written_url.clone())
+        .or_else(|| written.as_ref().map(|(u, _)| u.clone()))
         .unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string());
+    let flake_parts = choice.flake_parts || written.as_ref().is_some_and(|(_, p)| *p);
+    let force = choice.force;
     if let Some(text) = &existing {
-        let ours = match &written_url {
-            Some(u) => Some(flake_text(u, old_cache)?),
+        let ours = match &written {
+            Some((u, parts)) => Some(flake_text(u, old_cache, *parts)?),
             None => None,
         };
         if ours.as_deref() != Some(text.as_str()) {
@@ -302,6 +332,7 @@ fn plan_flake(
                         c.url, c.public_key
                     ),
                     None if old_cache.is_some() => "remove the cache from its nixConfig by hand".to_string(),
+                    None if flake_parts => "import `crossflake.flakeModules.default` into its flake-parts flake yourself (see the README)".to_string(),
                     None => "call `crossflake.lib.mkFlake { src = ./.; }` from it yourself (see the README)".to_string(),
                 };
                 let what = if ours.is_none() {
@@ -318,17 +349,18 @@ fn plan_flake(
                 .push(format!("replaced {} (--force)", path.display()));
         }
     }
-    plan.write(&path, flake_text(&url, cache)?)
+    plan.write(&path, flake_text(&url, cache, flake_parts)?)
 }
 
-/// crossflake's flake.nix for `url` and `cache`.
-fn flake_text(url: &str, cache: Option<&Cache>) -> Result<String> {
+/// crossflake's flake.nix for `url` and `cache`, the flake-parts one with `flake_parts`.
+fn flake_text(url: &str, cache: Option<&Cache>, flake_parts: bool) -> Result<String> {
     emit::flake_nix(&FlakeContext {
         flake_url: url,
         cache: cache.map(|c| emit::FlakeCache {
             url: &c.url,
             public_key: &c.public_key,
         }),
+        flake_parts,
     })
 }
 
@@ -342,7 +374,12 @@ pub fn plan_cache(project: &mut Project, cache: Option<&Cache>, force: bool) -> 
     set_in(project, cache, CACHE_COMMENT)?;
     let mut plan = Plan::new();
     plan.write(&project.manifest_path, project.text())?;
-    plan_flake(&mut plan, &project.root, None, force, old.as_ref(), cache)?;
+    let choice = FlakeChoice {
+        url: None,
+        flake_parts: false,
+        force,
+    };
+    plan_flake(&mut plan, &project.root, &choice, old.as_ref(), cache)?;
     Ok(plan)
 }
 

@@ -66,6 +66,8 @@ pub struct FlakeContext<'a> {
     pub flake_url: &'a str,
     /// The binary cache written into `nixConfig` (url and public key), if any.
     pub cache: Option<FlakeCache<'a>>,
+    /// A flake-parts flake importing crossflake's module, instead of one mkFlake call.
+    pub flake_parts: bool,
 }
 
 /// The binary cache of a flake.nix's `nixConfig`.
@@ -77,13 +79,15 @@ pub struct FlakeCache<'a> {
     pub public_key: &'a str,
 }
 
-/// The project's flake.nix: one `crossflake.lib.mkFlake` call.
+/// The project's flake.nix: one `crossflake.lib.mkFlake` call, or (`flake_parts`) a
+/// flake-parts flake importing `crossflake.flakeModules.default`.
 pub fn flake_nix(ctx: &FlakeContext) -> Result<String> {
     #[derive(Serialize)]
     struct Full<'a> {
         header: &'a str,
         flake_url: &'a str,
         cache: Option<FlakeCache<'a>>,
+        flake_parts: bool,
     }
     render(
         "flake.nix",
@@ -91,8 +95,17 @@ pub fn flake_nix(ctx: &FlakeContext) -> Result<String> {
             header: FLAKE_HEADER,
             flake_url: ctx.flake_url,
             cache: ctx.cache,
+            flake_parts: ctx.flake_parts,
         },
     )
+}
+
+/// The line by which [`flake_nix`]'s flake-parts flake is known.
+const FLAKE_PARTS_IMPORT: &str = "imports = [ crossflake.flakeModules.default ];";
+
+/// Whether a generated flake.nix is the flake-parts one (it imports crossflake's module).
+pub fn is_flake_parts(text: &str) -> bool {
+    text.lines().any(|l| l.trim() == FLAKE_PARTS_IMPORT)
 }
 
 /// Whether a flake.nix was written by crossflake (its first line is our header).
@@ -100,11 +113,13 @@ pub fn is_generated(text: &str) -> bool {
     text.starts_with(HEADER_PREFIX)
 }
 
-/// The `inputs.crossflake.url` of a generated flake.nix.
+/// The `inputs.crossflake.url` of a generated flake.nix (`crossflake.url` inside an
+/// `inputs` set in the flake-parts one).
 pub fn flake_url_of(text: &str) -> Option<String> {
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("inputs.crossflake.url"))?;
+    let line = text.lines().find(|l| {
+        let l = l.trim_start();
+        l.starts_with("inputs.crossflake.url") || l.starts_with("crossflake.url")
+    })?;
     let start = line.find('"')? + 1;
     let end = start + line[start..].find('"')?;
     Some(line[start..end].to_string())
@@ -152,14 +167,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flake_round_trips_its_url_and_header() {
-        let text = flake_nix(&FlakeContext {
-            flake_url: "path:/x",
-            cache: None,
-        })
-        .unwrap();
-        assert!(is_generated(&text));
-        assert_eq!(flake_url_of(&text).as_deref(), Some("path:/x"));
+    fn flake_round_trips_its_url_header_and_style() {
+        for flake_parts in [false, true] {
+            let text = flake_nix(&FlakeContext {
+                flake_url: "path:/x",
+                cache: None,
+                flake_parts,
+            })
+            .unwrap();
+            assert!(is_generated(&text));
+            assert_eq!(flake_url_of(&text).as_deref(), Some("path:/x"), "{text}");
+            assert_eq!(is_flake_parts(&text), flake_parts, "{text}");
+        }
         assert!(!is_generated("{ outputs = _: {}; }\n"));
     }
 }

@@ -188,6 +188,67 @@ fn flake_url_is_kept_on_rerun_and_force_replaces_a_foreign_flake() {
     );
 }
 
+/// `--flake-parts` writes the flake-parts flake.nix (the flake-parts template's), later runs
+/// and `cache set` keep that style, and a flake.nix crossflake did not write is refused without
+/// `--force`, with nothing written.
+#[test]
+fn flake_parts_flake_is_kept_on_rerun_and_a_foreign_flake_is_refused() {
+    let p = fixture("package");
+    p.cmd(&["init", "--flake-parts"]).assert().success();
+    let template = std::fs::read_to_string(repo().join("templates/flake-parts/flake.nix")).unwrap();
+    assert_eq!(p.read("flake.nix"), template);
+    assert!(p.read(".gitignore").lines().any(|l| l == ".direnv/"));
+    assert_eq!(p.read(".envrc"), "use flake\n");
+    p.cmd(&["init", "--target", "x86_64-gnu"])
+        .assert()
+        .success();
+    assert_eq!(p.read("flake.nix"), template, "a rerun changed the style");
+    p.cmd(&[
+        "cache",
+        "set",
+        "--kind",
+        "http",
+        "--url",
+        "http://127.0.0.1:5000",
+        "--public-key",
+        "cache.example.org-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=",
+    ])
+    .assert()
+    .success();
+    let cached = p.read("flake.nix");
+    assert!(
+        cached.contains("imports = [ crossflake.flakeModules.default ];")
+            && cached.contains("extra-substituters = [ \"http://127.0.0.1:5000\" ];"),
+        "{cached}"
+    );
+    assert_nix_parses(&p.path().join("flake.nix"));
+
+    p.cmd(&["cache", "unset"]).assert().success();
+    assert_eq!(
+        p.read("flake.nix"),
+        template,
+        "cache unset changed the style"
+    );
+    let foreign = "{ outputs = _: { }; }\n";
+    p.write("flake.nix", foreign);
+    let before = p.snapshot_bytes();
+    p.cmd(&["init", "--flake-parts"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!(
+            "{} exists and was not written by crossflake; import `crossflake.flakeModules.default` into its flake-parts flake yourself (see the README), or pass --force to replace it",
+            p.path().join("flake.nix").display()
+        )));
+    assert!(
+        p.snapshot_bytes() == before,
+        "a refused init wrote something"
+    );
+    p.cmd(&["init", "--flake-parts", "--force"])
+        .assert()
+        .success();
+    assert!(p.read("flake.nix").contains("flake-parts.lib.mkFlake"));
+}
+
 #[test]
 fn target_add_and_remove_keep_the_toolchain_in_step() {
     let p = fixture("package");

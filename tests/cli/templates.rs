@@ -1,6 +1,7 @@
 //! The flake's templates (`nix flake init -t`) are exactly what the CLI emits: templates/default
-//! is `crossflake new app`, templates/workspace is `crossflake init` on
-//! tests/fixtures/templates/workspace-input. Regenerate them with those commands.
+//! is `crossflake new app`, templates/flake-parts is `crossflake new app --flake-parts`,
+//! templates/workspace is `crossflake init` on tests/fixtures/templates/workspace-input.
+//! Regenerate them with those commands.
 
 use std::path::Path;
 
@@ -44,6 +45,17 @@ fn default_template_is_crossflake_new() {
     };
     copy_dir(&p.path().join("app"), app.path());
     assert_same_files(&app, &repo().join("templates/default"));
+}
+
+#[test]
+fn flake_parts_template_is_crossflake_new_flake_parts() {
+    let p = TempProject::empty();
+    p.cmd(&["new", "app", "--flake-parts"]).assert().success();
+    let app = TempProject {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_dir(&p.path().join("app"), app.path());
+    assert_same_files(&app, &repo().join("templates/flake-parts"));
 }
 
 #[test]

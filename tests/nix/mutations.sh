@@ -144,6 +144,15 @@ caught leak-foreign-std "wasm32-wasip1's std in aarch64-musl's build closure" "t
 must_fail errors-keep-text "an attribute the flake does not have" "tests/nix/real-build" \
   "does not provide attribute" "$repo/tests/nix/real-build" "$f" packages.x86_64-linux.no-such-package
 
+echo "== the flake-parts module's comparison with mkFlake (level 2.5)"
+mapfile -t tracked < <(git -C "$repo" ls-files)
+d=$(empty_repo parts "${tracked[@]}")
+sed -i 's/inherit (settings) targets pkgs;/inherit (settings) pkgs; targets = null;/' "$d/nix/flakeModule.nix"
+grep -q 'targets = null;' "$d/nix/flakeModule.nix" || fail "parts: the divergence was not planted"
+git -C "$d" add -A
+must_fail parts-divergence "the module ignores perSystem.crossflake.targets" "tests/nix/flake-parts.sh" \
+  "FAILED x86_64-linux packages: names differ" env CROSSFLAKE_EVALPKGS_READY=1 bash "$repo/tests/nix/flake-parts.sh" "$d"
+
 echo "== the stand-in's setup steps fail loudly"
 stage_with() { echo "STAGE_SOURCE_ONLY=1 source '$repo/tests/nix/standin/stage.sh' '$scratch/stage-state' && $1"; }
 must_fail stage-missing-package "a package dpkg does not have" "stage.sh's deb_version" \

@@ -1,0 +1,99 @@
+# The flake-parts module (`flakeModules.default`): mkFlake's outputs through flake-parts'
+# perSystem, for a flake that already uses flake-parts. Every package, check, dev shell, app and
+# the formatter is set with mkDefault, so a plain definition of one by the flake wins. The
+# consumer brings flake-parts; crossflake's own flake does not depend on it.
+#   outputs = inputs@{ flake-parts, crossflake, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+#     imports = [ crossflake.flakeModules.default ];
+#     systems = builtins.attrNames crossflake.lib.catalog.hosts;
+#     crossflake.src = ./.;
+#     perSystem = { ... }: { crossflake.targets = [ "x86_64-musl" ]; };
+#   };
+# Per project: crossflake.{src, cleanSrc, sourceFilter, craneArgs}, as mkFlake's arguments
+# (`self` is flake-parts' own). Per system: perSystem.crossflake.{targets, craneArgs, pkgs}.
+# The outputs come from projectOutputs.nix, mkFlake's own code path: the same settings give
+# the same derivations.
+{ projectOutputs, nixpkgs }:
+{ lib, config, self, flake-parts-lib, ... }:
+let
+  inherit (lib) mkOption types;
+  project = config.crossflake;
+  outputsOn = projectOutputs {
+    inherit (project) src cleanSrc sourceFilter;
+    inherit self;
+    names = {
+      craneArgs = "crossflake.craneArgs (with perSystem.crossflake.craneArgs)";
+      targets = "perSystem.crossflake.targets";
+    };
+  };
+  craneArgsOption = what: mkOption {
+    type = types.lazyAttrsOf types.raw;
+    default = { };
+    description = ''
+      Arguments for every crane call ${what}, as mkFlake's `craneArgs`: they win over
+      crossflake's `pname`, `version` and `strictDeps`; `src`, `CARGO_PROFILE` and the target
+      recipe's variables are refused.
+    '';
+  };
+in
+{
+  _file = ./flakeModule.nix;
+  options.crossflake = {
+    src = mkOption {
+      type = types.path;
+      description = "The Cargo project: the directory holding its root Cargo.toml (usually `./.`).";
+      example = lib.literalExpression "./.";
+    };
+    cleanSrc = mkOption {
+      type = types.nullOr types.path;
+      default = null;
+      description = ''
+        The source crane builds, replacing crossflake's filter (the files crane's
+        filterCargoSources keeps, and the C, C++ and assembly sources of build scripts).
+      '';
+    };
+    sourceFilter = mkOption {
+      type = types.functionTo (types.functionTo types.bool);
+      default = _path: _type: false;
+      defaultText = lib.literalExpression "path: type: false";
+      description = "More files for the source crane builds: `path: type: bool`, true to keep.";
+    };
+    craneArgs = craneArgsOption "on every system";
+  };
+  options.perSystem = flake-parts-lib.mkPerSystemOption ({ system, ... }: {
+    options.crossflake = {
+      targets = mkOption {
+        type = types.nullOr (types.listOf types.str);
+        default = null;
+        description = ''
+          This system's targets, named as Cargo.toml's crossflake table names them (aliases,
+          triples, `.GLIBC` floors). `null`: the table's `targets`.
+        '';
+        example = [ "x86_64-musl" "aarch64-musl" ];
+      };
+      craneArgs = craneArgsOption "on this system (merged over crossflake.craneArgs)";
+      pkgs = mkOption {
+        type = types.raw;
+        default = nixpkgs.legacyPackages.${system};
+        defaultText = lib.literalExpression "crossflake.inputs.nixpkgs.legacyPackages.\${system}";
+        description = "The nixpkgs crossflake's derivations build with (default: the one crossflake's flake.lock pins, as mkFlake).";
+      };
+    };
+  });
+  config.perSystem = { system, config, ... }:
+    let
+      settings = config.crossflake;
+      outputs = outputsOn {
+        inherit system;
+        inherit (settings) targets pkgs;
+        craneArgs = project.craneArgs // settings.craneArgs;
+      };
+      defaults = lib.mapAttrs (_: lib.mkDefault);
+    in
+    {
+      packages = defaults outputs.packages;
+      checks = defaults outputs.checks;
+      devShells = defaults outputs.devShells;
+      apps = defaults outputs.apps;
+      formatter = lib.mkDefault outputs.formatter;
+    };
+}
