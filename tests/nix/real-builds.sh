@@ -534,11 +534,25 @@ echo "   default: zig, cargo-zigbuild and crossflake on PATH"
 
 # step templates: the templates
 step_templates() {
-step "templates: nix flake init, then nix build .#aarch64-musl"
-for t in default workspace; do
+step "templates: nix flake init (which greets), then nix build .#aarch64-musl"
+for t in default workspace flake-parts; do
   d=$work/template-$t
   rm -rf "$d" && mkdir -p "$d"
-  (cd "$d" && nix flake init -t "git+file://$repo#$t" >/dev/null && git init -q && git add -A)
+  (cd "$d" && nix flake init -t "git+file://$repo#$t" >"$work/init-$t.log" 2>&1 && git init -q && git add -A) ||
+    { cat "$work/init-$t.log"; fail "nix flake init -t #$t"; }
+  # the template's welcomeText: what was created and the next commands
+  for line in "crossflake: static cross builds for every platform" "nix build .#aarch64-musl" "nix develop"; do
+    grep -qF "$line" "$work/init-$t.log" || { cat "$work/init-$t.log"; fail "template $t: nix flake init did not print \`$line\`"; }
+  done
+  if [ "$t" = flake-parts ]; then
+    # the same derivation as the default template's is not built twice
+    drv=$("$repo/tests/nix/real-build" --nix "$d" eval --raw .#packages.x86_64-linux.aarch64-musl.drvPath)
+    default_drv=$("$repo/tests/nix/real-build" --nix "$work/template-default" eval --raw .#packages.x86_64-linux.aarch64-musl.drvPath)
+    if [ "$drv" = "$default_drv" ]; then
+      echo "   $t: aarch64-musl is the default template's derivation ($(basename "$drv")), built above"
+      continue
+    fi
+  fi
   bin=$(rb "$d" packages.x86_64-linux.aarch64-musl)
   "$crossflake" verify --target aarch64-musl "$bin"/bin/* >/dev/null || fail "template $t: not a static aarch64 binary"
   echo "   $t: $(qemu-aarch64-static "$bin"/bin/*)"
