@@ -8,8 +8,9 @@
 #     crossflake.src = ./.;
 #     perSystem = { ... }: { crossflake.targets = [ "x86_64-musl" ]; };
 #   };
-# Per project: crossflake.{src, cleanSrc, sourceFilter, craneArgs}, as mkFlake's arguments
-# (`self` is flake-parts' own). Per system: perSystem.crossflake.{targets, craneArgs, pkgs}.
+# Per project: crossflake.{src, cleanSrc, sourceFilter, craneArgs, targets, image}, as mkFlake's
+# arguments (`self` is flake-parts' own). Per system: perSystem.crossflake.{targets, craneArgs,
+# pkgs}, a system's targets defaulting to the project's.
 # The outputs come from projectOutputs.nix, mkFlake's own code path: the same settings give
 # the same derivations.
 { projectOutputs, nixpkgs }:
@@ -18,13 +19,15 @@ let
   inherit (lib) mkOption types;
   project = config.crossflake;
   outputsOn = projectOutputs {
-    inherit (project) src cleanSrc sourceFilter;
+    inherit (project) src cleanSrc sourceFilter image;
     inherit self;
     names = {
       craneArgs = "crossflake.craneArgs (with perSystem.crossflake.craneArgs)";
       targets = "perSystem.crossflake.targets";
+      image = "crossflake.image";
     };
   };
+  targetsType = types.nullOr (types.listOf types.str);
   craneArgsOption = what: mkOption {
     type = types.lazyAttrsOf types.raw;
     default = { };
@@ -58,12 +61,38 @@ in
       description = "More files for the source crane builds: `path: type: bool`, true to keep.";
     };
     craneArgs = craneArgsOption "on every system";
+    targets = mkOption {
+      type = targetsType;
+      default = null;
+      description = ''
+        The targets on every system, named as Cargo.toml's crossflake table names them
+        (aliases, triples, `.GLIBC` floors); a system's `perSystem.crossflake.targets` wins.
+        `null`: the table's `targets`.
+      '';
+      example = [ "x86_64-musl" "aarch64-musl" ];
+    };
+    image = mkOption {
+      type = types.nullOr (types.submodule {
+        options = {
+          name = mkOption { type = types.nullOr types.str; default = null; description = "The image name (`null`: the image table's, else the package name)."; };
+          entrypoint = mkOption { type = types.nullOr types.str; default = null; description = "The binary the image runs (`null`: the image table's, else the package's first binary)."; };
+          caBundle = mkOption { type = types.nullOr types.bool; default = null; description = "Whether the image carries a CA bundle (`null`: the image table's `ca-bundle`, else no)."; };
+        };
+      });
+      default = null;
+      description = ''
+        OCI image settings over Cargo.toml's `[*.metadata.crossflake.image]` table; set, the
+        project's static linux targets get images even without that table. `null`: the table's.
+      '';
+      example = { name = "server"; };
+    };
   };
   options.perSystem = flake-parts-lib.mkPerSystemOption ({ system, ... }: {
     options.crossflake = {
       targets = mkOption {
-        type = types.nullOr (types.listOf types.str);
-        default = null;
+        type = targetsType;
+        default = project.targets;
+        defaultText = lib.literalExpression "config.crossflake.targets";
         description = ''
           This system's targets, named as Cargo.toml's crossflake table names them (aliases,
           triples, `.GLIBC` floors). `null`: the table's `targets`.

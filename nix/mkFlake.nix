@@ -1,5 +1,5 @@
 # mkFlake { src, self ? null, systems ? every catalog host, cleanSrc ? null,
-#           sourceFilter ? (path: type: false), craneArgs ? { }, targets ? null }
+#           sourceFilter ? (path: type: false), craneArgs ? { }, targets ? null, image ? null }
 #   -> whole flake outputs for the Cargo project at `src`:
 #   packages.<system>.<alias>    the project built for each target its metadata table lists
 #                                and the host can build (default: the host build)
@@ -24,7 +24,8 @@
 # with cc-rs (cSources), and those `sourceFilter` keeps). `craneArgs` go to every crane call
 # and win over mkFlake's pname, version and strictDeps; `src` and `CARGO_PROFILE` there are
 # refused (they are mkFlake's), as are the target recipe's variables (see buildForTarget).
-# `targets` (a list of names) replaces the metadata table's on every system. Each system's
+# `targets` (a list of names) replaces the metadata table's on every system; `image`
+# ({ name?, entrypoint?, caBundle? }) is set over its image table (see projectOutputs.nix). Each system's
 # outputs come from projectOutputs.nix, which the flake-parts module (flakeModule.nix) shares.
 #   outputs = { self, crossflake, ... }: crossflake.lib.mkFlake { inherit self; src = ./.; };
 { projectOutputs, pure, nixpkgs }:
@@ -35,10 +36,11 @@
 , sourceFilter ? (_path: _type: false)
 , craneArgs ? { }
 , targets ? null
+, image ? null
 }:
 let
   inherit (nixpkgs) lib;
-  outputsOn = projectOutputs { inherit src self cleanSrc sourceFilter; };
+  outputsOn = projectOutputs { inherit src self cleanSrc sourceFilter image; };
   all = lib.genAttrs systems (system: outputsOn { inherit system targets craneArgs; });
   pick = kind: lib.mapAttrs (_: s: s.${kind}) all;
 in

@@ -4,7 +4,8 @@
 # (builtins.fromTOML). Errors name the file and the key, with the fix.
 #   (projectConfig { cargoToml = fromTOML ''...''; }).targets  -> [ spec ... ] (see resolveTarget)
 # Result: { kind ("package" | "virtual-workspace"); metadataKey; packageName (or null);
-#           targets; image (null or { name; entrypoint; caBundle; }); profile }
+#           displayName (packageName, else "app"); defaultBinary (the first [[bin]]'s name,
+#           else displayName); targets; image (null or { name; entrypoint; caBundle; }); profile }
 # The same rules as Project::config in src/project.rs.
 { resolveTarget }:
 { cargoToml, path ? "Cargo.toml" }:
@@ -70,6 +71,6 @@ else if unknown != [ ] then
 else {
   kind = if hasPackage then "package" else "virtual-workspace";
   metadataKey = key;
-  inherit packageName targets image;
+  inherit packageName displayName defaultBinary targets image;
   profile = if cargoToml ? profile && cargoToml.profile ? crossflake then "crossflake" else "release";
 }

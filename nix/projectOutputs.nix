@@ -1,16 +1,19 @@
-# projectOutputs { src, self ? null, cleanSrc ? null, sourceFilter ? (path: type: false), names ? mkFlake's }
+# projectOutputs { src, self ? null, cleanSrc ? null, sourceFilter ? (path: type: false), image ? null, names ? mkFlake's }
 #   -> { system, pkgs ? crossflake's nixpkgs for system, targets ? null, craneArgs ? { } }
 #   -> { packages; checks; devShells; apps; formatter; } of the Cargo project at `src` on `system`
 # The one code path behind mkFlake (mkFlake.nix, which documents the outputs) and the
 # flake-parts module (flakeModule.nix). `targets` (names as the metadata table writes them)
-# replaces the table's targets on this system; `names` is what errors call the caller's
-# craneArgs and targets ({ craneArgs = "mkFlake's craneArgs"; targets = "mkFlake's targets"; }).
+# replaces the table's targets on this system; `image` ({ name?, entrypoint?, caBundle? }; a null
+# value is not given) is set over the table's image table (without one: the package's name and
+# first binary, no CA bundle); `names` is what errors call the caller's craneArgs, targets and
+# image ({ craneArgs = "mkFlake's craneArgs"; targets = "mkFlake's targets"; image = "mkFlake's image"; }).
 { pure, mkLib, nixpkgs }:
 { src
 , self ? null
 , cleanSrc ? null
 , sourceFilter ? (_path: _type: false)
-, names ? { craneArgs = "mkFlake's craneArgs"; targets = "mkFlake's targets"; }
+, image ? null
+, names ? { craneArgs = "mkFlake's craneArgs"; targets = "mkFlake's targets"; image = "mkFlake's image"; }
 }:
 let
   inherit (nixpkgs) lib;
@@ -22,7 +25,20 @@ let
       throw ''
         crossflake: the flake's source has no Cargo.lock, which the builds need to vendor the dependencies.
         Run `cargo generate-lockfile` (if there is none) and `git add Cargo.lock`: a flake sees only the files git tracks.'';
-  metadataConfig = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
+  tableConfig = pure.projectConfig { inherit cargoToml; path = "Cargo.toml"; };
+  # the image given, over the table's
+  metadataConfig =
+    if image == null then tableConfig
+    else if !(builtins.isAttrs image) then throw "crossflake: ${names.image}: must be an attribute set of name, entrypoint and caBundle"
+    else
+      let
+        unknown = builtins.attrNames (builtins.removeAttrs image [ "name" "entrypoint" "caBundle" ]);
+        base =
+          if tableConfig.image != null then tableConfig.image
+          else { name = tableConfig.displayName; entrypoint = tableConfig.defaultBinary; caBundle = false; };
+      in
+      if unknown != [ ] then throw "crossflake: ${names.image}.${builtins.head unknown}: unknown; the image takes name, entrypoint and caBundle"
+      else tableConfig // { image = base // lib.filterAttrs (_: v: v != null) image; };
   # a project with no binary target gets no verify checks (hasBinaries.nix)
   hasBinaries = pure.hasBinaries src;
   # the build tools the locked crates need (perl, make, libclang: targets.toml's [crates])

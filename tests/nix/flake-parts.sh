@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/nix/flake-parts.sh [CROSSFLAKE_DIR]: level 2.5 for crossflake's Nix interface beyond
 # mkFlake, with the real flake-parts source (../shared/inputs) and evalpkgs. A flake-parts
-# consumer (tests/nix/evalpkgs/parts-consumer.nix) on two systems with different targets and
-# one package of its own gives, system by system, the attribute names and drvPaths mkFlake gives
+# consumer (tests/nix/evalpkgs/parts-consumer.nix) on two systems with different targets, an
+# image name of its own and one package of its own gives, system by system, the attribute names and drvPaths mkFlake gives
 # for the same settings, except that package; the overlay's pkgs.crossflake is the CLI the
 # checks use; the module refuses an unknown option and an unknown target with the errors users
 # would see; the flake-parts template's aarch64-musl derivation is the default template's.
@@ -79,6 +79,10 @@ targets=$(ev --json .#comparison --apply 'c: builtins.mapAttrs (_: k: builtins.f
 echo "   packages per system (besides default, dist): $targets"
 [ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["x86_64-linux"] != d["aarch64-darwin"])' "$targets")" = True ] ||
   fail "the two systems were given different targets, and have the same packages: $targets"
+
+name=$(ev --raw .#imageName) || fail "the image does not evaluate"
+[ "$name" = parts-hello-oci ] || fail "crossflake.image.name = \"parts-hello\" gave the image $name"
+echo "   crossflake.image.name over the image table's: $name"
 
 echo "== the overlay: pkgs.crossflake is the CLI the checks use, pkgs.crossflakeLib is mkLib bound to that pkgs"
 ev --json .#overlay >"$work/overlay.json" || fail "the overlay does not evaluate"

@@ -1,7 +1,8 @@
 # The flake-parts consumer of tests/nix/flake-parts.sh (copied in as flake.nix beside a copy of
-# tests/fixtures/cross-hello): crossflake's module on two systems given different targets and
-# craneArgs, one package defined by the flake itself on x86_64-linux, and, for comparison,
-# mkFlake's outputs for the same settings, system by system.
+# tests/fixtures/cross-hello): crossflake's module on two systems given different targets (the
+# project's on x86_64-linux, the system's own on aarch64-darwin) and craneArgs, an image name
+# over the image table's, one package defined by the flake itself on x86_64-linux, and, for
+# comparison, mkFlake's outputs for the same settings, system by system.
 {
   inputs = {
     crossflake.url = "github:crossflake/crossflake";
@@ -17,6 +18,7 @@
         aarch64-darwin = [ "aarch64-musl" "wasm32-wasip1" "aarch64-darwin" ];
       };
       shared = { CROSSFLAKE_PARTS_SHARED = "1"; };
+      image = { name = "parts-hello"; };
       perSystemArgs = {
         x86_64-linux = { };
         aarch64-darwin = { CROSSFLAKE_PARTS_DARWIN = "1"; };
@@ -27,8 +29,11 @@
         systems = builtins.attrNames targets;
         crossflake.src = ./.;
         crossflake.craneArgs = shared;
+        crossflake.targets = targets.x86_64-linux;
+        crossflake.image = image;
         perSystem = { system, config, ... }: {
-          crossflake.targets = targets.${system};
+          # x86_64-linux takes the project's targets
+          crossflake.targets = lib.mkIf (system == "aarch64-darwin") targets.${system};
           crossflake.craneArgs = perSystemArgs.${system};
           # defined by the flake: wins over crossflake's default on x86_64-linux
           packages.aarch64-musl = lib.mkIf (system == "x86_64-linux")
@@ -42,6 +47,7 @@
         systems = [ system ];
         targets = targets.${system};
         craneArgs = shared // perSystemArgs.${system};
+        inherit image;
       };
       # what an output is, to compare: a drvPath, or an app's program
       describe = kind: v:
@@ -52,6 +58,8 @@
     in
     parts // {
       inherit withModule;
+      # the image name given (the fixture's image table names it cross-hello)
+      imageName = parts.packages.x86_64-linux.oci.name;
       comparison = lib.genAttrs (builtins.attrNames targets) (system:
         lib.genAttrs [ "packages" "checks" "devShells" "apps" "formatter" ] (kind: {
           module = describe kind parts.${kind}.${system};
