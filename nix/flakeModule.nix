@@ -1,7 +1,8 @@
 # The flake-parts module (`flakeModules.default`): mkFlake's outputs through flake-parts'
 # perSystem, for a flake that already uses flake-parts. Every package, check, dev shell, app and
-# the formatter is set with mkDefault, so a plain definition of one by the flake wins. The
-# consumer brings flake-parts; crossflake's own flake does not depend on it.
+# the formatter is set at priority 1200 (below mkDefault's 1000), so a definition of one by the
+# flake, or a mkDefault of another module (treefmt-nix's formatter), wins. The consumer brings
+# flake-parts; crossflake's own flake does not depend on it.
 #   outputs = inputs@{ flake-parts, crossflake, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
 #     imports = [ crossflake.flakeModules.default ];
 #     systems = builtins.attrNames crossflake.lib.catalog.hosts;
@@ -25,6 +26,9 @@ let
       craneArgs = "crossflake.craneArgs (with perSystem.crossflake.craneArgs)";
       targets = "perSystem.crossflake.targets";
       image = "crossflake.image";
+      src = "`crossflake.src`";
+      cleanSrc = "`crossflake.cleanSrc`";
+      sourceFilter = "`crossflake.sourceFilter`";
     };
   };
   targetsType = types.nullOr (types.listOf types.str);
@@ -40,6 +44,9 @@ let
 in
 {
   _file = ./flakeModule.nix;
+  _class = "flake";
+  # imported twice (directly and through another module), it is one module
+  key = "crossflake#flakeModules.default";
   options.crossflake = {
     src = mkOption {
       type = types.path;
@@ -55,7 +62,8 @@ in
       '';
     };
     sourceFilter = mkOption {
-      type = types.functionTo (types.functionTo types.bool);
+      # called for every file of the source: a plain function, not merged per call
+      type = types.raw;
       default = _path: _type: false;
       defaultText = lib.literalExpression "path: type: false";
       description = "More files for the source crane builds: `path: type: bool`, true to keep.";
@@ -116,13 +124,14 @@ in
         inherit (settings) targets pkgs;
         craneArgs = project.craneArgs // settings.craneArgs;
       };
-      defaults = lib.mapAttrs (_: lib.mkDefault);
+      # below mkDefault: the flake's definitions and other modules' defaults win
+      defaults = lib.mapAttrs (_: lib.mkOverride 1200);
     in
     {
       packages = defaults outputs.packages;
       checks = defaults outputs.checks;
       devShells = defaults outputs.devShells;
       apps = defaults outputs.apps;
-      formatter = lib.mkDefault outputs.formatter;
+      formatter = lib.mkOverride 1200 outputs.formatter;
     };
 }

@@ -5,15 +5,22 @@
 # flake-parts module (flakeModule.nix). `targets` (names as the metadata table writes them)
 # replaces the table's targets on this system; `image` ({ name?, entrypoint?, caBundle? }; a null
 # value is not given) is set over the table's image table (without one: the package's name and
-# first binary, no CA bundle); `names` is what errors call the caller's craneArgs, targets and
-# image ({ craneArgs = "mkFlake's craneArgs"; targets = "mkFlake's targets"; image = "mkFlake's image"; }).
+# first binary, no CA bundle); `names` is what errors call the caller's craneArgs, targets,
+# image, src, cleanSrc and sourceFilter (default: mkFlake's names for them).
 { pure, mkLib, nixpkgs }:
 { src
 , self ? null
 , cleanSrc ? null
 , sourceFilter ? (_path: _type: false)
 , image ? null
-, names ? { craneArgs = "mkFlake's craneArgs"; targets = "mkFlake's targets"; image = "mkFlake's image"; }
+, names ? {
+    craneArgs = "mkFlake's craneArgs";
+    targets = "mkFlake's targets";
+    image = "mkFlake's image";
+    src = "mkFlake's `src`";
+    cleanSrc = "`cleanSrc`";
+    sourceFilter = "`sourceFilter`";
+  }
 }:
 let
   inherit (nixpkgs) lib;
@@ -77,7 +84,7 @@ let
       };
   # craneArgs that would silently lose to mkFlake's own values are refused, with what sets them
   ownedArgs = {
-    src = "the source crane builds is mkFlake's `src` with its filter; pass `cleanSrc` to replace it, or `sourceFilter` to keep more files";
+    src = "the source crane builds is ${names.src} with its filter; pass ${names.cleanSrc} to replace it, or ${names.sourceFilter} to keep more files";
     CARGO_PROFILE = "the profile is `crossflake` when Cargo.toml has [profile.crossflake], else `release`; change what [profile.crossflake] sets";
   };
   craneArgsChecked = builtins.all

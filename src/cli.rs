@@ -191,8 +191,12 @@ pub struct InitOptions {
     /// Write flake.nix as a flake-parts flake importing crossflake's module
     /// (`crossflake.flakeModules.default`) instead of one `crossflake.lib.mkFlake` call. Once
     /// written, later runs keep that style.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_flake_parts")]
     pub flake_parts: bool,
+    /// Write flake.nix as one `crossflake.lib.mkFlake` call again, where it is the flake-parts
+    /// one.
+    #[arg(long)]
+    pub no_flake_parts: bool,
     #[command(flatten)]
     pub cache: InitCache,
     #[command(flatten)]

@@ -373,7 +373,14 @@ impl Plan {
     /// Errors: the target directory cannot be locked; a cargo run fails (naming the targets
     /// it built).
     pub fn run(&self, checkout: &Checkout) -> Result<Built> {
-        let lock = TargetDirLock::acquire(&checkout.target_dir())?;
+        let target_dir = target_dir_of(checkout, &self.request.cargo_args);
+        let lock = TargetDirLock::acquire(&target_dir)?;
+        let mut checkout = checkout.clone();
+        checkout.env.push((
+            LOCKED_TARGET_DIR.into(),
+            Some(target_dir.display().to_string()),
+        ));
+        let checkout = &checkout;
         let server = self
             .compiler_cache
             .as_ref()
@@ -470,31 +477,66 @@ pub struct Built {
 /// locks its build directory only while it runs, and writes every project's executable of
 /// one name to the same `<target-dir>/<triple>/<profile>/NAME`: two crossflake runs sharing a
 /// CARGO_TARGET_DIR would otherwise pack or verify each other's binaries. Released when
-/// dropped.
+/// dropped. The cargo runs under it get [`LOCKED_TARGET_DIR`], so a crossflake started by
+/// them (a test that runs crossflake) on the same directory stops instead of waiting forever.
 pub struct TargetDirLock {
     _file: std::fs::File,
 }
 
+/// The variable naming the target directory a crossflake run holds, set for its cargo runs.
+pub const LOCKED_TARGET_DIR: &str = "CROSSFLAKE_LOCKED_TARGET_DIR";
+
 impl TargetDirLock {
     /// Locks `target_dir` (created if missing), waiting, with a line on stderr saying so,
-    /// while another crossflake run holds it.
+    /// while another crossflake run holds it. Where the file system has no file locks, says
+    /// so and goes on unlocked.
     ///
-    /// Errors: the directory or its lock file cannot be created, or locking fails, naming
-    /// the lock file.
+    /// Errors: a crossflake run started under one holding `target_dir`; the directory or its
+    /// lock file cannot be created, or locking fails, naming the lock file.
     pub fn acquire(target_dir: &Path) -> Result<TargetDirLock> {
-        let path = target_dir.join(".crossflake-lock");
         std::fs::create_dir_all(target_dir).with_context(|| {
             format!(
                 "cannot create the target directory {}",
                 target_dir.display()
             )
         })?;
+        let path = target_dir.join(".crossflake-lock");
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
             .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        Self::lock(file, target_dir, &path)
+    }
+
+    /// Locks `target_dir` as [`TargetDirLock::acquire`] does, for a run that only reads
+    /// executables there (`oci build`), creating nothing: `None` when no crossflake run has
+    /// used the directory (it has no lock file).
+    ///
+    /// Errors: as [`TargetDirLock::acquire`].
+    pub fn acquire_if_used(target_dir: &Path) -> Result<Option<TargetDirLock>> {
+        let path = target_dir.join(".crossflake-lock");
+        match std::fs::OpenOptions::new().write(true).open(&path) {
+            Ok(file) => Self::lock(file, target_dir, &path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => {
+                Err(e).with_context(|| format!("cannot open the lock file {}", path.display()))
+            }
+        }
+    }
+
+    fn lock(file: std::fs::File, target_dir: &Path, path: &Path) -> Result<TargetDirLock> {
+        let held = std::env::var_os(LOCKED_TARGET_DIR);
+        if held.as_deref() == Some(target_dir.as_os_str()) {
+            bail!(
+                "this crossflake run was started by another that holds the target directory {} (a test or build script running crossflake): give it another CARGO_TARGET_DIR",
+                target_dir.display()
+            );
+        }
+        let unsupported = |e: &std::io::Error| {
+            e.kind() == std::io::ErrorKind::Unsupported || e.raw_os_error() == Some(libc_enolck())
+        };
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -506,11 +548,46 @@ impl TargetDirLock {
                 file.lock()
                     .with_context(|| format!("cannot lock {}", path.display()))?;
             }
+            Err(std::fs::TryLockError::Error(e)) if unsupported(&e) => {
+                eprintln!(
+                    "crossflake: {} cannot be locked here ({e}): runs sharing {} are not kept apart",
+                    path.display(),
+                    target_dir.display()
+                );
+            }
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("cannot lock {}", path.display()));
             }
         }
         Ok(TargetDirLock { _file: file })
+    }
+}
+
+/// ENOLCK, "no locks available" (Linux, the BSDs and macOS all number it 37 or 77): what
+/// flock gives on file systems without locks.
+fn libc_enolck() -> i32 {
+    if cfg!(target_os = "linux") { 37 } else { 77 }
+}
+
+/// The target directory cargo uses for a run in `checkout` with `cargo_args`: a
+/// `--target-dir` among the arguments (relative to the checkout's root), else
+/// [`Checkout::target_dir`].
+pub fn target_dir_of(checkout: &Checkout, cargo_args: &[String]) -> PathBuf {
+    let mut given = None;
+    let mut args = cargo_args.iter();
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        } else if a == "--target-dir" {
+            given = args.next().cloned();
+        } else if let Some(v) = a.strip_prefix("--target-dir=") {
+            given = Some(v.to_string());
+        }
+    }
+    match given.map(PathBuf::from) {
+        Some(t) if t.is_absolute() => t,
+        Some(t) => checkout.root().join(t),
+        None => checkout.target_dir(),
     }
 }
 
@@ -670,6 +747,40 @@ mod tests {
         assert_eq!(images, ["aarch64-musl"]);
         let mac = HostTargets::split(&specs, "aarch64-darwin");
         assert_eq!(mac.build.len(), 3);
+    }
+
+    #[test]
+    fn the_target_directory_is_the_argument_else_the_environment_else_the_roots() {
+        let checkout = Checkout {
+            manifest_path: "/p/Cargo.toml".into(),
+            env: vec![
+                ("CARGO_TARGET_DIR".into(), None),
+                ("CARGO_BUILD_TARGET_DIR".into(), Some("/b".into())),
+            ],
+            umask: None,
+        };
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (given, want) in [
+            (args(&["--target-dir", "/t"]), "/t"),
+            (args(&["--target-dir=out", "--release"]), "/p/out"),
+            (args(&["--bin", "x"]), "/b"),
+            // after `--` the arguments are the program's
+            (args(&["--", "--target-dir", "/t"]), "/b"),
+        ] {
+            assert_eq!(
+                target_dir_of(&checkout, &given),
+                Path::new(want),
+                "{given:?}"
+            );
+        }
+        let plain = Checkout {
+            env: vec![
+                ("CARGO_TARGET_DIR".into(), None),
+                ("CARGO_BUILD_TARGET_DIR".into(), None),
+            ],
+            ..checkout
+        };
+        assert_eq!(target_dir_of(&plain, &[]), Path::new("/p/target"));
     }
 
     #[test]

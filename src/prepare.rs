@@ -41,11 +41,13 @@ impl Checkout {
         self.manifest_path.parent().unwrap_or(Path::new("."))
     }
 
-    /// cargo's target directory here: CARGO_TARGET_DIR as cargo will see it (relative to the
-    /// root when relative), else `ROOT/target`.
+    /// cargo's target directory here: CARGO_TARGET_DIR, else CARGO_BUILD_TARGET_DIR, as cargo
+    /// will see them (relative to the root when relative), else `ROOT/target`. (cargo's
+    /// `build.target-dir` setting in a config file is not read.)
     pub fn target_dir(&self) -> PathBuf {
         let root = self.root();
         self.var("CARGO_TARGET_DIR")
+            .or_else(|| self.var("CARGO_BUILD_TARGET_DIR"))
             .map(PathBuf::from)
             .map(|t| if t.is_absolute() { t } else { root.join(t) })
             .unwrap_or_else(|| root.join("target"))

@@ -34,9 +34,9 @@ pub struct Setup {
     pub binstall: bool,
     /// Where flake.nix takes crossflake from (`None`: keep the generated file's, else the default).
     pub flake_url: Option<String>,
-    /// Write the flake-parts flake.nix (`false`: keep the style of the one crossflake wrote,
-    /// else one mkFlake call).
-    pub flake_parts: bool,
+    /// Write the flake-parts flake.nix (`Some(true)`) or the one-call one (`Some(false)`);
+    /// `None`: the style of the one crossflake wrote, else one mkFlake call.
+    pub flake_parts: Option<bool>,
     /// Replace a flake.nix crossflake did not write, or one edited since.
     pub force: bool,
     /// The binary cache to set (`--kind`, `--url`, `--public-key`), checked.
@@ -66,7 +66,11 @@ impl Setup {
             oci: o.oci,
             binstall: o.binstall,
             flake_url: o.flake_url.clone(),
-            flake_parts: o.flake_parts,
+            flake_parts: match (o.flake_parts, o.no_flake_parts) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
             force: o.force.force,
             cache,
         })
@@ -282,8 +286,9 @@ fn plan_binstall(plan: &mut Plan, project: &mut Project, targets: &[TargetSpec])
 struct FlakeChoice<'a> {
     /// `--flake-url` (`None`: the written file's, else [`DEFAULT_FLAKE_URL`]).
     url: Option<&'a str>,
-    /// `--flake-parts` (`false`: the written file's style, else one mkFlake call).
-    flake_parts: bool,
+    /// `--flake-parts` or `--no-flake-parts` (`None`: the written file's style, else one
+    /// mkFlake call).
+    flake_parts: Option<bool>,
     /// `--force`.
     force: bool,
 }
@@ -317,7 +322,9 @@ fn plan_flake(
         .map(str::to_string)
         .or_else(|| written.as_ref().map(|(u, _)| u.clone()))
         .unwrap_or_else(|| DEFAULT_FLAKE_URL.to_string());
-    let flake_parts = choice.flake_parts || written.as_ref().is_some_and(|(_, p)| *p);
+    let flake_parts = choice
+        .flake_parts
+        .unwrap_or_else(|| written.as_ref().is_some_and(|(_, p)| *p));
     let force = choice.force;
     if let Some(text) = &existing {
         let ours = match &written {
@@ -376,7 +383,7 @@ pub fn plan_cache(project: &mut Project, cache: Option<&Cache>, force: bool) -> 
     plan.write(&project.manifest_path, project.text())?;
     let choice = FlakeChoice {
         url: None,
-        flake_parts: false,
+        flake_parts: None,
         force,
     };
     plan_flake(&mut plan, &project.root, &choice, old.as_ref(), cache)?;

@@ -121,7 +121,8 @@ pub fn second_build(
 }
 
 /// The checkout of the second build: its own HOME and CARGO_HOME under `tmp` (sharing this
-/// one's registry, git sources, config and installed tools), one job, no CARGO_TARGET_DIR,
+/// one's registry, git sources, config and installed tools), one job, no CARGO_TARGET_DIR or
+/// CARGO_BUILD_TARGET_DIR,
 /// umask 077; RUSTUP_HOME and XDG_CACHE_HOME pinned to this build's.
 fn isolated(tmp: &Path, manifest_path: PathBuf) -> Result<Checkout> {
     let home = std::env::var_os("HOME")
@@ -162,6 +163,7 @@ fn isolated(tmp: &Path, manifest_path: PathBuf) -> Result<Checkout> {
             ),
             ("CARGO_BUILD_JOBS".into(), Some("1".into())),
             ("CARGO_TARGET_DIR".into(), None),
+            ("CARGO_BUILD_TARGET_DIR".into(), None),
         ],
         umask: Some(0o077),
     })

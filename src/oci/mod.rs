@@ -177,14 +177,24 @@ pub fn plan(opts: &Options) -> Result<Image> {
         None => None,
     };
     let image_config = config.as_ref().and_then(|c| c.image.clone());
-    let inputs = match &project {
+    let (inputs, binaries) = match &project {
         Some(project) if opts.binaries.is_empty() => {
-            project_inputs(project, config.as_ref(), opts)?
+            // another crossflake run building in the target directory waits while the
+            // executables are read (pipeline::TargetDirLock)
+            let _lock = pipeline::TargetDirLock::acquire_if_used(
+                &pipeline::Checkout::here(project).target_dir(),
+            )?;
+            let inputs = project_inputs(project, config.as_ref(), opts)?;
+            let binaries = read_binaries(&inputs, opts.allow_dynamic)?;
+            (inputs, binaries)
         }
         None if opts.binaries.is_empty() => bail!("no --binary given and no project"),
-        _ => given_inputs(&opts.binaries)?,
+        _ => {
+            let inputs = given_inputs(&opts.binaries)?;
+            let binaries = read_binaries(&inputs, opts.allow_dynamic)?;
+            (inputs, binaries)
+        }
     };
-    let binaries = read_binaries(&inputs, opts.allow_dynamic)?;
     let binary_name = match &image_config {
         Some(i) if opts.binaries.is_empty() => i.entrypoint.clone(),
         _ => inputs[0]

@@ -693,4 +693,23 @@ fn a_run_waits_while_another_holds_the_target_directory() {
             .is_file(),
         "{err}"
     );
+    // a run started by one holding the directory (a test running crossflake) stops at once
+    let nested = Command::new(repo().join("scripts/with-debian-rust"))
+        .arg(env!("CARGO_BIN_EXE_crossflake"))
+        .args(["build", "--target", "x86_64-gnu"])
+        .current_dir(&project)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("CROSSFLAKE_LOCKED_TARGET_DIR", &target_dir)
+        .env("XDG_CACHE_HOME", repo().join("target/e2e/cache"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&nested.stderr);
+    assert!(!nested.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "this crossflake run was started by another that holds the target directory {} (a test or build script running crossflake): give it another CARGO_TARGET_DIR",
+            target_dir.display()
+        )),
+        "{err}"
+    );
 }

@@ -247,6 +247,12 @@ fn flake_parts_flake_is_kept_on_rerun_and_a_foreign_flake_is_refused() {
         .assert()
         .success();
     assert!(p.read("flake.nix").contains("flake-parts.lib.mkFlake"));
+    // and back to one mkFlake call: the file is crossflake's, so no --force is needed
+    p.cmd(&["init", "--no-flake-parts"]).assert().success();
+    assert_eq!(
+        p.read("flake.nix"),
+        std::fs::read_to_string(repo().join("templates/default/flake.nix")).unwrap()
+    );
 }
 
 #[test]

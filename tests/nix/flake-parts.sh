@@ -2,8 +2,9 @@
 # tests/nix/flake-parts.sh [CROSSFLAKE_DIR]: level 2.5 for crossflake's Nix interface beyond
 # mkFlake, with the real flake-parts source (../shared/inputs) and evalpkgs. A flake-parts
 # consumer (tests/nix/evalpkgs/parts-consumer.nix) on two systems with different targets, an
-# image name of its own and one package of its own gives, system by system, the attribute names and drvPaths mkFlake gives
-# for the same settings, except that package; the overlay's pkgs.crossflake is the CLI the
+# image name of its own and one package of its own gives, system by system, the attribute names
+# and drvPaths mkFlake gives for the same settings, except that package and the formatter
+# another module sets with mkDefault (as treefmt-nix does); the overlay's pkgs.crossflake is the CLI the
 # checks use; the module refuses an unknown option and an unknown target with the errors users
 # would see; the flake-parts template's aarch64-musl derivation is the default template's.
 # CROSSFLAKE_DIR (default: this checkout) is the crossflake flake evaluated; the mutation suite
@@ -49,8 +50,9 @@ ev --json .#comparison >"$work/comparison.json" 2>"$work/comparison.err" ||
 if python3 - "$work/comparison.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-# the one package the consumer defines itself
-own = {("x86_64-linux", "packages"): ["aarch64-musl"]}
+# the one package the consumer defines itself, and the formatter another module sets
+own = {("x86_64-linux", "packages"): ["aarch64-musl"],
+       ("x86_64-linux", "formatter"): ["formatter"], ("aarch64-darwin", "formatter"): ["formatter"]}
 bad = 0
 if sorted(r) != ["aarch64-darwin", "x86_64-linux"]:
     print(f"     FAILED systems {sorted(r)}")
@@ -70,7 +72,7 @@ for system, kinds in sorted(r.items()):
             for k in differ:
                 print(f"       {k}: module {m[k]}, mkFlake {f[k]}")
             bad += 1
-        line.append(f"{kind} {len(m)}" + (f" ({', '.join(differ)} the flake's own)" if differ else ""))
+        line.append(f"{kind} {len(m)}" + (f" ({', '.join(differ)} not crossflake's)" if differ else ""))
     print(f"   {system}: equal to mkFlake's: {'; '.join(line)}")
 sys.exit(1 if bad else 0)
 PY

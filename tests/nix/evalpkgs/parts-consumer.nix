@@ -1,8 +1,9 @@
 # The flake-parts consumer of tests/nix/flake-parts.sh (copied in as flake.nix beside a copy of
 # tests/fixtures/cross-hello): crossflake's module on two systems given different targets (the
 # project's on x86_64-linux, the system's own on aarch64-darwin) and craneArgs, an image name
-# over the image table's, one package defined by the flake itself on x86_64-linux, and, for
-# comparison, mkFlake's outputs for the same settings, system by system.
+# over the image table's, one package defined by the flake itself on x86_64-linux, a formatter
+# another module sets with mkDefault (as treefmt-nix's does), and, for comparison, mkFlake's
+# outputs for the same settings, system by system.
 {
   inputs = {
     crossflake.url = "github:crossflake/crossflake";
@@ -40,7 +41,12 @@
             (config.crossflake.pkgs.writeText "aarch64-musl-by-the-flake" "the flake's own package");
         };
       };
-      parts = withModule { };
+      # another module's default formatter (treefmt-nix sets its wrapper with mkDefault)
+      parts = withModule {
+        perSystem = { config, ... }: {
+          formatter = lib.mkDefault (config.crossflake.pkgs.writeText "formatter-by-another-module" "");
+        };
+      };
       mkFlakeOn = system: crossflake.lib.mkFlake {
         inherit self;
         src = ./.;
