@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::archive;
 use crate::catalog::{RunnerChoice, TargetSpec, catalog};
 use crate::checks;
 use crate::cli::BuildFlags;
@@ -365,13 +366,16 @@ impl Plan {
     }
 
     /// Runs the plan in `checkout`: each cargo run with the recipe's environment, the path
-    /// remapping of that checkout ([`PathMap`]) and the checkout's own variables, printing a
+    /// remapping of that checkout ([`PathMap`]), SOURCE_DATE_EPOCH (the source date of the
+    /// checkout, [`archive::source_date`], unless set: the linkers that stamp an executable
+    /// with a time, lld's PE/COFF `TimeDateStamp` on windows-gnu, take it instead of the
+    /// link's, so a relink gives the same bytes) and the checkout's own variables, printing a
     /// start and an end line per target on stderr. Returns, per target (in the request's
     /// order), the executables cargo built for it (none for tests), with the checkout's target
     /// directory still locked ([`TargetDirLock`]).
     ///
-    /// Errors: the target directory cannot be locked; a cargo run fails (naming the targets
-    /// it built).
+    /// Errors: the target directory cannot be locked; SOURCE_DATE_EPOCH is not a number; a
+    /// cargo run fails (naming the targets it built).
     pub fn run(&self, checkout: &Checkout) -> Result<Built> {
         let target_dir = target_dir_of(checkout, &self.request.cargo_args);
         let lock = TargetDirLock::acquire(&target_dir)?;
@@ -380,6 +384,12 @@ impl Plan {
             LOCKED_TARGET_DIR.into(),
             Some(target_dir.display().to_string()),
         ));
+        if checkout.var("SOURCE_DATE_EPOCH").is_none() {
+            let date = archive::source_date(checkout.root())?;
+            checkout
+                .env
+                .push(("SOURCE_DATE_EPOCH".into(), Some(date.epoch.to_string())));
+        }
         let checkout = &checkout;
         let server = self
             .compiler_cache

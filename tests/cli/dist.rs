@@ -437,12 +437,22 @@ fn a_non_empty_output_directory_is_refused_and_left_alone() {
     );
 }
 
-/// A second run gives the same bytes, manifest included; signed, each file gets a signature
-/// the minisign tool accepts (a key pair made by the minisign crate: it cannot open
-/// `minisign -G -W` keys).
+/// A second run gives the same bytes, manifest included, though it compiles and links the
+/// package again (src/main.rs touched: the windows executable's link time stamp is the
+/// source date's); signed, each file gets a signature the minisign tool accepts (a key pair
+/// made by the minisign crate: it cannot open `minisign -G -W` keys).
 #[test]
 fn a_second_signed_run_gives_the_same_bytes_and_minisign_accepts_every_signature() {
     let b = built();
+    // a newer modification time, the same content: cargo builds the package again
+    let main_rs = fs::File::options()
+        .write(true)
+        .open(b.dir.join("src/main.rs"))
+        .unwrap();
+    main_rs
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(2))
+        .unwrap();
+    drop(main_rs);
     let minisign = require_tool("minisign", "apt-get install minisign");
     let keys = tempfile::tempdir().unwrap();
     let kp = minisign::KeyPair::generate_encrypted_keypair(Some("pw".into())).unwrap();
@@ -469,7 +479,7 @@ fn a_second_signed_run_gives_the_same_bytes_and_minisign_accepts_every_signature
     let (sigs, rest): (Vec<_>, Vec<_>) = files(&second)
         .into_iter()
         .partition(|f| f.0.ends_with(".minisig"));
-    let differing: Vec<&str> = first
+    let differing: std::collections::BTreeSet<&str> = first
         .iter()
         .filter(|f| !rest.contains(f))
         .map(|f| f.0.as_str())
