@@ -8,13 +8,9 @@
 # an old zig) with their messages. Any failing step fails the script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=tests/nix/standin/env.sh
-source "$here/tests/nix/standin/env.sh"
-shared=$(crossflake_shared_dir "$here")
-if [ "${CROSSFLAKE_EVALPKGS_READY:-}" != 1 ]; then
-  bash "$shared/tools/evalpkgs/setup.sh" >/dev/null
-fi
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsubstituters =\nconnect-timeout = 2\nbuild-users-group =\nwarn-dirty = false'
+# shellcheck source=tests/nix/evalpkgs/env.sh
+source "$here/tests/nix/evalpkgs/env.sh"
+evalpkgs_ready "$here"
 offline_eval=/tmp/evalpkgs/nix-offline-eval
 src=/tmp/evalpkgs-src
 cd "$here"
@@ -52,12 +48,7 @@ work=$(mktemp -d)
 pinned=$(mktemp -d)
 results=$(mktemp -d)
 trap 'rm -rf "$work" "$pinned" "$results"' EXIT
-overrides=(--no-write-lock-file
-  --override-input crossflake "git+file://$here"
-  --override-input crossflake/nixpkgs path:/tmp/evalpkgs
-  --override-input crossflake/crane "path:$src/crane"
-  --override-input crossflake/fenix "path:$src/fenix"
-  --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src)
+evalpkgs_overrides "$here"
 # eval_in DIR ATTR [ARGS...]: nix eval --raw in the project DIR with the overrides
 eval_in() {
   (cd "$1" && nix eval --raw "${overrides[@]}" "$2" "${@:3}")

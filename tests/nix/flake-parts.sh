@@ -12,13 +12,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cf_dir=${1:-$here}
-# shellcheck source=tests/nix/standin/env.sh
-source "$here/tests/nix/standin/env.sh"
-shared=$(crossflake_shared_dir "$here")
-if [ "${CROSSFLAKE_EVALPKGS_READY:-}" != 1 ]; then
-  bash "$shared/tools/evalpkgs/setup.sh" >/dev/null
-fi
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsubstituters =\nconnect-timeout = 2\nbuild-users-group =\nwarn-dirty = false'
+# shellcheck source=tests/nix/evalpkgs/env.sh
+source "$here/tests/nix/evalpkgs/env.sh"
+evalpkgs_ready "$here"
 src=/tmp/evalpkgs-src
 [ -d "$src/flake-parts" ] || { echo "FAILED: no flake-parts source in $src (evalpkgs' setup.sh unpacks it)" >&2; exit 1; }
 fail() {
@@ -27,13 +23,8 @@ fail() {
 }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-overrides=(--no-write-lock-file
-  --override-input crossflake "git+file://$cf_dir"
-  --override-input crossflake/nixpkgs path:/tmp/evalpkgs
-  --override-input crossflake/crane "path:$src/crane"
-  --override-input crossflake/fenix "path:$src/fenix"
-  --override-input crossflake/fenix/rust-analyzer-src path:/tmp/evalpkgs/stubs/rust-analyzer-src
-  --override-input flake-parts "path:$src/flake-parts")
+evalpkgs_overrides "$cf_dir"
+overrides+=(--override-input flake-parts "path:$src/flake-parts")
 consumer=$work/consumer
 mkdir -p "$consumer"
 cp -r "$here/tests/fixtures/cross-hello/." "$consumer/"
