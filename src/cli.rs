@@ -414,6 +414,11 @@ pub struct DoctorArgs {
     /// the build tools they need (no git, no recipe tools, no toolchain files).
     #[arg(long)]
     pub fast: bool,
+    /// Nix remote builders to check, as Nix's `--builders` takes them (`ssh-ng://USER@HOST
+    /// SYSTEMS SSH-KEY ...`, machines separated by `;`, or @FILE): whether each answers
+    /// (`nix store ping`, NIX_SSHOPTS applies) and which of the project's targets it builds.
+    #[arg(long, value_name = "SPEC")]
+    pub builders: Option<String>,
     #[command(flatten)]
     pub json: JsonArg,
     #[command(flatten)]

@@ -5,6 +5,7 @@
 
 mod archive;
 mod atomic;
+mod builders;
 mod cache;
 mod catalog;
 mod cdeps;

@@ -496,3 +496,38 @@ fn a_crate_only_an_unused_feature_pulls_in_stops_nothing() {
     p.write("extra/src/lib.rs", "");
     assert_eq!(doctor(&p, &[]), on);
 }
+
+/// A `--builders` value doctor cannot read stops it before any check runs: exit status 1, the
+/// value, the machine and the fix named, no report.
+#[test]
+fn a_builders_value_that_nix_could_not_read_is_refused_with_the_fix() {
+    let p = project(&lock(&[]));
+    let cases = [
+        (
+            "build1.example x86_64-linux",
+            "--builders: `build1.example` is not a store URI; write ssh-ng://build1.example (or ssh://build1.example for the older protocol)",
+        ),
+        (
+            "ssh-ng://b@build1 x86_64-linux - lots",
+            "--builders: ssh-ng://b@build1: its number of jobs `lots` is not a whole number; a machine is `URI [SYSTEMS [SSH-KEY",
+        ),
+        (
+            "ssh-ng://b@build1 x86_64-linux /no/such/key",
+            "--builders: ssh-ng://b@build1: its ssh key /no/such/key does not exist; name a private key file in the machine's third field",
+        ),
+        (
+            "@/no/such/machines",
+            "--builders: cannot read the machines file /no/such/machines",
+        ),
+    ];
+    for (spec, want) in cases {
+        let out = p
+            .cmd(&["doctor", "--json", "--builders", spec])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{spec}: {stderr}");
+        assert!(stderr.contains(want), "{spec}: {stderr}");
+        assert!(out.stdout.is_empty(), "{spec}: a report was printed");
+    }
+}
