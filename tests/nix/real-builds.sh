@@ -69,29 +69,8 @@ rbnix() {
 crossflake=$(bash "$repo/scripts/built-crossflake")
 wasmtime=$(command -v wasmtime || echo "$repo/tests/support/bin/wasmtime")
 
-# a fixture as a flake for x86_64-linux, committed at a known time (the images' epoch)
-# fixture NAME SRC_DIR [CRANE_ARGS_NIX]
-fixture() {
-  local dir=$work/$1 crane_args=${3:-"{ }"}
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  cp -r "$2/." "$dir/"
-  cat >"$dir/flake.nix" <<NIX
-{
-  inputs.crossflake.url = "github:crossflake/crossflake";
-  outputs = { self, crossflake, ... }: crossflake.lib.mkFlake {
-    inherit self;
-    src = ./.;
-    systems = [ "x86_64-linux" ];
-    craneArgs = $crane_args;
-  };
-}
-NIX
-  git -C "$dir" init -q
-  git -C "$dir" add -A
-  GIT_COMMITTER_DATE=@1700000000 GIT_AUTHOR_DATE=@1700000000 git -C "$dir" -c user.name=t -c user.email=t@t commit -qm fixture
-  echo "$dir"
-}
+# shellcheck source=tests/nix/fixtures.sh
+source "$repo/tests/nix/fixtures.sh"
 
 # verify_run TARGET BIN EXPECTED_OUTPUT RUNNER...: crossflake verify, then run it
 verify_run() {
@@ -305,25 +284,6 @@ env -i HOME="$work/home" bash -c "source '$work/shell-c-deps.sh' >/dev/null &&
 grep -q -- '-nostdlibinc -isystem .*/libc/include/aarch64-linux-musl' "$work/c-deps-shell.log" ||
   fail "the c-deps dev shell's BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_musl: $(cat "$work/c-deps-shell.log")"
 echo "   dev shell: LIBCLANG_PATH holds libclang.so, bindgen gets zig's aarch64-linux-musl headers"
-}
-
-# small_fixture: $small, the fixture with two targets, a README and a licence (made once)
-small=
-small_fixture() {
-[ -z "$small" ] || return 0
-small=$(fixture small "$repo/tests/fixtures/cross-hello")
-sed -i 's/^targets = \[/targets = ["aarch64-musl", "x86_64-musl"]\nold-targets = [/' "$small/Cargo.toml"
-python3 - "$small/Cargo.toml" <<'PY'
-import re, sys
-p = sys.argv[1]
-s = open(p).read()
-s = re.sub(r'(?ms)^old-targets = \[.*?\]\n', '', s)
-open(p, "w").write(s)
-PY
-printf '# cross-hello\n' >"$small/README.md"
-printf 'cross-hello licence\n' >"$small/LICENSE"
-git -C "$small" add README.md LICENSE
-git -C "$small" commit -qam "two targets"
 }
 
 # step image: the image index of a smaller fixture
@@ -605,6 +565,103 @@ unstable=$(fixture unstable "$repo/tests/fixtures/cross-hello" '{ RUSTC_BOOTSTRA
 refuse "$unstable" packages.x86_64-linux.aarch64-musl "crossflake: mkFlake's craneArgs: RUSTC_BOOTSTRAP turn(s) on unstable cargo or rustc features"
 }
 
+# step builders: Nix's own remote builds. A builder on 127.0.0.1 (tests/nix/remote-builder.sh:
+# Debian's sshd, a builder user with its own key, Nix configuration and store) builds the smaller
+# fixture's two packages, with a per-run nonce in their source, under `--max-jobs 0`: the outputs
+# were absent here before, sshd accepted the builder's key, the builder's store holds the outputs
+# and their build logs, and this store then holds the same paths, which verify and run. Then
+# `crossflake doctor --builders` on that builder, on one that refuses the key, one that is down
+# and one of another system; a build whose only builder has another system fails with Nix's
+# message and leaves no output here.
+step_builders() {
+step "remote builders: the smaller fixture built on a builder over ssh on 127.0.0.1"
+small_fixture
+# shellcheck source=tests/nix/remote-builder.sh
+source "$repo/tests/nix/remote-builder.sh"
+builder_start "$work/builder"
+trap builder_stop EXIT
+echo "   builder: sshd on 127.0.0.1:$builder_port, user $builder_user, store $builder_store"
+local r=$work/remote nonce attrs triples outs out drv a err
+nonce=$(date +%s%N)
+rm -rf "$r" && cp -a "$small" "$r"
+echo "// remote builder run $nonce" >>"$r/src/main.rs"
+git -C "$r" commit -qam "nonce $nonce"
+attrs=(aarch64-musl x86_64-musl) triples=(aarch64-unknown-linux-musl x86_64-unknown-linux-musl)
+builder_probe || fail "the builder's sandbox probe"
+echo "   the builder's sandbox is on (its probe built there)"
+outs=()
+for a in "${attrs[@]}"; do
+  out=$(rbnix "$r" eval --raw ".#packages.x86_64-linux.$a.outPath") || fail "$a: no output path"
+  if nix-store --check-validity "$out" 2>/dev/null; then fail "$out is in the local store before the build"; fi
+  outs+=("$out")
+done
+echo "   before: ${#outs[@]} output paths absent here"
+# what a builder is chosen by: every derivation of both packages has the host's system (or is
+# one of Nix's builtins) and asks for no system feature
+rbnix "$r" show-derivation -r "${attrs[@]/#/.#packages.x86_64-linux.}" >"$work/remote-drvs.json" ||
+  fail "nix show-derivation of the packages"
+python3 - "$work/remote-drvs.json" <<'PY' || fail "a derivation of the packages would not go to an x86_64-linux builder"
+import json, sys
+drvs = json.load(open(sys.argv[1]))
+bad = {p: (d["system"], d["env"].get("requiredSystemFeatures")) for p, d in drvs.items()
+       if d["system"] not in ("x86_64-linux", "builtin") or d["env"].get("requiredSystemFeatures")}
+assert not bad, bad
+print(f"   {len(drvs)} derivations: system x86_64-linux (or builtin), no requiredSystemFeatures")
+PY
+REAL_BUILD_ARGS="--builders @$builder_machines --max-jobs 0" "$repo/tests/nix/real-build" "$r" \
+  "${attrs[@]/#/packages.x86_64-linux.}" >/dev/null 2>"$work/remote-build.log" ||
+  { tail -40 "$work/remote-build.log"; fail "the remote build"; }
+grep -qF "Accepted publickey for $builder_user from 127.0.0.1" "$builder_log" ||
+  fail "sshd's log has no accepted key for $builder_user: $(tail -5 "$builder_log")"
+for i in "${!attrs[@]}"; do
+  a=${attrs[$i]} out=${outs[$i]}
+  drv=$(rbnix "$r" eval --raw ".#packages.x86_64-linux.$a.drvPath") || fail "$a: no drvPath"
+  grep -qF "building '$drv' on 'ssh-ng://$builder_user@127.0.0.1'" "$work/remote-build.log" ||
+    fail "$a: Nix did not build $drv on the builder: $(grep -F "$drv" "$work/remote-build.log" | head -3)"
+  builder_nix path-info "$out" >/dev/null || fail "$a: the builder's store does not hold $out"
+  builder_nix log "$out" 2>/dev/null | grep -qF "cargo zigbuild --target ${triples[$i]} " ||
+    fail "$a: the builder's store has no build log for $out (with its cargo zigbuild run)"
+  nix store verify --no-trust "$out" 2>"$work/remote-verify.log" || fail "$a: $out does not verify here: $(cat "$work/remote-verify.log")"
+  expect_eq "$a: NAR hash here and on the builder" "$(nar_hash nix "$out")" "$(nar_hash builder_nix "$out")"
+  echo "   $a: built on the builder ($drv), its log there, the same NAR here, verified"
+done
+verify_run aarch64-musl "${outs[0]}/bin/cross-hello" "cross-hello on aarch64: 2+3=5" qemu-aarch64-static
+verify_run x86_64-musl "${outs[1]}/bin/cross-hello" "cross-hello on x86_64: 2+3=5" env
+
+# doctor --builders: the builder, one refusing the key, one down, one of another system
+ssh-keygen -q -t ed25519 -N '' -f "$work/builder/other_key"
+local m="ssh-ng://$builder_user@127.0.0.1"
+local good="$m x86_64-linux $builder_key 2 1 - - $builder_host_key"
+local refused="$m x86_64-linux $work/builder/other_key 1 1 - - $builder_host_key"
+local down="ssh-ng://$builder_user@127.0.0.2 x86_64-linux $builder_key"
+local foreign="$m riscv64-linux $builder_key 1 1 - - $builder_host_key"
+CROSSFLAKE_BUILDER_TIMEOUT=20 "$crossflake" doctor --manifest-path "$r/Cargo.toml" --json \
+  --builders "$good; $refused; $down; $foreign" >"$work/doctor-builders.json" 2>"$work/doctor-builders.log" || true
+python3 "$repo/tests/nix/doctor-builders.py" "$work/doctor-builders.json" "$work/builder/other_key" ||
+  fail "doctor --builders: $(cat "$work/doctor-builders.log")"
+# --max-jobs 0 with only a builder of another system: Nix's error, nothing here
+echo "// remote builder refusal $nonce" >>"$r/src/main.rs"
+git -C "$r" commit -qam "refusal $nonce"
+out=$(rbnix "$r" eval --raw .#packages.x86_64-linux.aarch64-musl.outPath) || fail "no output path"
+echo "$foreign" >"$work/builder/foreign-machines"
+if REAL_BUILD_ARGS="--builders @$work/builder/foreign-machines --max-jobs 0" "$repo/tests/nix/real-build" "$r" \
+  packages.x86_64-linux.aarch64-musl >/dev/null 2>"$work/foreign-build.log"; then
+  fail "a build with only a riscv64-linux builder and --max-jobs 0 succeeded"
+fi
+grep -qF "required (system, features): (x86_64-linux, )" "$work/foreign-build.log" &&
+  grep -qF "error: unable to start any build; remote machines may not have all required system features." "$work/foreign-build.log" ||
+  fail "the build without a usable builder failed without Nix's message: $(tail -8 "$work/foreign-build.log")"
+if nix-store --check-validity "$out" 2>/dev/null; then fail "$out is in the local store after the failed build"; fi
+echo "   --max-jobs 0 with only a riscv64-linux builder: Nix's \"Failed to find a machine for remote build!\" (x86_64-linux required), no output here"
+builder_stop
+trap - EXIT
+}
+
+# nar_hash NIX PATH: the NAR hash a store (nix here, builder_nix the builder's) records for PATH
+nar_hash() {
+  "$1" path-info --json "$2" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["narHash"])'
+}
+
 # step own: crossflake's own flake (with --all)
 step_own() {
 step "crossflake's own flake: nix build gives the CLI, which runs"
@@ -613,7 +670,7 @@ grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flak
 echo "   $cli/bin/crossflake targets lists the catalog"
 }
 
-steps=(harness packages closure skips checks verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals)
+steps=(harness packages closure skips checks verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals builders)
 $all && steps+=(own)
 if [ ${#only[@]} -gt 0 ]; then
   for s in "${only[@]}"; do

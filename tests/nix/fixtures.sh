@@ -1,0 +1,51 @@
+# Sourced by tests/nix/real-builds.sh and bench/builders.sh: crossflake's test fixtures as
+# flakes for x86_64-linux under $work, for tests/nix/real-build. Needs $repo and $work.
+#   fixture NAME SRC_DIR [CRANE_ARGS_NIX]   a copy of SRC_DIR with a flake.nix, committed; prints
+#                                           its directory
+#   small_fixture                           sets $small: cross-hello with two targets
+#                                           (aarch64-musl, x86_64-musl), a README and a licence
+# shellcheck shell=bash
+
+# a fixture as a flake for x86_64-linux, committed at a known time (the images' epoch)
+# fixture NAME SRC_DIR [CRANE_ARGS_NIX]
+fixture() {
+  local dir=$work/$1 crane_args=${3:-"{ }"}
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp -r "$2/." "$dir/"
+  cat >"$dir/flake.nix" <<NIX
+{
+  inputs.crossflake.url = "github:crossflake/crossflake";
+  outputs = { self, crossflake, ... }: crossflake.lib.mkFlake {
+    inherit self;
+    src = ./.;
+    systems = [ "x86_64-linux" ];
+    craneArgs = $crane_args;
+  };
+}
+NIX
+  git -C "$dir" init -q
+  git -C "$dir" add -A
+  GIT_COMMITTER_DATE=@1700000000 GIT_AUTHOR_DATE=@1700000000 git -C "$dir" -c user.name=t -c user.email=t@t commit -qm fixture
+  echo "$dir"
+}
+
+# small_fixture: $small, the fixture with two targets, a README and a licence (made once)
+small=
+small_fixture() {
+[ -z "$small" ] || return 0
+small=$(fixture small "$repo/tests/fixtures/cross-hello")
+sed -i 's/^targets = \[/targets = ["aarch64-musl", "x86_64-musl"]\nold-targets = [/' "$small/Cargo.toml"
+python3 - "$small/Cargo.toml" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = re.sub(r'(?ms)^old-targets = \[.*?\]\n', '', s)
+open(p, "w").write(s)
+PY
+printf '# cross-hello\n' >"$small/README.md"
+printf 'cross-hello licence\n' >"$small/LICENSE"
+git -C "$small" add README.md LICENSE
+git -C "$small" commit -qam "two targets"
+}
+
