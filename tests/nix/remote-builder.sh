@@ -27,6 +27,14 @@ builder_start() {
       return 1
     }
   done
+  # Nix runs the first `ssh` on PATH: the proof is about the system's OpenSSH, no wrapper
+  local found
+  for found in $(type -aP ssh); do
+    [ "$(readlink -f "$found")" = "$(readlink -f /usr/bin/ssh)" ] || {
+      echo "remote-builder: $found is on PATH besides /usr/bin/ssh; the builder is reached with the system's ssh only" >&2
+      return 1
+    }
+  done
   builder_stop
   rm -rf "$dir"
   mkdir -p "$dir"
