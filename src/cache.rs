@@ -6,7 +6,6 @@
 //! variable, or CI secret, that holds the push credential.
 
 use std::fmt;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine as _;
@@ -179,31 +178,26 @@ impl Cache {
             .strip_suffix(".cachix.org")
     }
 
-    /// Whether the cache answers: its `nix-cache-info` over HTTP (s3: not asked, `None`).
-    /// `Some(Ok(StoreDir line))`, or `Some(Err(why))`.
-    pub fn probe(&self, timeout: Duration) -> Option<Result<String, String>> {
+    /// Whether the cache answers: its `nix-cache-info` over HTTP (s3: not asked, `None`),
+    /// fetched under the download `policy` (retries, stall and timeout).
+    /// `Some(Ok(StoreDir line))`, or `Some(Err(why))` with the URL in `why`.
+    pub fn probe(&self, policy: &crate::download::Policy) -> Option<Result<String, String>> {
         if self.kind == Kind::S3 {
             return None;
         }
         let url = format!("{}/nix-cache-info", self.url);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .build()
-            .into();
-        Some(match agent.get(&url).call() {
-            Ok(mut r) => match r.body_mut().read_to_string() {
-                Ok(body) if body.contains("StoreDir:") => Ok(body
-                    .lines()
-                    .find(|l| l.starts_with("StoreDir:"))
-                    .unwrap_or_default()
-                    .to_string()),
-                Ok(body) => Err(format!(
-                    "{url} answered, but not as a binary cache: {}",
-                    body.lines().next().unwrap_or("")
-                )),
-                Err(e) => Err(format!("{url}: {e}")),
-            },
-            Err(e) => Err(format!("{url}: {e}")),
+        Some(match crate::download::get(&url, 64 * 1024, policy) {
+            Ok(bytes) => {
+                let body = String::from_utf8_lossy(&bytes);
+                match body.lines().find(|l| l.starts_with("StoreDir:")) {
+                    Some(line) => Ok(line.to_string()),
+                    None => Err(format!(
+                        "{url} answered, but not as a binary cache: {}",
+                        body.lines().next().unwrap_or("")
+                    )),
+                }
+            }
+            Err(failed) => Err(failed.to_string()),
         })
     }
 }

@@ -274,7 +274,7 @@ pub fn doctor(
         if let Some(c) = Cache::of(project)? {
             sections[0].findings.extend(cache::findings(
                 &c,
-                c.probe(std::time::Duration::from_secs(10)),
+                c.probe(&crate::download::Policy::from_env()?),
                 NixTrust::read(),
                 &NixUser::current(),
             ));

@@ -14,6 +14,7 @@ mod ci;
 mod cli;
 mod commands;
 mod dist;
+mod download;
 mod emit;
 mod lock;
 mod oci;

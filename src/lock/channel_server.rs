@@ -2,7 +2,6 @@
 //! download), and checking it against its published sha256.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
@@ -71,26 +70,17 @@ pub fn fetch_manifest(channel: &str, source: ManifestSource) -> Result<(String, 
             let server =
                 std::env::var("RUSTUP_DIST_SERVER").unwrap_or_else(|_| DIST_SERVER.to_string());
             let url = manifest_url(&server, channel)?;
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(60)))
-                .timeout_connect(Some(Duration::from_secs(10)))
-                .build()
-                .into();
+            let policy = crate::download::Policy::from_env()?;
             let get = |u: &str| -> Result<Vec<u8>> {
-                let mut resp = match agent.get(u).call() {
-                    Ok(r) => r,
-                    Err(ureq::Error::StatusCode(404)) => bail!(
+                match crate::download::get(u, 64 * 1024 * 1024, &policy) {
+                    Ok(bytes) => Ok(bytes),
+                    Err(f) if f.cause == crate::download::Cause::Status(404) => bail!(
                         "the channel server has no Rust {channel}: {u} answered 404 Not Found; \
                          check the channel in rust-toolchain.toml (a released version such as \
                          1.85.0, or a nightly date the server published)"
                     ),
-                    Err(e) => return Err(e).with_context(|| format!("failed to download {u}")),
-                };
-                resp.body_mut()
-                    .with_config()
-                    .limit(64 * 1024 * 1024)
-                    .read_to_vec()
-                    .with_context(|| format!("failed to read {u}"))
+                    Err(f) => Err(f.into()),
+                }
             };
             let bytes = get(&url)?;
             let sums = String::from_utf8(get(&format!("{url}.sha256"))?)

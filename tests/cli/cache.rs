@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use crate::support::{TempProject, refuses, require_tool, run_ok, serve};
 
-const KEY: &str = "cache.example.org-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=";
+pub(crate) const KEY: &str = "cache.example.org-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=";
 
 /// A package set up by `crossflake new`, with a comment of the user's in Cargo.toml.
-fn project() -> TempProject {
+pub(crate) fn project() -> TempProject {
     let p = TempProject::empty();
     p.cmd(&["new", "app"]).assert().success();
     let q = TempProject {
@@ -335,12 +335,14 @@ fn a_flake_nix_edited_by_hand_is_kept_without_force() {
 
 /// `crossflake doctor --json`'s cache findings (`severity: problem`) and exit status, with
 /// `conf` as the machine's nix.conf.
-fn doctor_cache(p: &TempProject, conf: &str) -> (Vec<String>, i32) {
+pub(crate) fn doctor_cache(p: &TempProject, conf: &str) -> (Vec<String>, i32) {
     require_tool("nix", "apt-get install nix-bin");
     let conf_dir = tempfile::tempdir().unwrap();
     std::fs::write(conf_dir.path().join("nix.conf"), conf).unwrap();
     let out = p
         .cmd(&["doctor", "--json"])
+        .env("CROSSFLAKE_DOWNLOAD_BACKOFF_SECS", "0.05")
+        .env("CROSSFLAKE_DOWNLOAD_STALL_SECS", "0.5")
         .env("NIX_CONF_DIR", conf_dir.path())
         .env("NIX_USER_CONF_FILES", conf_dir.path().join("nix.conf"))
         .output()
@@ -413,7 +415,7 @@ fn doctor_reports_whether_the_cache_answers_and_is_trusted() {
     assert_eq!(
         findings,
         [format!(
-            "error: the binary cache does not answer: {other}/nix-cache-info: http status: 404"
+            "error: the binary cache does not answer: failed to download {other}/nix-cache-info: HTTP 404 Not Found (not retried)"
         )]
     );
     assert_eq!(status, 1);
@@ -437,8 +439,8 @@ fn doctor_reports_whether_the_cache_answers_and_is_trusted() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(
         findings[0].starts_with(&format!(
-            "error: the binary cache does not answer: {gone}/nix-cache-info: "
-        )),
+            "error: the binary cache does not answer: failed to download {gone}/nix-cache-info: "
+        )) && findings[0].ends_with("; gave up after 4 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=3)"),
         "{findings:?}"
     );
     assert_eq!(status, 1);

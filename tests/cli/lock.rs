@@ -7,20 +7,20 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{TempProject, refuses, serve};
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/toolchain")
         .join(name)
 }
 
-fn manifest_text() -> String {
+pub(crate) fn manifest_text() -> String {
     std::fs::read_to_string(fixture("channel-rust-1.95.0.toml")).unwrap()
 }
 
 const CARGO_TOML: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\n\n[package.metadata.crossflake]\nschema = 1\n\
     targets = [\"aarch64-musl\", \"x86_64-musl\", \"wasm32-wasip1\"]\n";
 
-fn project(toolchain: &str) -> TempProject {
+pub(crate) fn project(toolchain: &str) -> TempProject {
     let p = TempProject::with(&[
         ("Cargo.toml", CARGO_TOML),
         ("rust-toolchain.toml", toolchain),
@@ -33,7 +33,7 @@ fn project(toolchain: &str) -> TempProject {
     p
 }
 
-fn standard() -> TempProject {
+pub(crate) fn standard() -> TempProject {
     project(&std::fs::read_to_string(fixture("rust-toolchain.toml")).unwrap())
 }
 

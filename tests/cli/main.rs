@@ -1,5 +1,6 @@
 //! crossflake's integration tests: one binary, one module per area.
 
+mod faulty_http;
 mod support;
 
 mod bad_input;
@@ -9,6 +10,7 @@ mod ci;
 mod consistency;
 mod dist;
 mod doctor;
+mod downloads;
 mod e2e;
 mod init;
 mod lock;
