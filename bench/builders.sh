@@ -39,8 +39,7 @@ run() {
   local nonce dir t0 t1 remote
   nonce=$(date +%s%N)
   dir=$(fixture "bench-$1" "$repo/tests/fixtures/cross-hello" "{ CROSSFLAKE_BENCH_NONCE = \"$nonce\"; }")
-  sed -i 's/^targets = \[/targets = ["aarch64-musl", "x86_64-musl"]\nold-targets = [/' "$dir/Cargo.toml"
-  sed -i '/^old-targets = \[/,/^\]/d' "$dir/Cargo.toml"
+  two_targets "$dir"
   git -C "$dir" commit -qam "two targets"
   t0=$(date +%s.%N)
   REAL_BUILD_ARGS="$2" "$repo/tests/nix/real-build" "$dir" "${attrs[@]}" >/dev/null 2>"$work/$1.log" ||

@@ -47,8 +47,10 @@ pub struct Builder {
 /// end of a line a comment, `@FILE` a machines file to read (relative paths from the current
 /// directory); fields separated by blanks. `what` names the value in errors.
 ///
+/// A host with no scheme is `ssh://HOST` and a speed factor of 0 is 1, as Nix reads them.
+///
 /// Errors: an unreadable `@FILE`, a machine with more than eight fields, a bad number of jobs
-/// or speed factor, a URI without a scheme: each naming the machine and the fix.
+/// or speed factor: each naming the machine and the fix.
 pub fn parse(spec: &str, what: &str) -> Result<Vec<Builder>> {
     let mut out = Vec::new();
     for line in spec.split(['\n', ';']) {
@@ -92,12 +94,16 @@ fn parse_machine(line: &str, what: &str) -> Result<Builder> {
             })
             .unwrap_or_default()
     };
-    let uri = fields[0].to_string();
-    if !uri.contains("://") && uri != "auto" && uri != "daemon" && uri != "local" {
-        bail!(
-            "{what}: `{uri}` is not a store URI; write ssh-ng://{uri} (or ssh://{uri} for the older protocol)"
-        );
-    }
+    // as Nix reads it: a host with no scheme is an ssh:// one
+    let uri = fields[0];
+    let uri = if uri.contains("://")
+        || uri.starts_with('/')
+        || ["auto", "daemon", "local"].contains(&uri)
+    {
+        uri.to_string()
+    } else {
+        format!("ssh://{uri}")
+    };
     let max_jobs = match field(3) {
         None => 1,
         Some(n) => n.parse::<u32>().map_err(|_| {
@@ -107,7 +113,9 @@ fn parse_machine(line: &str, what: &str) -> Result<Builder> {
     let speed_factor = match field(4) {
         None => 1.0,
         Some(n) => match n.parse::<f64>() {
-            Ok(f) if f > 0.0 => f,
+            // Nix counts 0 as 1
+            Ok(0.0) => 1.0,
+            Ok(f) if f > 0.0 && f.is_finite() => f,
             _ => bail!("{what}: {uri}: its speed factor `{n}` is not a positive number; {hint}"),
         },
     };
@@ -182,7 +190,7 @@ impl Builder {
 /// What `nix store ping` said of a builder: `Ok(())`, or `Err(Nix's and ssh's last lines)`.
 pub type Answer = Result<(), String>;
 
-/// Asks each builder whether it answers: `nix store ping --store URI` (Nix's own ssh client
+/// Asks a builder whether it answers: `nix store ping --store URI` (Nix's own ssh client
 /// settings, `NIX_SSHOPTS` included, with `-o BatchMode=yes` so ssh never asks for a password,
 /// and `ConnectTimeout`), killed after `timeout`.
 ///
@@ -247,13 +255,13 @@ pub fn ping(builder: &Builder, timeout: Duration) -> Answer {
 pub struct Report {
     /// The builder as the spec gave it.
     pub builder: Builder,
-    /// Whether it answered, and if not, what Nix said.
+    /// Whether it answered `nix store ping` (what Nix said otherwise is in `error`).
     pub answers: bool,
     /// Nix's and ssh's words when it did not answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The project's targets it builds: alias -> the flake attribute to build there
-    /// (`packages.x86_64-linux.aarch64-musl`).
+    /// The project's targets it builds, each as Cargo.toml writes it with the flake attribute
+    /// to build there (`packages.x86_64-linux.aarch64-musl`).
     pub targets: Vec<BuildsTarget>,
     /// The project's targets it cannot build (none of its systems is in their build-hosts).
     pub cannot_build: Vec<String>,
@@ -407,14 +415,16 @@ pub fn load(spec: &str) -> Result<Vec<Builder>> {
     Ok(builders)
 }
 
-/// How long doctor waits for each builder: CROSSFLAKE_BUILDER_TIMEOUT seconds, default 10.
-pub fn timeout() -> Duration {
-    let secs = std::env::var("CROSSFLAKE_BUILDER_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(10);
-    Duration::from_secs(secs)
+/// How long `doctor --builders` waits for each builder: `CROSSFLAKE_BUILDER_TIMEOUT` seconds,
+/// 10 when unset.
+///
+/// Errors: the variable is set but not a positive number of seconds.
+pub fn timeout() -> Result<Duration> {
+    crate::settings::seconds(
+        &crate::settings::env,
+        "CROSSFLAKE_BUILDER_TIMEOUT",
+        Duration::from_secs(10),
+    )
 }
 
 /// One line on a builder: whether it answers and what it builds, with the attributes.
@@ -532,21 +542,43 @@ mod tests {
         );
     }
 
+    /// What Nix accepts and reads its own way: a host with no scheme, a speed factor of 0.
+    #[test]
+    fn a_bare_host_is_ssh_and_speed_factor_zero_is_one_as_nix_reads_them() {
+        let got = parse(
+            "builder.example x86_64-linux - 2 0; /srv/store; daemon",
+            "t",
+        )
+        .unwrap();
+        let read: Vec<(&str, f64)> = got
+            .iter()
+            .map(|b| (b.uri.as_str(), b.speed_factor))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("ssh://builder.example", 1.0),
+                ("/srv/store", 1.0),
+                ("daemon", 1.0)
+            ]
+        );
+    }
+
     /// Bad machines: the message names the value, the machine and the fix.
     #[test]
     fn bad_machine_specs_say_which_and_how_to_fix() {
         let cases = [
             (
-                "builder.example",
-                "--builders: `builder.example` is not a store URI; write ssh-ng://builder.example (or ssh://builder.example for the older protocol)",
-            ),
-            (
                 "ssh-ng://b@h x86_64-linux - many",
                 "--builders: ssh-ng://b@h: its number of jobs `many` is not a whole number; a machine is",
             ),
             (
-                "ssh-ng://b@h x86_64-linux - 1 0",
-                "--builders: ssh-ng://b@h: its speed factor `0` is not a positive number; a machine is",
+                "ssh-ng://b@h x86_64-linux - 1 -2",
+                "--builders: ssh-ng://b@h: its speed factor `-2` is not a positive number; a machine is",
+            ),
+            (
+                "b@h x86_64-linux - 1 fast",
+                "--builders: ssh://b@h: its speed factor `fast` is not a positive number; a machine is",
             ),
             (
                 "ssh-ng://b@h a b c d e f g h",

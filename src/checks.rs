@@ -274,7 +274,7 @@ pub fn doctor(
         if let Some(c) = Cache::of(project)? {
             sections[0].findings.extend(cache::findings(
                 &c,
-                c.probe(&crate::download::Policy::from_env()?),
+                c.probe(&crate::download::Policy::probe()?),
                 NixTrust::read(),
                 &NixUser::current(),
             ));

@@ -11,15 +11,18 @@
 //! |------------------------------------|-------------------------------------------|---------|
 //! | `CROSSFLAKE_DOWNLOAD_RETRIES`      | retries after the first attempt           | 3       |
 //! | `CROSSFLAKE_DOWNLOAD_BACKOFF_SECS` | wait before the first retry, then doubled | 1       |
-//! | `CROSSFLAKE_DOWNLOAD_STALL_SECS`   | longest wait for the next byte            | 30      |
+//! | `CROSSFLAKE_DOWNLOAD_STALL_SECS`   | longest wait to connect or for a byte     | 30      |
 //! | `CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS` | longest attempt, connecting to last byte  | 300     |
 //!
-//! Seconds may have a fraction (`0.2`).
+//! Seconds may have a fraction (`0.2`). A probe (doctor asking whether a server answers)
+//! starts from shorter defaults, [`Policy::probe`], so a server that is down costs seconds.
 
 use std::fmt;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+
+use crate::settings;
 
 /// Redirects followed before a download gives up (ureq's default, said here so the error
 /// can name it).
@@ -36,8 +39,8 @@ pub struct Policy {
     /// The wait before the first retry; each later one waits twice the one before
     /// (at most a minute).
     pub backoff: Duration,
-    /// The longest the server may send nothing while a response is due (ureq's per-read
-    /// timeout).
+    /// The longest a connection may take to open, and the server may then send nothing
+    /// while a response is due (ureq's connect and per-read timeouts).
     pub stall: Duration,
     /// The longest one attempt may take, from connecting to the last byte of the body.
     pub timeout: Duration,
@@ -60,37 +63,33 @@ impl Policy {
     /// Errors: a variable that is set but is not a whole number (retries) or a positive
     /// number of seconds (the others), naming the variable and the fix.
     pub fn from_env() -> Result<Policy> {
-        Policy::from_vars(|k| std::env::var(k).ok())
+        Policy::from_vars(&settings::env, Policy::default())
     }
 
-    /// [`Policy::from_env`] over any source of variables.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Policy> {
-        let mut p = Policy::default();
-        if let Some(v) = var("CROSSFLAKE_DOWNLOAD_RETRIES") {
-            p.retries = v.trim().parse().ok().with_context(|| {
-                format!(
-                    "CROSSFLAKE_DOWNLOAD_RETRIES={v}: not a whole number of retries; \
-                     give one such as 3 (0 for none), or unset it"
-                )
-            })?;
-        }
-        let secs = |name: &str, default: Duration| -> Result<Duration> {
-            let Some(v) = var(name) else {
-                return Ok(default);
-            };
-            match v.trim().parse::<f64>() {
-                Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
-                _ => bail!(
-                    "{name}={v}: not a positive number of seconds; give one such as {}, \
-                     or unset it",
-                    default.as_secs_f64()
-                ),
-            }
+    /// For a probe: 1 retry, 1 s backoff, 5 s to connect or stall, 10 s an attempt, each
+    /// overridden by the same variables as [`Policy::from_env`].
+    ///
+    /// Errors: as [`Policy::from_env`].
+    pub fn probe() -> Result<Policy> {
+        let base = Policy {
+            retries: 1,
+            backoff: Duration::from_secs(1),
+            stall: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
         };
-        p.backoff = secs("CROSSFLAKE_DOWNLOAD_BACKOFF_SECS", p.backoff)?;
-        p.stall = secs("CROSSFLAKE_DOWNLOAD_STALL_SECS", p.stall)?;
-        p.timeout = secs("CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", p.timeout)?;
-        Ok(p)
+        Policy::from_vars(&settings::env, base)
+    }
+
+    /// `base` with the `CROSSFLAKE_DOWNLOAD_*` variables of `var` applied.
+    ///
+    /// Errors: as [`Policy::from_env`].
+    pub fn from_vars(var: settings::Vars, base: Policy) -> Result<Policy> {
+        Ok(Policy {
+            retries: settings::count(var, "CROSSFLAKE_DOWNLOAD_RETRIES", "retries", base.retries)?,
+            backoff: settings::seconds(var, "CROSSFLAKE_DOWNLOAD_BACKOFF_SECS", base.backoff)?,
+            stall: settings::seconds(var, "CROSSFLAKE_DOWNLOAD_STALL_SECS", base.stall)?,
+            timeout: settings::seconds(var, "CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", base.timeout)?,
+        })
     }
 
     /// The wait before retry `n` (1 for the first retry).
@@ -105,6 +104,8 @@ impl Policy {
 pub enum Cause {
     /// The server answered with this HTTP status (not 2xx).
     Status(u16),
+    /// No connection within the policy's stall time.
+    NoConnection,
     /// The server sent nothing for the policy's stall time.
     Stalled,
     /// The attempt took longer than the policy's timeout.
@@ -115,7 +116,7 @@ pub enum Cause {
     TooManyRedirects,
     /// The body was longer than the caller's limit (in bytes).
     TooLarge(u64),
-    /// Anything else ureq reports (a bad URL, the host not found, TLS), not retried.
+    /// Anything else ureq reports (a bad URL, TLS), not retried.
     Other(String),
 }
 
@@ -125,7 +126,7 @@ impl Cause {
     pub fn retryable(&self) -> bool {
         match self {
             Cause::Status(s) => *s >= 500 || *s == 408 || *s == 429,
-            Cause::Stalled | Cause::TimedOut | Cause::Connection(_) => true,
+            Cause::NoConnection | Cause::Stalled | Cause::TimedOut | Cause::Connection(_) => true,
             Cause::TooManyRedirects | Cause::TooLarge(_) | Cause::Other(_) => false,
         }
     }
@@ -135,6 +136,7 @@ impl Cause {
         match e {
             ureq::Error::StatusCode(s) => Cause::Status(s),
             ureq::Error::Timeout(Timeout::PerRead) => Cause::Stalled,
+            ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => Cause::NoConnection,
             ureq::Error::Timeout(_) => Cause::TimedOut,
             ureq::Error::TooManyRedirects => Cause::TooManyRedirects,
             ureq::Error::BodyExceedsLimit(n) => Cause::TooLarge(n),
@@ -144,7 +146,10 @@ impl Cause {
                 )
             }
             ureq::Error::Io(e) => Cause::Connection(e.to_string()),
+            // a name that does not resolve comes as Io from getaddrinfo, retried as the
+            // network's other failures are; ureq says HostNotFound for an empty answer
             e @ (ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
             | ureq::Error::Protocol(_)
             | ureq::Error::BodyStalled) => Cause::Connection(e.to_string()),
             e => Cause::Other(e.to_string()),
@@ -157,7 +162,7 @@ impl Cause {
 pub struct Failed {
     /// The URL asked (the first one, before any redirect).
     pub url: String,
-    /// Attempts made (1 when the cause is not worth retrying).
+    /// Attempts made, counting the last one.
     pub attempts: u32,
     /// Why the last attempt failed.
     pub cause: Cause,
@@ -170,7 +175,19 @@ impl Failed {
     pub fn cause_text(&self) -> String {
         let p = &self.policy;
         match &self.cause {
-            Cause::Status(s) => format!("HTTP {s} {}", reason(*s)).trim_end().to_string(),
+            Cause::Status(s) => {
+                let reason = ureq::http::StatusCode::from_u16(*s)
+                    .ok()
+                    .and_then(|c| c.canonical_reason());
+                match reason {
+                    Some(r) => format!("HTTP {s} {r}"),
+                    None => format!("HTTP {s}"),
+                }
+            }
+            Cause::NoConnection => format!(
+                "no connection within {} s (CROSSFLAKE_DOWNLOAD_STALL_SECS)",
+                p.stall.as_secs_f64()
+            ),
             Cause::Stalled => format!(
                 "the server sent nothing for {} s (CROSSFLAKE_DOWNLOAD_STALL_SECS)",
                 p.stall.as_secs_f64()
@@ -198,31 +215,15 @@ impl fmt::Display for Failed {
                 "; gave up after {} attempt{s} (CROSSFLAKE_DOWNLOAD_RETRIES={})",
                 self.attempts, self.policy.retries
             )
-        } else {
+        } else if self.attempts == 1 {
             write!(f, " (not retried)")
+        } else {
+            write!(f, " (attempt {}; not retried)", self.attempts)
         }
     }
 }
 
 impl std::error::Error for Failed {}
-
-/// The reason phrase of the statuses a download meets.
-fn reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        410 => "Gone",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
-}
 
 /// GETs `url` whole (at most `limit` bytes), retrying under `policy`; says each retry on
 /// stderr (`warning: URL: CAUSE; retry N of M in S s`).
@@ -281,13 +282,17 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             }
         };
-        assert_eq!(Policy::from_vars(vars(&[])).unwrap(), Policy::default());
-        let p = Policy::from_vars(vars(&[
-            ("CROSSFLAKE_DOWNLOAD_RETRIES", "0"),
-            ("CROSSFLAKE_DOWNLOAD_BACKOFF_SECS", "0.25"),
-            ("CROSSFLAKE_DOWNLOAD_STALL_SECS", "2"),
-            ("CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", "7.5"),
-        ]))
+        let base = Policy::default();
+        assert_eq!(Policy::from_vars(&vars(&[]), base).unwrap(), base);
+        let p = Policy::from_vars(
+            &vars(&[
+                ("CROSSFLAKE_DOWNLOAD_RETRIES", "0"),
+                ("CROSSFLAKE_DOWNLOAD_BACKOFF_SECS", "0.25"),
+                ("CROSSFLAKE_DOWNLOAD_STALL_SECS", "2"),
+                ("CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", "7.5"),
+            ]),
+            base,
+        )
         .unwrap();
         assert_eq!(
             p,
@@ -301,7 +306,7 @@ mod tests {
         for (pairs, message) in [
             (
                 &[("CROSSFLAKE_DOWNLOAD_RETRIES", "-1")][..],
-                "CROSSFLAKE_DOWNLOAD_RETRIES=-1: not a whole number of retries; give one such as 3 (0 for none), or unset it",
+                "CROSSFLAKE_DOWNLOAD_RETRIES=-1: not a whole number of retries; give one such as 3, or unset it",
             ),
             (
                 &[("CROSSFLAKE_DOWNLOAD_STALL_SECS", "0")][..],
@@ -316,7 +321,7 @@ mod tests {
                 "CROSSFLAKE_DOWNLOAD_BACKOFF_SECS=inf: not a positive number of seconds; give one such as 1, or unset it",
             ),
         ] {
-            let e = Policy::from_vars(vars(pairs)).unwrap_err();
+            let e = Policy::from_vars(&vars(pairs), base).unwrap_err();
             assert_eq!(format!("{e:#}"), message);
         }
     }
@@ -346,7 +351,8 @@ mod tests {
             (Cause::Connection("connection reset".into()), true),
             (Cause::TooManyRedirects, false),
             (Cause::TooLarge(10), false),
-            (Cause::Other("host not found".into()), false),
+            (Cause::NoConnection, true),
+            (Cause::Other("bad URL".into()), false),
         ] {
             assert_eq!(cause.retryable(), retried, "{cause:?}");
         }

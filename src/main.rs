@@ -25,6 +25,7 @@ mod project;
 mod recipe;
 mod scaffold;
 mod sccache;
+mod settings;
 mod toml_doc;
 mod toolchain;
 mod tools;
@@ -70,11 +71,23 @@ fn main() {
     }
 }
 
-/// Prints an error and its causes, one per line.
+/// Prints an error and its causes, one per line, and the fix for a full file system
+/// (ENOSPC, or EDQUOT for a quota) when a cause is one.
 fn print_error(e: &anyhow::Error) {
     eprintln!("error: {e}");
     for cause in e.chain().skip(1) {
         eprintln!("  caused by: {cause}");
+    }
+    let full = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+            .is_some_and(|n| n == libc::ENOSPC || n == libc::EDQUOT)
+    });
+    if full {
+        eprintln!(
+            "  fix: free space on that file system (or raise the quota) and run again; \
+             the files this run was replacing were left as they were"
+        );
     }
 }
 

@@ -31,13 +31,17 @@ pub fn run(args: DoctorArgs) -> Result<i32> {
     let host = catalog().current_host()?.to_string();
     // a bad --builders value stops doctor before any check runs
     let machines = args.builders.as_deref().map(builders::load).transpose()?;
+    let timeout = match &machines {
+        Some(_) => builders::timeout()?,
+        None => Default::default(),
+    };
     let mut sections =
         checks::doctor(&project, &specs, &host, args.build_std.build_std, args.fast)?;
     let reports = machines.map(|machines| {
         let reports: Vec<builders::Report> = machines
             .iter()
             .map(|b| {
-                let answer = builders::ping(b, builders::timeout());
+                let answer = builders::ping(b, timeout);
                 builders::report(b, answer, &specs, &host)
             })
             .collect();

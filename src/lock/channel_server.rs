@@ -50,7 +50,13 @@ pub enum ManifestSource<'a> {
     Download,
 }
 
-/// The manifest text and its checked sha256.
+/// The manifest text and its checked sha256 (64 hex digits): read from a file (checked
+/// against `FILE.sha256` when there is one), or downloaded with its `.sha256` under
+/// [`crate::download::Policy::from_env`].
+///
+/// Errors: the file cannot be read or is not UTF-8; a download fails
+/// ([`crate::download::Failed`], naming the URL), or answers 404 (naming the channel);
+/// a bad `CROSSFLAKE_DOWNLOAD_*` value; the checksum does not match.
 pub fn fetch_manifest(channel: &str, source: ManifestSource) -> Result<(String, String)> {
     match source {
         ManifestSource::File(path) => {

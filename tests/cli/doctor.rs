@@ -504,8 +504,8 @@ fn a_builders_value_that_nix_could_not_read_is_refused_with_the_fix() {
     let p = project(&lock(&[]));
     let cases = [
         (
-            "build1.example x86_64-linux",
-            "--builders: `build1.example` is not a store URI; write ssh-ng://build1.example (or ssh://build1.example for the older protocol)",
+            "build1.example x86_64-linux - 2 fast",
+            "--builders: ssh://build1.example: its speed factor `fast` is not a positive number; a machine is `URI [SYSTEMS [SSH-KEY",
         ),
         (
             "ssh-ng://b@build1 x86_64-linux - lots",

@@ -15,11 +15,12 @@ use crate::support::TempProject;
 const MANIFEST: &str = "/dist/channel-rust-1.95.0.toml";
 const SUMS: &str = "/dist/channel-rust-1.95.0.toml.sha256";
 
-/// Two retries, a twentieth of a second apart; half a second of silence is a stall.
+/// Two retries, a twentieth of a second apart; two seconds of silence is a stall (long
+/// enough that a busy machine's pauses are not).
 const FAST: &[(&str, &str)] = &[
     ("CROSSFLAKE_DOWNLOAD_RETRIES", "2"),
     ("CROSSFLAKE_DOWNLOAD_BACKOFF_SECS", "0.05"),
-    ("CROSSFLAKE_DOWNLOAD_STALL_SECS", "0.5"),
+    ("CROSSFLAKE_DOWNLOAD_STALL_SECS", "2"),
     ("CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", "20"),
 ];
 
@@ -104,7 +105,7 @@ fn toolchain_lock_retries_what_is_worth_retrying_and_names_the_url() {
             sums: vec![Answer::Stall(sums(), 10), Answer::Body(sums())],
             env: &[],
             locked: true,
-            stderr: "warning: {u}.sha256: the server sent nothing for 0.5 s (CROSSFLAKE_DOWNLOAD_STALL_SECS); retry 1 of 2 in 0.05 s",
+            stderr: "warning: {u}.sha256: the server sent nothing for 2 s (CROSSFLAKE_DOWNLOAD_STALL_SECS); retry 1 of 2 in 0.05 s",
             manifest_hits: 1,
             sums_hits: 2,
         },
@@ -134,7 +135,7 @@ fn toolchain_lock_retries_what_is_worth_retrying_and_names_the_url() {
             sums: vec![Answer::Body(sums())],
             env: &[],
             locked: false,
-            stderr: "error: failed to download {u}: the server sent nothing for 0.5 s (CROSSFLAKE_DOWNLOAD_STALL_SECS); gave up after 3 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=2)",
+            stderr: "error: failed to download {u}: the server sent nothing for 2 s (CROSSFLAKE_DOWNLOAD_STALL_SECS); gave up after 3 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=2)",
             manifest_hits: 3,
             sums_hits: 0,
         },
@@ -143,11 +144,11 @@ fn toolchain_lock_retries_what_is_worth_retrying_and_names_the_url() {
             manifest: vec![Answer::Trickle(body.clone(), Duration::from_millis(50))],
             sums: vec![Answer::Body(sums())],
             env: &[
-                ("CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", "0.6"),
+                ("CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS", "1"),
                 ("CROSSFLAKE_DOWNLOAD_RETRIES", "1"),
             ],
             locked: false,
-            stderr: "error: failed to download {u}: no complete answer within 0.6 s (CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS); gave up after 2 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=1)",
+            stderr: "error: failed to download {u}: no complete answer within 1 s (CROSSFLAKE_DOWNLOAD_TIMEOUT_SECS); gave up after 2 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=1)",
             manifest_hits: 2,
             sums_hits: 0,
         },
@@ -199,7 +200,7 @@ fn toolchain_lock_retries_what_is_worth_retrying_and_names_the_url() {
             sums: vec![Answer::Body(sums())],
             env: &[("CROSSFLAKE_DOWNLOAD_RETRIES", "many")],
             locked: false,
-            stderr: "error: CROSSFLAKE_DOWNLOAD_RETRIES=many: not a whole number of retries; give one such as 3 (0 for none), or unset it",
+            stderr: "error: CROSSFLAKE_DOWNLOAD_RETRIES=many: not a whole number of retries; give one such as 3, or unset it",
             manifest_hits: 0,
             sums_hits: 0,
         },
@@ -285,16 +286,18 @@ fn init_retries_the_manifest_a_new_target_needs_and_otherwise_says_which_url_fai
 fn doctor_retries_the_cache_probe_and_names_a_stalled_cache() {
     crate::support::require_tool("nix", "apt-get install nix-bin");
     let info = b"StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n".to_vec();
-    for (answers, want) in [
+    for (answers, want, hits) in [
         (
             vec![Answer::Status(502), Answer::Body(info.clone())],
             Vec::<String>::new(),
+            2,
         ),
         (
             vec![Answer::Stall(info.clone(), 5)],
             vec![
-                "error: the binary cache does not answer: failed to download {u}/nix-cache-info: the server sent nothing for 0.5 s (CROSSFLAKE_DOWNLOAD_STALL_SECS); gave up after 4 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=3)".to_string(),
+                "error: the binary cache does not answer: failed to download {u}/nix-cache-info: the server sent nothing for 2 s (CROSSFLAKE_DOWNLOAD_STALL_SECS); gave up after 2 attempts (CROSSFLAKE_DOWNLOAD_RETRIES=1)".to_string(),
             ],
+            2,
         ),
     ] {
         let server = serve_faulty(BTreeMap::from([("/nix-cache-info".to_string(), answers)]));
@@ -318,5 +321,7 @@ fn doctor_retries_the_cache_probe_and_names_a_stalled_cache() {
             .map(|w| w.replace("{u}", &server.url))
             .collect();
         assert_eq!(findings, want);
+        // a probe retries once (Policy::probe), not the three times of a download
+        assert_eq!(server.hits("/nix-cache-info"), hits);
     }
 }

@@ -35,17 +35,22 @@ small=
 small_fixture() {
 [ -z "$small" ] || return 0
 small=$(fixture small "$repo/tests/fixtures/cross-hello")
-sed -i 's/^targets = \[/targets = ["aarch64-musl", "x86_64-musl"]\nold-targets = [/' "$small/Cargo.toml"
-python3 - "$small/Cargo.toml" <<'PY'
-import re, sys
-p = sys.argv[1]
-s = open(p).read()
-s = re.sub(r'(?ms)^old-targets = \[.*?\]\n', '', s)
-open(p, "w").write(s)
-PY
+two_targets "$small"
 printf '# cross-hello\n' >"$small/README.md"
 printf 'cross-hello licence\n' >"$small/LICENSE"
 git -C "$small" add README.md LICENSE
 git -C "$small" commit -qam "two targets"
 }
 
+# two_targets DIR: the fixture's crossflake targets cut to aarch64-musl and x86_64-musl
+# (uncommitted)
+two_targets() {
+python3 - "$1/Cargo.toml" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s, n = re.subn(r'(?ms)^targets = \[.*?\]\n', 'targets = ["aarch64-musl", "x86_64-musl"]\n', s, count=1)
+assert n == 1, f"{p} has no targets list"
+open(p, "w").write(s)
+PY
+}

@@ -578,8 +578,8 @@ step "remote builders: the smaller fixture built on a builder over ssh on 127.0.
 small_fixture
 # shellcheck source=tests/nix/remote-builder.sh
 source "$repo/tests/nix/remote-builder.sh"
-builder_start "$work/builder"
 trap builder_stop EXIT
+builder_start "$work/builder"
 echo "   builder: sshd on 127.0.0.1:$builder_port, user $builder_user, store $builder_store"
 local r=$work/remote nonce attrs triples outs out drv a err
 nonce=$(date +%s%N)
@@ -619,7 +619,8 @@ for i in "${!attrs[@]}"; do
   grep -qF "building '$drv' on 'ssh-ng://$builder_user@127.0.0.1'" "$work/remote-build.log" ||
     fail "$a: Nix did not build $drv on the builder: $(grep -F "$drv" "$work/remote-build.log" | head -3)"
   builder_nix path-info "$out" >/dev/null || fail "$a: the builder's store does not hold $out"
-  builder_nix log "$out" 2>/dev/null | grep -qF "cargo zigbuild --target ${triples[$i]} " ||
+  # grep reads the whole log (-q would close the pipe early, and pipefail see nix fail)
+  builder_nix log "$out" 2>"$work/remote-log.err" | grep -F "cargo zigbuild --target ${triples[$i]} " >/dev/null ||
     fail "$a: the builder's store has no build log for $out (with its cargo zigbuild run)"
   nix store verify --no-trust "$out" 2>"$work/remote-verify.log" || fail "$a: $out does not verify here: $(cat "$work/remote-verify.log")"
   expect_eq "$a: NAR hash here and on the builder" "$(nar_hash nix "$out")" "$(nar_hash builder_nix "$out")"
@@ -635,8 +636,10 @@ local good="$m x86_64-linux $builder_key 2 1 - - $builder_host_key"
 local refused="$m x86_64-linux $work/builder/other_key 1 1 - - $builder_host_key"
 local down="ssh-ng://$builder_user@127.0.0.2 x86_64-linux $builder_key"
 local foreign="$m riscv64-linux $builder_key 1 1 - - $builder_host_key"
+local rc=0
 CROSSFLAKE_BUILDER_TIMEOUT=20 "$crossflake" doctor --manifest-path "$r/Cargo.toml" --json \
-  --builders "$good; $refused; $down; $foreign" >"$work/doctor-builders.json" 2>"$work/doctor-builders.log" || true
+  --builders "$good; $refused; $down; $foreign" >"$work/doctor-builders.json" 2>"$work/doctor-builders.log" || rc=$?
+expect_eq "doctor --builders' exit status (1: errors found)" "$rc" 1
 python3 "$repo/tests/nix/doctor-builders.py" "$work/doctor-builders.json" "$work/builder/other_key" ||
   fail "doctor --builders: $(cat "$work/doctor-builders.log")"
 # --max-jobs 0 with only a builder of another system: Nix's error, nothing here

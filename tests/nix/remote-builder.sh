@@ -36,6 +36,8 @@ builder_start() {
     }
   done
   builder_stop
+  # an sshd a killed run left
+  if [ -s "$dir/sshd.pid" ]; then kill "$(cat "$dir/sshd.pid")" 2>/dev/null || true; fi
   rm -rf "$dir"
   mkdir -p "$dir"
   chmod 755 "$dir"
@@ -98,7 +100,7 @@ EOF
 }
 
 # builder_probe: the builder's sandbox is on: a derivation (new every call) built there through
-# --builders and --max-jobs 0 fails as root or with the host's /usr or /lib64. (Its store is a
+# --builders and --max-jobs 0 fails when it sees the host's /usr or /lib64. (Its store is a
 # chroot store, which Nix builds in only inside a sandbox, as it mounts DIR/store at /nix/store;
 # the builder's `sandbox = true` says so for any other store.)
 builder_probe() {
@@ -106,7 +108,7 @@ builder_probe() {
   nonce=$(date +%s%N)
   if ! out=$(nix-build --no-out-link --option builders "@$builder_machines" --max-jobs 0 --expr "derivation {
     name = \"builder-sandbox-probe\"; system = \"x86_64-linux\"; builder = \"/bin/sh\"; nonce = \"$nonce\";
-    args = [ \"-c\" \"if [ \$(id -u) = 0 ] || [ -e /usr ] || [ -e /lib64 ]; then echo 'the sandbox is off on the builder: a build there runs as root or sees /usr or /lib64' >&2; exit 1; fi; echo sandboxed > \$out\" ];
+    args = [ \"-c\" \"if [ -e /usr ] || [ -e /lib64 ]; then echo 'the sandbox is off on the builder: a build there sees /usr or /lib64' >&2; exit 1; fi; echo sandboxed > \$out\" ];
   }" 2>&1); then
     echo "remote-builder: the sandbox probe failed on the builder: $out" >&2
     return 1
@@ -127,4 +129,5 @@ builder_stop() {
     kill "$(cat "$builder_sshd_pid_file")" 2>/dev/null || true
     rm -f "$builder_sshd_pid_file"
   fi
+  unset NIX_SSHOPTS
 }
