@@ -23,6 +23,8 @@ const PREFIX: &str = ".crossflake-stage-";
 pub struct Staged {
     /// The staged entry (`DIR/.crossflake-stage-ID`).
     path: PathBuf,
+    /// Where it goes (`DIR/NAME`): what errors name.
+    dest: PathBuf,
     /// Held locked while this run lives; removed with the staged entry.
     lock: Option<(File, PathBuf)>,
     /// A staged directory (which replaces a directory); a file never does.
@@ -67,6 +69,23 @@ impl Staged {
     /// Where the staged content is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Writes `content` to the file `rel` (`/`-separated, relative) of a staged directory,
+    /// creating the directories on its way, and flushes it to disk (so a rename after a crash
+    /// never shows an empty file).
+    ///
+    /// Errors name the file as it will be once committed (`DEST/REL`), not the staging entry.
+    pub fn write(&self, rel: &str, content: &[u8]) -> Result<()> {
+        let path = self.path.join(rel);
+        let shown = self.dest.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("failed to write {}", shown.display()))?;
+        }
+        File::create(&path)
+            .and_then(|mut f| f.write_all(content).and_then(|()| f.sync_all()))
+            .with_context(|| format!("failed to write {}", shown.display()))
     }
 
     /// Moves the staged content onto `dest` (the destination given when staging). A staged
@@ -123,6 +142,7 @@ impl Staged {
             .to_string();
         Ok(Staged {
             path: dir.join(name),
+            dest: dest.to_path_buf(),
             lock: Some((file, lock_path)),
             is_dir: false,
             committed: false,

@@ -310,8 +310,7 @@ impl Dist {
             files.extend(signatures);
         }
         for (name, bytes) in &files {
-            std::fs::write(staged.path().join(name), bytes)
-                .with_context(|| format!("failed to write {name} in {}", self.out.display()))?;
+            staged.write(name, bytes)?;
         }
         staged.commit(&self.out)?;
         Ok(files

@@ -13,7 +13,6 @@
 //! or clock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
@@ -26,6 +25,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::archive::{self, Members, rfc3339};
+use crate::atomic::Staged;
 use crate::catalog::OciPlatform;
 
 /// The non-root user images run as (uid and gid), as distroless images do.
@@ -270,16 +270,11 @@ impl Layout {
         );
     }
 
-    /// Writes the files into `dir` (which must exist and be empty).
-    pub fn write_dir(&self, dir: &Path) -> Result<()> {
+    /// Writes the files into a staged directory ([`Staged::write`]: flushed, errors naming
+    /// the destination).
+    pub fn write_staged(&self, staged: &Staged) -> Result<()> {
         for (rel, bytes) in &self.files {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("failed to create {}", parent.display()))?;
-            }
-            std::fs::write(&path, bytes)
-                .with_context(|| format!("failed to write {}", path.display()))?;
+            staged.write(rel, bytes)?;
         }
         Ok(())
     }

@@ -600,7 +600,7 @@ fn write_output(
         .transpose()?;
     let (layout, summary) = build()?;
     if let Some((staged, _)) = &staged_dir {
-        layout.write_dir(staged.path())?;
+        layout.write_staged(staged)?;
     }
     let staged_archive = match archive {
         Some(a) => Some((Staged::file(a, &layout.archive(epoch)?, 0o644)?, a)),

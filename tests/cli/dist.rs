@@ -19,7 +19,7 @@ use crate::support::{copy_dir, repo, require_tool, run_ok};
 const COMMIT_EPOCH: u64 = 1_704_164_645;
 
 /// The fixture copy, committed at [`COMMIT_EPOCH`], its Cargo.lock knowing the path crates.
-fn project(dir: &Path) {
+pub(crate) fn project(dir: &Path) {
     copy_dir(&repo().join("tests/fixtures/cross-hello"), dir);
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     let manifest = manifest.replace(

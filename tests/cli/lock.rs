@@ -17,7 +17,7 @@ pub(crate) fn manifest_text() -> String {
     std::fs::read_to_string(fixture("channel-rust-1.95.0.toml")).unwrap()
 }
 
-const CARGO_TOML: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\n\n[package.metadata.crossflake]\nschema = 1\n\
+pub(crate) const CARGO_TOML: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\n\n[package.metadata.crossflake]\nschema = 1\n\
     targets = [\"aarch64-musl\", \"x86_64-musl\", \"wasm32-wasip1\"]\n";
 
 pub(crate) fn project(toolchain: &str) -> TempProject {

@@ -12,6 +12,7 @@ mod dist;
 mod doctor;
 mod downloads;
 mod e2e;
+mod faults;
 mod init;
 mod lock;
 mod oci;
