@@ -446,14 +446,7 @@ pub fn summary(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::catalog;
-
-    fn specs(names: &[&str]) -> Vec<TargetSpec> {
-        names
-            .iter()
-            .map(|n| catalog().resolve(n).unwrap())
-            .collect()
-    }
+    use crate::catalog::specs;
 
     /// Each case: a `--builders` value and the (uri, systems, key, jobs, mandatory, host key)
     /// of each machine Nix would read from it.

@@ -746,6 +746,16 @@ pub fn target_placeholders(spec: &TargetSpec) -> BTreeMap<&'static str, String> 
     m
 }
 
+/// For unit tests: the catalog's [`TargetSpec`] of each name (an alias or a triple), in order.
+/// Panics on a name the catalog does not resolve.
+#[cfg(test)]
+pub fn specs(names: &[&str]) -> Vec<TargetSpec> {
+    names
+        .iter()
+        .map(|n| catalog().resolve(n).unwrap())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -337,13 +337,7 @@ fn follow_targets(t: &mut Table, wanted: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn specs(names: &[&str]) -> Vec<TargetSpec> {
-        names
-            .iter()
-            .map(|n| catalog().resolve(n).unwrap())
-            .collect()
-    }
+    use crate::catalog::specs;
 
     #[test]
     fn channels_are_taken_as_rustup_spells_them_and_nothing_else() {

@@ -333,6 +333,22 @@ fn a_flake_nix_edited_by_hand_is_kept_without_force() {
     );
 }
 
+/// `cache set --kind http --url URL --public-key KEY` in `p`, which must succeed.
+pub(crate) fn set_http_cache(p: &TempProject, url: &str) {
+    p.cmd(&[
+        "cache",
+        "set",
+        "--kind",
+        "http",
+        "--url",
+        url,
+        "--public-key",
+        KEY,
+    ])
+    .assert()
+    .success();
+}
+
 /// `crossflake doctor --json`'s cache findings (`severity: problem`) and exit status, with
 /// `conf` as the machine's nix.conf.
 pub(crate) fn doctor_cache(p: &TempProject, conf: &str) -> (Vec<String>, i32) {
@@ -372,18 +388,7 @@ fn doctor_reports_whether_the_cache_answers_and_is_trusted() {
         b"StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n".to_vec(),
     )]));
     let p = project();
-    p.cmd(&[
-        "cache",
-        "set",
-        "--kind",
-        "http",
-        "--url",
-        &up,
-        "--public-key",
-        KEY,
-    ])
-    .assert()
-    .success();
+    set_http_cache(&p, &up);
     let trusted = format!("extra-substituters = {up}\nextra-trusted-public-keys = {KEY}\n");
     let (findings, _) = doctor_cache(&p, &trusted);
     assert_eq!(findings, Vec::<String>::new());
@@ -399,18 +404,7 @@ fn doctor_reports_whether_the_cache_answers_and_is_trusted() {
 
     // a server that is not a binary cache, and one that is not there
     let other = serve(BTreeMap::new());
-    p.cmd(&[
-        "cache",
-        "set",
-        "--kind",
-        "http",
-        "--url",
-        &other,
-        "--public-key",
-        KEY,
-    ])
-    .assert()
-    .success();
+    set_http_cache(&p, &other);
     let (findings, status) = doctor_cache(&p, "accept-flake-config = true\n");
     assert_eq!(
         findings,
@@ -423,18 +417,7 @@ fn doctor_reports_whether_the_cache_answers_and_is_trusted() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    p.cmd(&[
-        "cache",
-        "set",
-        "--kind",
-        "http",
-        "--url",
-        &gone,
-        "--public-key",
-        KEY,
-    ])
-    .assert()
-    .success();
+    set_http_cache(&p, &gone);
     let (findings, status) = doctor_cache(&p, "accept-flake-config = true\n");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(

@@ -302,18 +302,7 @@ fn doctor_retries_the_cache_probe_and_names_a_stalled_cache() {
     ] {
         let server = serve_faulty(BTreeMap::from([("/nix-cache-info".to_string(), answers)]));
         let p = crate::cache::project();
-        p.cmd(&[
-            "cache",
-            "set",
-            "--kind",
-            "http",
-            "--url",
-            &server.url,
-            "--public-key",
-            crate::cache::KEY,
-        ])
-        .assert()
-        .success();
+        crate::cache::set_http_cache(&p, &server.url);
         let conf = "accept-flake-config = true\n";
         let (findings, _) = crate::cache::doctor_cache(&p, conf);
         let want: Vec<String> = want
