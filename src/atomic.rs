@@ -8,15 +8,48 @@
 //! destination. The lock goes with the process, so a run that was killed leaves a staging entry
 //! whose lock anyone can take: the next [`Staged`] in that directory removes it (and puts a
 //! directory that was moved aside back where it was, when nothing replaced it).
+//!
+//! Several files and directories written together go through a [`Transaction`]: all are staged in
+//! one staging directory, then a journal naming each destination is written and renamed into
+//! place (the commit point), then each entry is renamed onto its destination. A run killed before
+//! the commit point leaves only staging, which the next run removes (rolled back); one killed
+//! after it leaves a journal, which the next run finishes (rolled forward). Either way every file
+//! is its old version or its new one, never a mix. Every crossflake command sweeps its current
+//! directory and its project's root ([`clean_stale`]) before it reads anything.
+//!
+//! Writers of the same place take a [`RunLock`] on its directory, so a second run waits for the
+//! first (and says which run it waits for). On SIGINT or SIGTERM, [`abandon_all`] removes what
+//! this run staged once no commit is in progress.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 const PREFIX: &str = ".crossflake-stage-";
+
+/// The file a [`Transaction`]'s journal is written to, then renamed to [`JOURNAL`].
+const JOURNAL_NEW: &str = "journal.new";
+/// A transaction's journal: a JSON array of [`JournalEntry`], in its staging directory. Its
+/// presence is the commit point.
+const JOURNAL: &str = "journal";
+/// The lock file [`RunLock`] takes in a directory.
+const RUN_LOCK: &str = ".crossflake-stage-run.lock";
+
+/// Held while staged content is renamed into place; a signal handler takes it before removing
+/// what this run staged ([`abandon_all`]), so it never cuts a commit in half.
+static COMMIT: Mutex<()> = Mutex::new(());
+/// This run's live staging entries and their lock files, for [`abandon_all`].
+static LIVE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+/// The directories this process holds a [`RunLock`] on (a second lock there is a no-op).
+static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn lock_static<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// A staged file or directory, removed on drop unless committed.
 #[derive(Debug)]
@@ -77,15 +110,15 @@ impl Staged {
     ///
     /// Errors name the file as it will be once committed (`DEST/REL`), not the staging entry.
     pub fn write(&self, rel: &str, content: &[u8]) -> Result<()> {
-        let path = self.path.join(rel);
-        let shown = self.dest.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("failed to write {}", shown.display()))?;
+        self.tree().write(rel, content)
+    }
+
+    /// The staged directory as a [`StagedTree`] to fill.
+    pub fn tree(&self) -> StagedTree {
+        StagedTree {
+            path: self.path.clone(),
+            dest: self.dest.clone(),
         }
-        File::create(&path)
-            .and_then(|mut f| f.write_all(content).and_then(|()| f.sync_all()))
-            .with_context(|| format!("failed to write {}", shown.display()))
     }
 
     /// Moves the staged content onto `dest` (the destination given when staging). A staged
@@ -94,6 +127,7 @@ impl Staged {
     ///
     /// Errors name `dest`; on error `dest` is as it was.
     pub fn commit(mut self, dest: &Path) -> Result<()> {
+        let _commit = lock_static(&COMMIT);
         let old = self.path.with_extension("old");
         let replaces_dir = self.is_dir && dest.is_dir() && !dest.is_symlink();
         if replaces_dir {
@@ -115,7 +149,11 @@ impl Staged {
     }
 
     fn new(dest: &Path) -> Result<Staged> {
-        let dir = parent_of(dest)?;
+        Staged::create(parent_of(dest)?, dest)
+    }
+
+    /// A staging entry in `dir` (not yet created: its lock is) for `dest`, after sweeping `dir`.
+    fn create(dir: &Path, dest: &Path) -> Result<Staged> {
         clean_stale(dir);
         let lock_file = tempfile::Builder::new()
             .prefix(PREFIX)
@@ -140,6 +178,7 @@ impl Staged {
             .and_then(|n| n.strip_suffix(".lock"))
             .context("a staging lock file has an unexpected name")?
             .to_string();
+        lock_static(&LIVE).push((dir.join(&name), lock_path.clone()));
         Ok(Staged {
             path: dir.join(name),
             dest: dest.to_path_buf(),
@@ -155,8 +194,339 @@ impl Drop for Staged {
         if !self.committed {
             remove_entry(&self.path);
         }
+        lock_static(&LIVE).retain(|(p, _)| p != &self.path);
         if let Some((file, path)) = self.lock.take() {
             let _ = fs::remove_file(&path);
+            drop(file);
+        }
+    }
+}
+
+/// A staged directory being filled: where it is and where it goes.
+#[derive(Debug, Clone)]
+pub struct StagedTree {
+    path: PathBuf,
+    dest: PathBuf,
+}
+
+impl StagedTree {
+    /// Writes `content` to the file `rel` (`/`-separated, relative), creating the directories on
+    /// its way, and flushes it to disk (so a rename after a crash never shows an empty file).
+    ///
+    /// Errors name the file as it will be once committed (`DEST/REL`), not the staging entry.
+    pub fn write(&self, rel: &str, content: &[u8]) -> Result<()> {
+        let path = self.path.join(rel);
+        let shown = self.dest.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("failed to write {}", shown.display()))?;
+        }
+        File::create(&path)
+            .and_then(|mut f| f.write_all(content).and_then(|()| f.sync_all()))
+            .with_context(|| format!("failed to write {}", shown.display()))
+    }
+}
+
+/// What a [`Transaction`] puts where: its journal's entries (JSON).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct JournalEntry {
+    /// The staged entry's name in the transaction's staging directory.
+    staged: String,
+    /// A directory (which replaces a directory) or a file.
+    dir: bool,
+    /// The absolute destination.
+    dest: PathBuf,
+}
+
+/// Files and directories written together, all or nothing, even when the run is killed (see the
+/// module): staged in `ROOT/.crossflake-stage-ID/`, committed by a journal.
+#[derive(Debug)]
+pub struct Transaction {
+    stage: Staged,
+    root: PathBuf,
+    entries: Vec<JournalEntry>,
+}
+
+impl Transaction {
+    /// Starts a transaction staged in `root`, or in the nearest directory above it that exists
+    /// (for a project still to be created). Every destination must be on `root`'s file system.
+    ///
+    /// Errors: that directory cannot be written.
+    pub fn begin(root: &Path) -> Result<Transaction> {
+        let mut dir = root;
+        while !dir.is_dir() {
+            dir = dir.parent().unwrap_or(Path::new("/"));
+        }
+        let mut stage = Staged::create(dir, root)?;
+        stage.is_dir = true;
+        fs::create_dir(&stage.path)
+            .with_context(|| format!("failed to write in {}", dir.display()))?;
+        Ok(Transaction {
+            stage,
+            root: dir.to_path_buf(),
+            entries: Vec::new(),
+        })
+    }
+
+    fn next(&mut self, dest: &Path, dir: bool) -> PathBuf {
+        let staged = self.entries.len().to_string();
+        let path = self.stage.path.join(&staged);
+        self.entries.push(JournalEntry {
+            staged,
+            dir,
+            dest: dest.to_path_buf(),
+        });
+        path
+    }
+
+    /// Stages `content` for the file `dest` with permission bits `mode`, flushed to disk.
+    ///
+    /// Errors name `dest`.
+    pub fn file(&mut self, dest: &Path, content: &[u8], mode: u32) -> Result<()> {
+        let path = self.next(dest, false);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("failed to write {}", dest.display()))?;
+        f.write_all(content)
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("failed to write {}", dest.display()))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode))
+            .with_context(|| format!("failed to set permissions of {}", dest.display()))
+    }
+
+    /// Stages an empty directory (mode 0755) for `dest`, to be filled through the returned tree;
+    /// it replaces `dest` when that is a directory.
+    ///
+    /// Errors: the staging directory cannot be written.
+    pub fn dir(&mut self, dest: &Path) -> Result<StagedTree> {
+        let path = self.next(dest, true);
+        fs::create_dir(&path).with_context(|| format!("failed to write {}", dest.display()))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
+        Ok(StagedTree {
+            path,
+            dest: dest.to_path_buf(),
+        })
+    }
+
+    /// Commits: checks that every destination can take its entry, writes the journal and
+    /// renames it into place (from then on the change happens, now or in the next run), then
+    /// renames every entry onto its destination, creating missing directories on the way.
+    ///
+    /// Errors: before the commit point (nothing changed): a destination in a directory that does
+    /// not admit new files, on another file system than the staging, or a directory where a
+    /// file goes (or the reverse). After it (rare: an I/O error): the journal is kept and the
+    /// error says that the next crossflake run there finishes the change.
+    pub fn commit(mut self) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let dev = fs::metadata(&self.stage.path)?.dev();
+        for e in &self.entries {
+            check_destination(e, dev, &self.root)?;
+        }
+        let _commit = lock_static(&COMMIT);
+        self.write_journal()?;
+        if let Err(e) = roll_forward(&self.stage.path, &self.entries) {
+            // the journal stays, with its lock file, for the next run to finish
+            self.stage.committed = true;
+            self.stage.lock.take();
+            let staged = self.stage.path.clone();
+            lock_static(&LIVE).retain(|(p, _)| p != &staged);
+            return Err(e.context(format!(
+                "the change was committed but not all of it is in place; the next crossflake \
+                 command run in {} finishes it",
+                self.root.display()
+            )));
+        }
+        // every entry is in place: what is left of the staging (old directories) goes
+        drop(self.stage);
+        Ok(())
+    }
+}
+
+impl Transaction {
+    /// Writes the journal, flushed, and renames it into place: the commit point.
+    fn write_journal(&self) -> Result<()> {
+        let journal = serde_json::to_vec_pretty(&self.entries)?;
+        let new = self.stage.path.join(JOURNAL_NEW);
+        let failed = || format!("failed to write {}", self.shown());
+        let mut f = File::create(&new).with_context(failed)?;
+        f.write_all(&journal)
+            .and_then(|()| f.sync_all())
+            .with_context(failed)?;
+        fs::rename(&new, self.stage.path.join(JOURNAL))
+            .and_then(|()| File::open(&self.stage.path).and_then(|d| d.sync_all()))
+            .with_context(failed)
+    }
+
+    /// The destinations, for an error about all of them: `A`, `A and B`, or `A, B and N more`.
+    fn shown(&self) -> String {
+        let d: Vec<String> = self
+            .entries
+            .iter()
+            .map(|e| e.dest.display().to_string())
+            .collect();
+        match d.as_slice() {
+            [] => self.root.display().to_string(),
+            [a] => a.clone(),
+            [a, b] => format!("{a} and {b}"),
+            [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
+        }
+    }
+}
+
+/// Why `e` could not be renamed onto its destination (checked before the commit point).
+fn check_destination(e: &JournalEntry, dev: u64, root: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    check_writable(&e.dest)?;
+    let mut dir = parent_of(&e.dest)?;
+    while !dir.exists() {
+        dir = dir.parent().unwrap_or(Path::new("/"));
+    }
+    if fs::metadata(dir)?.dev() != dev {
+        bail!(
+            "cannot write {} together with the other files: it is on another file system than {}; \
+             choose a destination on that file system",
+            e.dest.display(),
+            root.display()
+        );
+    }
+    if let Ok(m) = fs::symlink_metadata(&e.dest) {
+        if !e.dir && m.is_dir() {
+            bail!("failed to replace {}: it is a directory", e.dest.display());
+        }
+        if e.dir && !m.is_dir() {
+            bail!(
+                "failed to replace {}: it is not a directory",
+                e.dest.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Renames every entry of a committed journal still in `stage` onto its destination (an
+/// existing directory is moved into the staging first). Entries already moved are skipped, so a
+/// second pass after a kill finishes the first.
+fn roll_forward(stage: &Path, entries: &[JournalEntry]) -> Result<()> {
+    for e in entries {
+        let staged = stage.join(&e.staged);
+        if fs::symlink_metadata(&staged).is_err() {
+            continue;
+        }
+        if let Some(parent) = e.dest.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create {}", parent.display()))?;
+        }
+        if e.dir && e.dest.is_dir() && !e.dest.is_symlink() {
+            let old = stage.join(format!("{}.old", e.staged));
+            remove_entry(&old);
+            fs::rename(&e.dest, &old)
+                .with_context(|| format!("failed to replace {}", e.dest.display()))?;
+        }
+        fs::rename(&staged, &e.dest)
+            .with_context(|| format!("failed to replace {}", e.dest.display()))?;
+    }
+    Ok(())
+}
+
+/// Stops this run's writing for good, on a signal: waits for a commit in progress to finish,
+/// then removes every staging entry this run has (and its lock file). The returned guard keeps
+/// any other commit from starting; hold it until the process exits.
+pub fn abandon_all() -> MutexGuard<'static, ()> {
+    let guard = lock_static(&COMMIT);
+    for (staged, lock) in lock_static(&LIVE).drain(..) {
+        remove_entry(&staged);
+        let _ = fs::remove_file(&lock);
+    }
+    for dir in lock_static(&HELD).drain(..) {
+        let _ = fs::remove_file(dir.join(RUN_LOCK));
+    }
+    guard
+}
+
+/// An exclusive lock on a directory for one writing run (`DIR/.crossflake-stage-run.lock`,
+/// holding the run's pid and command line, removed on release). A second run waits, saying
+/// which run it waits for. Taking it again in the same process is a no-op.
+#[derive(Debug)]
+pub struct RunLock {
+    held: Option<(File, PathBuf, PathBuf)>,
+}
+
+impl RunLock {
+    /// Takes the lock on `dir` (which must exist), waiting for the run that holds it.
+    ///
+    /// A directory where the lock file cannot be created (read-only) gives an unlocked
+    /// `RunLock`: the run's own write fails there with its own error.
+    ///
+    /// Errors: the lock file cannot be locked or read.
+    pub fn acquire(dir: &Path) -> Result<RunLock> {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if lock_static(&HELD).contains(&dir) {
+            return Ok(RunLock { held: None });
+        }
+        let path = dir.join(RUN_LOCK);
+        loop {
+            let mut file = match OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+            {
+                Ok(f) => f,
+                Err(_) => return Ok(RunLock { held: None }),
+            };
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let holder = holder.trim();
+                    let holder = if holder.is_empty() {
+                        "another crossflake run"
+                    } else {
+                        holder
+                    };
+                    eprintln!(
+                        "crossflake: waiting for {holder} to finish writing in {}",
+                        dir.display()
+                    );
+                    file.lock()
+                        .with_context(|| format!("failed to lock {}", path.display()))?;
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("failed to lock {}", path.display()));
+                }
+            }
+            // the holder removes the file on release: a lock on a removed file is no lock
+            let same = match (file.metadata(), fs::metadata(&path)) {
+                (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+                _ => false,
+            };
+            if !same {
+                continue;
+            }
+            let args: Vec<String> = std::env::args().collect();
+            let mut argv = args.join(" ");
+            if let Some(rest) = args.first().and_then(|a| argv.strip_prefix(a.as_str())) {
+                argv = format!("crossflake{rest}");
+            }
+            let _ = file.set_len(0);
+            let _ = write!(file, "crossflake run {} (`{argv}`)", std::process::id());
+            lock_static(&HELD).push(dir.clone());
+            return Ok(RunLock {
+                held: Some((file, path, dir)),
+            });
+        }
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        if let Some((file, path, dir)) = self.held.take() {
+            let _ = fs::remove_file(&path);
+            lock_static(&HELD).retain(|d| d != &dir);
             drop(file);
         }
     }
@@ -176,10 +546,11 @@ fn remove_entry(path: &Path) {
     }
 }
 
-/// Removes what killed runs staged in `dir`: every `.crossflake-stage-ID` whose lock no live
-/// process holds, with its lock; a directory such a run had moved aside goes back to its
-/// destination when nothing took its place, and is removed otherwise. Failures are ignored (the
-/// next run tries again).
+/// Finishes or undoes what killed runs left in `dir`: a [`Transaction`] whose journal was
+/// committed is rolled forward (said on stderr); every other `.crossflake-stage-ID` whose lock no
+/// live process holds is removed, with its lock; a directory such a run had moved aside goes back
+/// to its destination when nothing took its place, and is removed otherwise. Failures are
+/// ignored (the next run tries again), but a journal that cannot be finished is reported.
 pub fn clean_stale(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -203,6 +574,21 @@ pub fn clean_stale(dir: &Path) {
             .ok()
             .map(|s| PathBuf::from(s.trim_end()));
         let staged = dir.join(format!("{PREFIX}{id}"));
+        if let Ok(journal) = fs::read(staged.join(JOURNAL)) {
+            let entries: Vec<JournalEntry> = serde_json::from_slice(&journal).unwrap_or_default();
+            if let Err(e) = roll_forward(&staged, &entries) {
+                eprintln!(
+                    "crossflake: warning: cannot finish what a stopped run committed in {}: {e:#}",
+                    dir.display()
+                );
+                continue;
+            }
+            eprintln!(
+                "crossflake: finished writing {} file(s) that a stopped run had committed in {}",
+                entries.len(),
+                dir.display()
+            );
+        }
         let old = staged.with_extension("old");
         remove_entry(&staged);
         if old.exists() {
@@ -265,6 +651,167 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// What a SIGKILL leaves of a transaction: its staging and lock file as they are, the lock
+    /// released. With `journal`, the commit point was passed and the first `renamed` entries
+    /// were moved into place.
+    fn kill(tx: Transaction, journal: bool, renamed: usize) {
+        if journal {
+            tx.write_journal().unwrap();
+            roll_forward(&tx.stage.path, &tx.entries[..renamed]).unwrap();
+        }
+        let mut tx = std::mem::ManuallyDrop::new(tx);
+        lock_static(&LIVE).retain(|(p, _)| p != &tx.stage.path);
+        drop(tx.stage.lock.take());
+    }
+
+    /// A project with `a` (old), `d/` (a directory with `old`), and a transaction that replaces
+    /// `a`, creates `sub/b` and replaces `d/` with a directory holding `new`.
+    fn project_and_tx() -> (tempfile::TempDir, Transaction) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join("a"), "old a").unwrap();
+        fs::create_dir(root.join("d")).unwrap();
+        fs::write(root.join("d/old"), "o").unwrap();
+        let mut tx = Transaction::begin(root).unwrap();
+        tx.file(&root.join("a"), b"new a", 0o644).unwrap();
+        tx.file(&root.join("sub/b"), b"new b", 0o600).unwrap();
+        tx.dir(&root.join("d")).unwrap().write("new", b"n").unwrap();
+        (dir, tx)
+    }
+
+    fn tree(dir: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for e in walkdir(dir) {
+            let rel = e.strip_prefix(dir).unwrap().display().to_string();
+            let content = if e.is_dir() {
+                "/".to_string()
+            } else {
+                fs::read_to_string(&e).unwrap()
+            };
+            out.push((rel, content));
+        }
+        out.sort();
+        out
+    }
+
+    fn walkdir(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(walkdir(&p));
+            }
+            out.push(p);
+        }
+        out
+    }
+
+    fn new_state() -> Vec<(String, String)> {
+        [
+            ("a", "new a"),
+            ("d", "/"),
+            ("d/new", "n"),
+            ("sub", "/"),
+            ("sub/b", "new b"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn a_transaction_commits_files_and_directories_together() {
+        let (dir, tx) = project_and_tx();
+        tx.commit().unwrap();
+        assert_eq!(tree(dir.path()), new_state());
+        assert_eq!(
+            fs::metadata(dir.path().join("sub/b"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn a_transaction_killed_before_its_journal_is_rolled_back_by_the_next_run() {
+        let (dir, tx) = project_and_tx();
+        let before: Vec<(String, String)> = [("a", "old a"), ("d", "/"), ("d/old", "o")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        kill(tx, false, 0);
+        assert_ne!(tree(dir.path()), before, "the kill left staging");
+        clean_stale(dir.path());
+        assert_eq!(tree(dir.path()), before);
+    }
+
+    #[test]
+    fn a_transaction_killed_after_its_journal_is_rolled_forward_by_the_next_run() {
+        for renamed in 0..=3 {
+            let (dir, tx) = project_and_tx();
+            kill(tx, true, renamed);
+            clean_stale(dir.path());
+            assert_eq!(
+                tree(dir.path()),
+                new_state(),
+                "killed after {renamed} rename(s)"
+            );
+        }
+    }
+
+    #[test]
+    fn a_live_transaction_is_not_touched_by_a_sweep() {
+        let (dir, tx) = project_and_tx();
+        clean_stale(dir.path());
+        tx.commit().unwrap();
+        assert_eq!(tree(dir.path()), new_state());
+    }
+
+    #[test]
+    fn a_destination_that_cannot_take_its_entry_stops_the_commit_before_anything_moves() {
+        let (dir, tx) = project_and_tx();
+        fs::remove_file(dir.path().join("a")).unwrap();
+        fs::create_dir(dir.path().join("a")).unwrap();
+        let err = tx.commit().unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            format!(
+                "failed to replace {}: it is a directory",
+                dir.path().join("a").display()
+            )
+        );
+        assert_eq!(
+            tree(dir.path()),
+            [("a", "/"), ("d", "/"), ("d/old", "o")]
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_run_lock_names_its_run_and_is_taken_once_per_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = RunLock::acquire(dir.path()).unwrap();
+        let text = fs::read_to_string(dir.path().join(RUN_LOCK)).unwrap();
+        assert!(
+            text.starts_with(&format!(
+                "crossflake run {} (`crossflake",
+                std::process::id()
+            )),
+            "{text}"
+        );
+        // a second lock in the same process does not wait for the first
+        let again = RunLock::acquire(dir.path()).unwrap();
+        assert!(again.held.is_none());
+        drop(again);
+        assert!(dir.path().join(RUN_LOCK).exists());
+        drop(lock);
+        assert_eq!(names(dir.path()), Vec::<String>::new());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod commands;
 mod dist;
 mod download;
 mod emit;
+mod interrupt;
 mod lock;
 mod oci;
 mod pipeline;
@@ -38,37 +39,41 @@ use cli::{Cli, Command};
 fn main() {
     restore_sigpipe();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Targets(a) => commands::targets::run(a),
-        Command::Init(a) => commands::init::run(a),
-        Command::New(a) => commands::new::run(a),
-        Command::Target(a) => commands::target::run(a),
-        Command::Env(a) => commands::env::run(a),
-        Command::Build(a) => commands::build::run(a),
-        Command::Test(a) => commands::test::run(a),
-        Command::Verify(a) => commands::verify::run(a),
-        Command::Oci(a) => commands::oci::run(a),
-        Command::Dist(a) => commands::dist::run(a),
-        Command::Doctor(a) => match commands::doctor::run(a) {
-            Ok(code) => std::process::exit(code),
-            Err(e) => Err(e),
-        },
-        Command::Toolchain(a) => commands::toolchain::run(a),
-        Command::Cache(a) => commands::cache::run(a),
-        // an error is exit status 2 (1 is --check's "out of date")
-        Command::Ci(a) => match commands::ci::run(a) {
-            Ok(code) => std::process::exit(code),
-            Err(e) => {
-                print_error(&e);
-                std::process::exit(2);
-            }
-        },
-        Command::Internal(a) => commands::internal::run(a),
-    };
-    if let Err(e) = result {
-        print_error(&e);
-        std::process::exit(1);
+    if !matches!(cli.command, Command::Internal(_)) {
+        interrupt::install();
+        // what a killed run left here is finished or undone before anything is read
+        if let Ok(cwd) = std::env::current_dir() {
+            atomic::clean_stale(&cwd);
+        }
     }
+    // the exit status of an error: 1, but 2 for ci (1 is --check's "out of date")
+    let (result, error_code) = match cli.command {
+        Command::Targets(a) => (commands::targets::run(a).map(|()| 0), 1),
+        Command::Init(a) => (commands::init::run(a).map(|()| 0), 1),
+        Command::New(a) => (commands::new::run(a).map(|()| 0), 1),
+        Command::Target(a) => (commands::target::run(a).map(|()| 0), 1),
+        Command::Env(a) => (commands::env::run(a).map(|()| 0), 1),
+        Command::Build(a) => (commands::build::run(a).map(|()| 0), 1),
+        Command::Test(a) => (commands::test::run(a).map(|()| 0), 1),
+        Command::Verify(a) => (commands::verify::run(a).map(|()| 0), 1),
+        Command::Oci(a) => (commands::oci::run(a).map(|()| 0), 1),
+        Command::Dist(a) => (commands::dist::run(a).map(|()| 0), 1),
+        Command::Doctor(a) => (commands::doctor::run(a), 1),
+        Command::Toolchain(a) => (commands::toolchain::run(a).map(|()| 0), 1),
+        Command::Cache(a) => (commands::cache::run(a).map(|()| 0), 1),
+        Command::Ci(a) => (commands::ci::run(a), 2),
+        Command::Internal(a) => (commands::internal::run(a).map(|()| 0), 1),
+    };
+    let code = match result {
+        Ok(code) => code,
+        // a signal's handler says why the run stops and exits for it
+        Err(_) if interrupt::stopping() => error_code,
+        Err(e) => {
+            print_error(&e);
+            error_code
+        }
+    };
+    interrupt::exit(code)
 }
 
 /// Prints an error and its causes, one per line, and the fix for a full file system

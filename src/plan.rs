@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::atomic::{self, Staged};
+use crate::atomic::Transaction;
 
 /// One file the plan writes.
 #[derive(Debug, Clone)]
@@ -140,73 +140,38 @@ impl Plan {
         Ok(())
     }
 
-    /// Writes every planned file all or nothing: each is staged beside its destination
-    /// ([`crate::atomic`]) before the first is renamed into place, and when a rename fails the
-    /// files already replaced get their old content back and new ones are removed.
+    /// Writes every planned file all or nothing, even when the run is killed: one
+    /// [`Transaction`] staged in the directory all the files are under, committed by its journal
+    /// (see [`crate::atomic`]); missing directories are created as the files are renamed in.
     ///
-    /// Errors name the path that could not be written (a read-only directory, a missing
-    /// parent that cannot be created); on error every file is as it was.
+    /// Errors name the path that could not be written (a read-only directory, a directory where
+    /// a file goes); on error every file is as it was.
     pub fn apply(&self) -> Result<()> {
-        let mut created_dirs = Vec::new();
-        let staged = (|| -> Result<Vec<(&PathBuf, Staged)>> {
-            let mut staged = Vec::new();
-            for (path, c) in &self.changes {
-                let dir = path
-                    .parent()
-                    .context("a planned file has no parent directory")?;
-                create_dirs(dir, &mut created_dirs)
-                    .with_context(|| format!("failed to create directory {}", dir.display()))?;
-                let mode = match fs::metadata(path) {
-                    Ok(m) => m.permissions().mode(),
-                    Err(_) => c.mode,
-                };
-                staged.push((path, Staged::file(path, c.new.as_bytes(), mode)?));
-            }
-            Ok(staged)
-        })();
-        let staged = match staged {
-            Ok(s) => s,
-            Err(e) => {
-                for d in created_dirs.iter().rev() {
-                    let _ = fs::remove_dir(d);
-                }
-                return Err(e);
-            }
+        let Some(root) = self.common_dir() else {
+            return Ok(());
         };
-        let mut done: Vec<&PathBuf> = Vec::new();
-        for (path, s) in staged {
-            if let Err(e) = s.commit(path) {
-                for p in done.into_iter().rev() {
-                    match &self.changes[p].old {
-                        Some(old) => {
-                            let _ = atomic::write_file(p, old.as_bytes(), 0o644);
-                        }
-                        None => {
-                            let _ = fs::remove_file(p);
-                        }
-                    }
-                }
-                for d in created_dirs.iter().rev() {
-                    let _ = fs::remove_dir(d);
-                }
-                return Err(e);
-            }
-            done.push(path);
+        let mut tx = Transaction::begin(&root)?;
+        for (path, c) in &self.changes {
+            let mode = match fs::metadata(path) {
+                Ok(m) => m.permissions().mode(),
+                Err(_) => c.mode,
+            };
+            tx.file(path, c.new.as_bytes(), mode)?;
         }
-        Ok(())
+        tx.commit()
     }
-}
 
-fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+    /// The deepest directory every planned file is under.
+    fn common_dir(&self) -> Option<PathBuf> {
+        let mut paths = self.changes.keys().filter_map(|p| p.parent());
+        let mut common = paths.next()?.to_path_buf();
+        for p in paths {
+            while !p.starts_with(&common) {
+                common = common.parent()?.to_path_buf();
+            }
+        }
+        Some(common)
     }
-    if let Some(parent) = dir.parent() {
-        create_dirs(parent, created)?;
-    }
-    fs::create_dir(dir)?;
-    created.push(dir.to_path_buf());
-    Ok(())
 }
 
 /// Reads a UTF-8 file, `None` if it does not exist.
@@ -314,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn a_rename_failing_midway_puts_back_every_file_already_replaced() {
+    fn a_directory_in_the_way_stops_the_plan_before_any_file_is_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b, c) = (
             dir.path().join("a.txt"),
@@ -328,14 +293,18 @@ mod tests {
         plan.write(&b, "new b\n".into()).unwrap();
         plan.write(&c, "new c\n".into()).unwrap();
         // between planning and applying, b becomes a directory with a file in it: every file
-        // stages, a.txt is replaced, then renaming onto b.txt fails
+        // stages, then the commit finds b.txt in the way before renaming anything
         fs::remove_file(&b).unwrap();
         fs::create_dir(&b).unwrap();
         fs::write(b.join("keep"), "k").unwrap();
         let err = plan.apply().unwrap_err();
         assert!(format!("{err:#}").contains("failed to replace"), "{err:#}");
         assert!(format!("{err:#}").contains("b.txt"), "{err:#}");
-        assert_eq!(fs::read_to_string(&a).unwrap(), "old a\n", "a.txt put back");
+        assert_eq!(
+            fs::read_to_string(&a).unwrap(),
+            "old a\n",
+            "a.txt untouched"
+        );
         assert_eq!(fs::read_to_string(b.join("keep")).unwrap(), "k");
         assert!(!c.exists(), "c.txt was never written");
         let mut left: Vec<String> = fs::read_dir(dir.path())

@@ -259,8 +259,8 @@ impl Prepared {
                 });
             }
         }
-        let mut child = cmd
-            .spawn()
+        // its own process group: a signal to crossflake reaches cargo and what cargo runs
+        let mut child = crate::interrupt::spawn(&mut cmd)
             .with_context(|| format!("failed to run {program}"))?;
         let stdout = child.stdout.take().context("no stdout from cargo")?;
         let mut artifacts = Vec::new();

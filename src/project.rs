@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use toml_edit::{DocumentMut, Item, Table, Value};
 
+use crate::atomic::RunLock;
 use crate::catalog::{TargetSpec, catalog};
 use crate::plan::read_if_exists;
 use crate::toml_doc;
@@ -78,7 +79,9 @@ pub struct ImageConfig {
     pub ca_bundle: bool,
 }
 
-/// Finds the manifest: `--manifest-path`, else `Cargo.toml` in the current directory.
+/// Finds the manifest: `--manifest-path`, else `Cargo.toml` in the current directory; first
+/// finishes or undoes what a killed run left in its directory and in its `target` directory
+/// ([`crate::atomic::clean_stale`]).
 ///
 /// Errors: no Cargo.toml there (with the fix).
 pub fn locate(manifest_path: Option<&Path>) -> Result<PathBuf> {
@@ -100,7 +103,28 @@ pub fn locate(manifest_path: Option<&Path>) -> Result<PathBuf> {
             path.display()
         );
     }
-    std::path::absolute(&path).with_context(|| format!("failed to resolve {}", path.display()))
+    let path = std::path::absolute(&path)
+        .with_context(|| format!("failed to resolve {}", path.display()))?;
+    if let Some(root) = path.parent() {
+        // the root's own files, and dist's default output (target/dist)
+        crate::atomic::clean_stale(root);
+        crate::atomic::clean_stale(&root.join("target"));
+    }
+    Ok(path)
+}
+
+/// What a writing verb holds from reading the project to writing it: the [`RunLock`] on the
+/// project root (see [`locate`]), so that a second writer waits instead of planning on files the
+/// first is about to replace. `None` for a dry run, which writes nothing.
+///
+/// Errors: see [`locate`]; the lock file cannot be locked.
+pub fn lock_for_writing(manifest_path: Option<&Path>, dry_run: bool) -> Result<Option<RunLock>> {
+    if dry_run {
+        return Ok(None);
+    }
+    let manifest = locate(manifest_path)?;
+    let root = manifest.parent().context("the manifest has no directory")?;
+    RunLock::acquire(root).map(Some)
 }
 
 impl Project {

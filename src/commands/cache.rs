@@ -24,6 +24,7 @@ pub fn run(args: CacheArgs) -> Result<()> {
         ),
         CacheAction::Unset(a) => (&a.manifest, a.dry_run.dry_run, a.force.force, None),
     };
+    let _lock = crate::project::lock_for_writing(manifest.manifest_path.as_deref(), dry_run)?;
     let mut project = Project::load(manifest.manifest_path.as_deref())?;
     let mut plan = scaffold::plan_cache(&mut project, cache.as_ref(), force)?;
     if !plan.is_empty() && project.root.join(crate::ci::WORKFLOW).is_file() {

@@ -8,6 +8,10 @@ use crate::project::Project;
 
 /// Runs `crossflake ci`; returns the exit status: 0 written or current, 1 stale (`--check`).
 pub fn run(args: CiArgs) -> Result<i32> {
+    let _lock = crate::project::lock_for_writing(
+        args.manifest.manifest_path.as_deref(),
+        args.dry_run.dry_run || args.check.check,
+    )?;
     let project = Project::load(args.manifest.manifest_path.as_deref())?;
     let opts = Options {
         no_nix: args.no_nix,

@@ -9,6 +9,10 @@ use crate::scaffold::{self, Setup};
 
 /// Runs `crossflake init`.
 pub fn run(args: InitArgs) -> Result<()> {
+    let _lock = crate::project::lock_for_writing(
+        args.manifest.manifest_path.as_deref(),
+        args.options.dry_run.dry_run,
+    )?;
     let project = Project::load(args.manifest.manifest_path.as_deref())?;
     let mut plan = Plan::new();
     scaffold::plan_init(

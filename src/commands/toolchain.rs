@@ -14,6 +14,10 @@ pub fn run(args: ToolchainArgs) -> Result<()> {
 }
 
 fn lock(args: LockArgs) -> Result<()> {
+    let _lock = crate::project::lock_for_writing(
+        args.manifest.manifest_path.as_deref(),
+        args.dry_run.dry_run,
+    )?;
     let project = Project::load(args.manifest.manifest_path.as_deref())?;
     match lock::run(
         &project.root,

@@ -25,7 +25,7 @@ pub use assemble::archive_stem;
 pub use graph::Graph;
 
 use crate::archive::{self, Format, SourceDate};
-use crate::atomic::{self, Staged};
+use crate::atomic::{self, RunLock, Staged};
 use crate::catalog::{TargetSpec, catalog};
 use crate::pipeline::{self, Artifact, Checkout, Mode, Request};
 use crate::project::Project;
@@ -80,6 +80,7 @@ pub struct Dist {
     key: Option<(PathBuf, minisign::SecretKey)>,
     audit: bool,
     check_reproducible: bool,
+    force: bool,
 }
 
 /// Plans a dist of `project`: the targets (those given, else the project's that this host
@@ -137,6 +138,7 @@ pub fn plan(project: Project, opts: &Options) -> Result<Dist> {
         key,
         audit: !opts.no_audit,
         check_reproducible: opts.check_reproducible,
+        force: opts.force,
     })
 }
 
@@ -194,14 +196,20 @@ fn output_dir(project: &Project, opts: &Options) -> Result<PathBuf> {
             out.display()
         );
     }
-    if !opts.force && out.is_dir() && std::fs::read_dir(&out)?.next().is_some() {
+    check_empty(&out, opts.force)?;
+    atomic::check_writable(&out)?;
+    Ok(out)
+}
+
+/// Refuses a non-empty `out` unless `force`.
+fn check_empty(out: &Path, force: bool) -> Result<()> {
+    if !force && out.is_dir() && std::fs::read_dir(out)?.next().is_some() {
         bail!(
             "{} exists and is not empty; pass --force to replace it, or --output DIR",
             out.display()
         );
     }
-    atomic::check_writable(&out)?;
-    Ok(out)
+    Ok(())
 }
 
 impl Dist {
@@ -266,6 +274,12 @@ impl Dist {
     /// Errors: the build, a binary that fails verify, a difference between the two builds, a
     /// write; the output directory is then as it was.
     pub fn apply(self) -> Result<Vec<(PathBuf, u64)>> {
+        // another dist into the same directory finishes first; then the output is checked again
+        let parent = self.out.parent().unwrap_or(Path::new("/"));
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("failed to create {}", parent.display()))?;
+        let _lock = RunLock::acquire(parent)?;
+        check_empty(&self.out, self.force)?;
         eprintln!("crossflake: {}", self.date.describe());
         let staged = Staged::dir(&self.out)?;
         let epoch = self.date.epoch;

@@ -25,7 +25,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::archive::{self, Members, rfc3339};
-use crate::atomic::Staged;
+use crate::atomic::StagedTree;
 use crate::catalog::OciPlatform;
 
 /// The non-root user images run as (uid and gid), as distroless images do.
@@ -270,9 +270,9 @@ impl Layout {
         );
     }
 
-    /// Writes the files into a staged directory ([`Staged::write`]: flushed, errors naming
+    /// Writes the files into a staged directory ([`StagedTree::write`]: flushed, errors naming
     /// the destination).
-    pub fn write_staged(&self, staged: &Staged) -> Result<()> {
+    pub fn write_staged(&self, staged: &StagedTree) -> Result<()> {
         for (rel, bytes) in &self.files {
             staged.write(rel, bytes)?;
         }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 pub use layout::{ImageSpec, Layout, LayoutSummary, PlatformBinary, Referrer};
 
 use crate::archive::{self, SourceDate};
-use crate::atomic::{self, Staged};
+use crate::atomic::{self, RunLock, Transaction};
 use crate::catalog::{OciPlatform, Target, TargetSpec, catalog};
 use crate::pipeline::{self, HostTargets};
 use crate::project::{Project, ProjectConfig};
@@ -72,6 +72,8 @@ pub struct Image {
     pub output: Option<PathBuf>,
     /// The oci-archive to write, absolute.
     pub archive: Option<PathBuf>,
+    /// Whether a non-empty layout directory or an existing archive may be replaced.
+    pub force: bool,
     /// Where the date of every time stamp came from.
     pub date: SourceDate,
 }
@@ -242,6 +244,7 @@ pub fn plan(opts: &Options) -> Result<Image> {
         referrers,
         output,
         archive,
+        force: opts.force,
         date,
     })
 }
@@ -353,6 +356,7 @@ impl Image {
         write_output(
             self.output.as_deref(),
             self.archive.as_deref(),
+            self.force,
             self.spec.epoch,
             || layout::build_layout(&self.spec, &binaries, &self.referrers),
         )
@@ -578,40 +582,48 @@ fn check_destinations(output: Option<&Path>, archive: Option<&Path>, force: bool
 }
 
 /// Builds the layout (`build`) and writes it to the directory `output` and/or the oci-archive
-/// tar `archive` (checked by [`check_destinations`]), all at once: each is staged beside its
-/// destination and both are renamed into place only when both are written ([`atomic`]), so a
-/// failure, or a kill, leaves the old ones as they were. Returns what `build` returned.
+/// tar `archive` (checked by [`check_destinations`], again once this run holds the lock on
+/// their directory), all at once: both are staged in one [`Transaction`] beside `output` (or
+/// `archive`) and committed together, so a failure, or a kill, leaves the old ones as they were
+/// and never one new and one old. Returns what `build` returned.
 ///
-/// Errors: a directory cannot be created or a file written.
+/// Errors: a directory cannot be created or a file written, a destination is in the way, or the
+/// two are on different file systems.
 fn write_output(
     output: Option<&Path>,
     archive: Option<&Path>,
+    force: bool,
     epoch: u64,
     build: impl FnOnce() -> Result<(Layout, LayoutSummary)>,
 ) -> Result<LayoutSummary> {
-    if let Some(parent) = archive.and_then(Path::parent) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("failed to create {}", parent.display()))?;
+    let first = output.or(archive).context("no destination")?;
+    let parent = first
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for dir in [Some(parent), archive.and_then(Path::parent)]
+        .into_iter()
+        .flatten()
+    {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("failed to create {}", dir.display()))?;
+        }
     }
+    let _lock = RunLock::acquire(parent)?;
+    check_destinations(output, archive, force)?;
     // staged before the layers are compressed: a run killed meanwhile leaves only the staging
     // entry, which the next run removes
-    let staged_dir = output
-        .map(|out| Staged::dir(out).map(|s| (s, out)))
-        .transpose()?;
+    let mut tx = Transaction::begin(parent)?;
+    let tree = output.map(|out| tx.dir(out)).transpose()?;
     let (layout, summary) = build()?;
-    if let Some((staged, _)) = &staged_dir {
-        layout.write_staged(staged)?;
+    if let Some(tree) = &tree {
+        layout.write_staged(tree)?;
     }
-    let staged_archive = match archive {
-        Some(a) => Some((Staged::file(a, &layout.archive(epoch)?, 0o644)?, a)),
-        None => None,
-    };
-    if let Some((staged, out)) = staged_dir {
-        staged.commit(out)?;
+    if let Some(a) = archive {
+        tx.file(a, &layout.archive(epoch)?, 0o644)?;
     }
-    if let Some((staged, a)) = staged_archive {
-        staged.commit(a)?;
-    }
+    tx.commit()?;
     Ok(summary)
 }
 

@@ -245,7 +245,7 @@ fn a_full_disk_while_oci_build_writes_keeps_the_old_image() {
             args: args("new"),
             ..old
         };
-        (new, format!("{}/img/", dir.display()))
+        (new, format!("{}/img", dir.display()))
     });
 }
 
