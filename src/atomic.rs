@@ -513,7 +513,8 @@ impl RunLock {
                 argv = format!("crossflake{rest}");
             }
             let _ = file.set_len(0);
-            let _ = write!(file, "crossflake run {} (`{argv}`)", std::process::id());
+            let holder = format!("crossflake run {} (`{argv}`)", std::process::id());
+            let _ = file.write_all(holder.as_bytes());
             lock_static(&HELD).push(dir.clone());
             return Ok(RunLock {
                 held: Some((file, path, dir)),

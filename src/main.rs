@@ -43,7 +43,7 @@ fn main() {
         interrupt::install();
         // what a killed run left here is finished or undone before anything is read
         if let Ok(cwd) = std::env::current_dir() {
-            atomic::clean_stale(&cwd);
+            project::sweep(&cwd);
         }
     }
     // the exit status of an error: 1, but 2 for ci (1 is --check's "out of date")

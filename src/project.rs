@@ -106,11 +106,16 @@ pub fn locate(manifest_path: Option<&Path>) -> Result<PathBuf> {
     let path = std::path::absolute(&path)
         .with_context(|| format!("failed to resolve {}", path.display()))?;
     if let Some(root) = path.parent() {
-        // the root's own files, and dist's default output (target/dist)
-        crate::atomic::clean_stale(root);
-        crate::atomic::clean_stale(&root.join("target"));
+        sweep(root);
     }
     Ok(path)
+}
+
+/// Finishes or undoes what a killed run left in the project at `root`: in the root's own files
+/// and in dist's default output (`target/dist`), see [`crate::atomic::clean_stale`].
+pub fn sweep(root: &Path) {
+    crate::atomic::clean_stale(root);
+    crate::atomic::clean_stale(&root.join("target"));
 }
 
 /// What a writing verb holds from reading the project to writing it: the [`RunLock`] on the

@@ -14,6 +14,7 @@ mod downloads;
 mod e2e;
 mod faults;
 mod init;
+mod kills;
 mod lock;
 mod oci;
 mod oci_e2e;
