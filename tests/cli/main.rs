@@ -7,6 +7,7 @@ mod bad_input;
 mod c_deps;
 mod cache;
 mod ci;
+mod concurrency;
 mod consistency;
 mod dist;
 mod doctor;

@@ -1,0 +1,198 @@
+//! Two runs writing the same place at once: the second waits for the first and says which run
+//! it waits for, then does its own work on what the first left. Each case makes the two really
+//! overlap: the first run is slowed under strace (`inject=rename:delay_enter=…:when=1`, its
+//! commit, while it holds the lock), the second starts once the first's lock file names it, and
+//! must print the first's pid in its "waiting for" line. The result must equal the two run one
+//! after the other in a copy.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{EM_AARCH64, EM_X86_64, TempProject, copy_dir, elf, repo, require_tool};
+
+/// How long the first run's commit is held up, in microseconds.
+const DELAY_US: u64 = 2_000_000;
+
+fn crossflake(cwd: &Path, args: &[String]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossflake"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("SOURCE_DATE_EPOCH", "315532800")
+        .env_remove("CROSSFLAKE_CACHE_DIR");
+    cmd
+}
+
+fn ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `first` (slowed at its first rename) and, while it holds the lock in `lock_dir`,
+/// `second`; both in `cwd`. Checks that the second waited for the first, naming it.
+fn overlap(cwd: &Path, lock_dir: &Path, first: &[String], second: &[String]) {
+    let strace = require_tool("strace", "apt-get install strace");
+    let mut a = Command::new(&strace);
+    a.args(["-qq", "-o", "/dev/null", "-e", "trace=rename", "-e"])
+        .arg(format!("inject=rename:delay_enter={DELAY_US}:when=1"))
+        .arg(env!("CARGO_BIN_EXE_crossflake"))
+        .args(first)
+        .current_dir(cwd)
+        .env("SOURCE_DATE_EPOCH", "315532800")
+        .env_remove("CROSSFLAKE_CACHE_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut a = a.spawn().unwrap();
+    // the first run holds the lock once its lock file names it
+    let lock = lock_dir.join(".crossflake-stage-run.lock");
+    let start = Instant::now();
+    let holder = loop {
+        let text = std::fs::read_to_string(&lock).unwrap_or_default();
+        if let Some(pid) = text
+            .strip_prefix("crossflake run ")
+            .and_then(|r| r.split_once(' '))
+            .map(|(pid, _)| pid.to_string())
+        {
+            break pid;
+        }
+        if let Some(status) = a.try_wait().unwrap() {
+            let mut err = String::new();
+            a.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            panic!("the first run ({first:?}) ended ({status}) before the second started:\n{err}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the first run ({first:?}) never took the lock in {}",
+            lock_dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let b = crossflake(cwd, second).output().unwrap();
+    let a_status = a.wait().unwrap();
+    let mut a_err = String::new();
+    a.stderr.take().unwrap().read_to_string(&mut a_err).unwrap();
+    assert!(a_status.success(), "the first run failed:\n{a_err}");
+    ok(&b, "the second run");
+    let b_err = String::from_utf8_lossy(&b.stderr);
+    let want = format!(
+        "crossflake: waiting for crossflake run {holder} (`crossflake {}`) to finish writing in {}",
+        first.join(" "),
+        lock_dir.display()
+    );
+    assert!(
+        b_err.contains(&want),
+        "the second run did not wait for the first; expected `{want}` in:\n{b_err}"
+    );
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// A directory's files with their bytes, by relative path.
+fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    TempProject::snapshot_bytes_of(dir)
+}
+
+#[test]
+fn two_oci_builds_into_one_directory_run_one_after_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let solo = tempfile::tempdir().unwrap();
+    for d in [dir.path(), solo.path()] {
+        std::fs::write(d.join("a"), elf(EM_AARCH64, None, 4096)).unwrap();
+        std::fs::write(d.join("b"), elf(EM_AARCH64, None, 8192)).unwrap();
+    }
+    let args = |bin: &str| {
+        strings(&[
+            "oci",
+            "build",
+            "--force",
+            "--output",
+            "img",
+            "--archive",
+            "img.tar",
+            "--binary",
+            &format!("linux/arm64={bin}"),
+        ])
+    };
+    overlap(dir.path(), dir.path(), &args("a"), &args("b"));
+    ok(
+        &crossflake(solo.path(), &args("a")).output().unwrap(),
+        "solo a",
+    );
+    let only_a = files(solo.path());
+    ok(
+        &crossflake(solo.path(), &args("b")).output().unwrap(),
+        "solo b",
+    );
+    let both = files(dir.path());
+    assert!(
+        both == files(solo.path()),
+        "the image is not the second run's"
+    );
+    assert!(both != only_a, "the two runs wrote the same image");
+}
+
+#[test]
+fn two_dists_into_one_directory_run_one_after_the_other() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    crate::dist::project(&app);
+    for (name, size) in [("a", 4096), ("b", 8192)] {
+        for (target, machine) in [("aarch64-musl", EM_AARCH64), ("x86_64-musl", EM_X86_64)] {
+            let d = work.path().join(name).join(target);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("cross-hello"), elf(machine, None, size)).unwrap();
+        }
+        let d = work.path().join(name).join("wasm32-wasip1");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("cross-hello.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    }
+    let out = work.path().join("out");
+    let args = |name: &str| {
+        let mut args = strings(&["dist", "--no-audit", "--force"]);
+        args.push(format!("--output={}", out.display()));
+        for target in ["aarch64-musl", "x86_64-musl", "wasm32-wasip1"] {
+            args.push(format!(
+                "--prebuilt={target}={}",
+                work.path().join(name).join(target).display()
+            ));
+        }
+        args
+    };
+    overlap(&app, work.path(), &args("a"), &args("b"));
+    let both = files(&out);
+    ok(&crossflake(&app, &args("a")).output().unwrap(), "solo a");
+    let only_a = files(&out);
+    ok(&crossflake(&app, &args("b")).output().unwrap(), "solo b");
+    assert!(both == files(&out), "the archives are not the second run's");
+    assert!(both != only_a, "the two runs wrote the same archives");
+}
+
+#[test]
+fn target_add_during_init_waits_and_edits_what_init_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let solo = tempfile::tempdir().unwrap();
+    for d in [dir.path(), solo.path()] {
+        copy_dir(&repo().join("tests/fixtures/init/package"), d);
+    }
+    let init = strings(&["init"]);
+    let add = strings(&["target", "add", "riscv64-musl"]);
+    overlap(dir.path(), dir.path(), &init, &add);
+    ok(
+        &crossflake(solo.path(), &init).output().unwrap(),
+        "solo init",
+    );
+    ok(&crossflake(solo.path(), &add).output().unwrap(), "solo add");
+    let both = files(dir.path());
+    assert!(
+        both == files(solo.path()),
+        "init and target add at once differ from one after the other"
+    );
+    let manifest = String::from_utf8_lossy(&both[Path::new("Cargo.toml")]).to_string();
+    assert!(manifest.contains("\"riscv64-musl\""), "{manifest}");
+}
