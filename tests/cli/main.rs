@@ -20,6 +20,7 @@ mod lock;
 mod oci;
 mod oci_e2e;
 mod sccache;
+mod signals;
 mod structure;
 mod targets;
 mod templates;
