@@ -196,3 +196,86 @@ fn target_add_during_init_waits_and_edits_what_init_wrote() {
     let manifest = String::from_utf8_lossy(&both[Path::new("Cargo.toml")]).to_string();
     assert!(manifest.contains("\"riscv64-musl\""), "{manifest}");
 }
+
+/// Two `crossflake build`s of two projects at once, sharing one empty cache directory (zig's
+/// global cache and cargo-zigbuild's linker wrappers, under XDG_CACHE_HOME), each with its own
+/// target directory: both must build, their binaries verify and equal, byte for byte, a third
+/// build run alone afterwards. The test sees both builds compiling at the same moment.
+#[test]
+fn two_builds_at_once_share_the_zig_and_cargo_zigbuild_caches() {
+    require_tool("cargo-zigbuild", "pip install cargo-zigbuild");
+    let work = tempfile::tempdir().unwrap();
+    let cache = work.path().join("cache");
+    let triple = "x86_64-unknown-linux-gnu";
+    let build = |name: &str| {
+        let project = work.path().join(name);
+        copy_dir(&repo().join("tests/fixtures/cross-hello"), &project);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossflake"));
+        cmd.args([
+            "build",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-gnu.2.17",
+        ])
+        .current_dir(&project)
+        .env("XDG_CACHE_HOME", &cache)
+        .env_remove("CROSSFLAKE_CACHE_DIR")
+        .env_remove("RUSTC")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        (
+            cmd,
+            project
+                .join("target")
+                .join(triple)
+                .join("release/cross-hello"),
+        )
+    };
+    let (mut one, one_bin) = build("one");
+    let (mut two, two_bin) = build("two");
+    let mut one = one.spawn().unwrap();
+    let mut two = two.spawn().unwrap();
+    // both compiling at once: each target directory has its triple's build directory while
+    // neither run has ended
+    let dirs = [&one_bin, &two_bin].map(|b| b.parent().unwrap().join("build"));
+    let start = Instant::now();
+    let mut overlapped = false;
+    while start.elapsed() < Duration::from_secs(600) {
+        let running = one.try_wait().unwrap().is_none() && two.try_wait().unwrap().is_none();
+        if !running {
+            break;
+        }
+        if dirs.iter().all(|d| d.is_dir()) {
+            overlapped = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let one = one.wait_with_output().unwrap();
+    let two = two.wait_with_output().unwrap();
+    ok(&one, "the first of the two builds");
+    ok(&two, "the second of the two builds");
+    assert!(overlapped, "the two builds did not run at the same time");
+    let (mut solo, solo_bin) = build("solo");
+    ok(&solo.output().unwrap(), "the build alone");
+    let solo_bytes = std::fs::read(&solo_bin).unwrap();
+    for bin in [&one_bin, &two_bin] {
+        assert!(
+            std::fs::read(bin).unwrap() == solo_bytes,
+            "{} differs from the build run alone",
+            bin.display()
+        );
+        let out = crossflake(
+            work.path(),
+            &strings(&[
+                "verify",
+                "--target",
+                "x86_64-unknown-linux-gnu.2.17",
+                &bin.display().to_string(),
+            ]),
+        )
+        .output()
+        .unwrap();
+        ok(&out, &format!("verify {}", bin.display()));
+    }
+}
