@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{EM_AARCH64, EM_X86_64, TempProject, copy_dir, elf, repo, require_tool};
+use crate::support::{EM_AARCH64, TempProject, copy_dir, elf, repo, require_tool};
 
 /// How long the first run's commit is held up, in microseconds.
 const DELAY_US: u64 = 2_000_000;
@@ -106,19 +106,7 @@ fn two_oci_builds_into_one_directory_run_one_after_the_other() {
         std::fs::write(d.join("a"), elf(EM_AARCH64, None, 4096)).unwrap();
         std::fs::write(d.join("b"), elf(EM_AARCH64, None, 8192)).unwrap();
     }
-    let args = |bin: &str| {
-        strings(&[
-            "oci",
-            "build",
-            "--force",
-            "--output",
-            "img",
-            "--archive",
-            "img.tar",
-            "--binary",
-            &format!("linux/arm64={bin}"),
-        ])
-    };
+    let args = |bin: &str| crate::faults::oci_args(bin, true);
     overlap(dir.path(), dir.path(), &args("a"), &args("b"));
     ok(
         &crossflake(solo.path(), &args("a")).output().unwrap(),
@@ -142,33 +130,24 @@ fn two_dists_into_one_directory_run_one_after_the_other() {
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("app");
     crate::dist::project(&app);
-    for (name, size) in [("a", 4096), ("b", 8192)] {
-        for (target, machine) in [("aarch64-musl", EM_AARCH64), ("x86_64-musl", EM_X86_64)] {
-            let d = work.path().join(name).join(target);
-            std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(d.join("cross-hello"), elf(machine, None, size)).unwrap();
-        }
-        let d = work.path().join(name).join("wasm32-wasip1");
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("cross-hello.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    }
     let out = work.path().join("out");
-    let args = |name: &str| {
+    let args = |name: &str, size: usize| {
         let mut args = strings(&["dist", "--no-audit", "--force"]);
         args.push(format!("--output={}", out.display()));
-        for target in ["aarch64-musl", "x86_64-musl", "wasm32-wasip1"] {
-            args.push(format!(
-                "--prebuilt={target}={}",
-                work.path().join(name).join(target).display()
-            ));
-        }
+        args.extend(crate::faults::prebuilt(work.path(), name, size));
         args
     };
-    overlap(&app, work.path(), &args("a"), &args("b"));
+    overlap(&app, work.path(), &args("a", 4096), &args("b", 8192));
     let both = files(&out);
-    ok(&crossflake(&app, &args("a")).output().unwrap(), "solo a");
+    ok(
+        &crossflake(&app, &args("a", 4096)).output().unwrap(),
+        "solo a",
+    );
     let only_a = files(&out);
-    ok(&crossflake(&app, &args("b")).output().unwrap(), "solo b");
+    ok(
+        &crossflake(&app, &args("b", 8192)).output().unwrap(),
+        "solo b",
+    );
     assert!(both == files(&out), "the archives are not the second run's");
     assert!(both != only_a, "the two runs wrote the same archives");
 }

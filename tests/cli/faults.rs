@@ -223,18 +223,80 @@ fn full_disk_at(
     );
 }
 
+/// `oci build --force --output img [--archive img.tar] --binary linux/arm64=BIN`, in the
+/// project's directory: the image writes of the fault, kill, concurrency and signal tests.
+pub(crate) fn oci_args(bin: &str, archive: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["oci", "build", "--force", "--output", "img"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if archive {
+        args.extend(["--archive".to_string(), "img.tar".to_string()]);
+    }
+    args.extend(["--binary".to_string(), format!("linux/arm64={bin}")]);
+    args
+}
+
+/// Executables for `dist --prebuilt` of cross-hello's aarch64-musl, x86_64-musl and
+/// wasm32-wasip1 (ELF files of `size` bytes, a wasm module) under `dir/NAME/TARGET`; returns
+/// the `--prebuilt=TARGET=DIR` arguments.
+pub(crate) fn prebuilt(dir: &Path, name: &str, size: usize) -> Vec<String> {
+    let mut args = Vec::new();
+    for (target, machine) in [
+        ("aarch64-musl", Some(EM_AARCH64)),
+        ("x86_64-musl", Some(EM_X86_64)),
+        ("wasm32-wasip1", None),
+    ] {
+        let d = dir.join(name).join(target);
+        std::fs::create_dir_all(&d).unwrap();
+        match machine {
+            Some(m) => std::fs::write(d.join("cross-hello"), elf(m, None, size)).unwrap(),
+            None => std::fs::write(d.join("cross-hello.wasm"), b"\0asm\x01\0\0\0").unwrap(),
+        }
+        args.push(format!("--prebuilt={target}={}", d.display()));
+    }
+    args
+}
+
+/// `toolchain lock` from the local channel manifest.
+pub(crate) const LOCK_ARGS: [&str; 4] =
+    ["toolchain", "lock", "--channel-manifest", "manifest.toml"];
+
+/// A project in `dir` whose toolchain lock ([`LOCK_ARGS`]) was written and then went out of
+/// date by one component, so the next lock writes it again.
+pub(crate) fn stale_lock_project(dir: &Path) {
+    let fixture = |name: &str| crate::lock::fixture(name);
+    std::fs::write(dir.join("Cargo.toml"), crate::lock::CARGO_TOML).unwrap();
+    std::fs::copy(
+        fixture("rust-toolchain.toml"),
+        dir.join("rust-toolchain.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("channel-rust-1.95.0.toml"),
+        dir.join("manifest.toml"),
+    )
+    .unwrap();
+    crate::support::run_ok(
+        Command::new(env!("CARGO_BIN_EXE_crossflake"))
+            .args(LOCK_ARGS)
+            .current_dir(dir),
+    );
+    let toolchain = std::fs::read_to_string(dir.join("rust-toolchain.toml")).unwrap();
+    let fewer = toolchain.replacen("\"rustfmt\", ", "", 1);
+    assert_ne!(
+        toolchain, fewer,
+        "rust-toolchain.toml has no rustfmt component"
+    );
+    std::fs::write(dir.join("rust-toolchain.toml"), fewer).unwrap();
+}
+
 #[test]
 fn a_full_disk_while_oci_build_writes_keeps_the_old_image() {
     full_disk_case("oci build", |dir| {
         std::fs::write(dir.join("old"), elf(EM_AARCH64, None, 4096)).unwrap();
         std::fs::write(dir.join("new"), elf(EM_AARCH64, None, 64 << 10)).unwrap();
-        let args = |bin: &str| -> Vec<String> {
-            ["oci", "build", "--force", "--output", "img", "--binary"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain([format!("linux/arm64={bin}")])
-                .collect()
-        };
+        let args = |bin: &str| oci_args(bin, false);
         let old = Writer {
             cwd: dir.to_path_buf(),
             args: args("old"),
@@ -254,24 +316,7 @@ fn a_full_disk_while_dist_writes_keeps_the_old_archives() {
     full_disk_case("dist --prebuilt", |dir| {
         let app = dir.join("app");
         crate::dist::project(&app);
-        let bins = |name: &str, size: usize| -> Vec<String> {
-            let (a64, x64, wasm) = (
-                dir.join(name).join("a64"),
-                dir.join(name).join("x64"),
-                dir.join(name).join("wasm"),
-            );
-            for (d, machine) in [(&a64, EM_AARCH64), (&x64, EM_X86_64)] {
-                std::fs::create_dir_all(d).unwrap();
-                std::fs::write(d.join("cross-hello"), elf(machine, None, size)).unwrap();
-            }
-            std::fs::create_dir_all(&wasm).unwrap();
-            std::fs::write(wasm.join("cross-hello.wasm"), b"\0asm\x01\0\0\0").unwrap();
-            vec![
-                format!("--prebuilt=aarch64-musl={}", a64.display()),
-                format!("--prebuilt=x86_64-musl={}", x64.display()),
-                format!("--prebuilt=wasm32-wasip1={}", wasm.display()),
-            ]
-        };
+        let bins = |name: &str, size: usize| prebuilt(dir, name, size);
         let out_dir = dir.join("dist");
         let args = |prebuilt: Vec<String>| -> Vec<String> {
             let mut args = vec![
@@ -305,35 +350,12 @@ fn a_full_disk_while_dist_writes_keeps_the_old_archives() {
 #[test]
 fn a_full_disk_while_toolchain_lock_writes_keeps_the_old_lock() {
     full_disk_case("toolchain lock", |dir| {
-        let fixture = |name: &str| crate::lock::fixture(name);
-        std::fs::write(dir.join("Cargo.toml"), crate::lock::CARGO_TOML).unwrap();
-        std::fs::copy(
-            fixture("rust-toolchain.toml"),
-            dir.join("rust-toolchain.toml"),
-        )
-        .unwrap();
-        std::fs::copy(
-            fixture("channel-rust-1.95.0.toml"),
-            dir.join("manifest.toml"),
-        )
-        .unwrap();
+        stale_lock_project(dir);
         let lock = Writer {
             cwd: dir.to_path_buf(),
-            args: ["toolchain", "lock", "--channel-manifest", "manifest.toml"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            args: LOCK_ARGS.iter().map(|s| s.to_string()).collect(),
             root: dir.to_path_buf(),
         };
-        assert!(lock.run().status.success());
-        // a component less: the lock must be written again
-        let toolchain = std::fs::read_to_string(dir.join("rust-toolchain.toml")).unwrap();
-        let fewer = toolchain.replacen("\"rustfmt\", ", "", 1);
-        assert_ne!(
-            toolchain, fewer,
-            "rust-toolchain.toml has no rustfmt component"
-        );
-        std::fs::write(dir.join("rust-toolchain.toml"), fewer).unwrap();
         (lock, format!("{}/rust-toolchain.lock.toml", dir.display()))
     });
 }

@@ -20,7 +20,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{EM_AARCH64, EM_X86_64, copy_dir, elf, repo, require_tool};
+use crate::faults::{oci_args, prebuilt};
+use crate::support::{EM_AARCH64, copy_dir, elf, repo, require_tool, run_ok};
 
 /// Kills per writing command and run.
 const KILLS: usize = 50;
@@ -95,16 +96,6 @@ fn crossflake(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossflake"));
     in_dir(&mut cmd, cwd);
     cmd
-}
-
-fn run_ok(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// Runs crossflake with `args` in `cwd` under strace, tracing [`SYSCALLS`] into `log`, killed
@@ -240,9 +231,12 @@ fn kill_suite(w: &Writer) {
         if killed != before && killed != after {
             left_something += 1;
         }
-        run_ok(
-            crossflake(&cwd).arg("targets"),
-            &format!("{}: crossflake targets after the kill at {point}", w.name),
+        let next_run = crossflake(&cwd).arg("targets").output().unwrap();
+        assert!(
+            next_run.status.success(),
+            "{} killed at {point} (seed {seed}): crossflake targets failed after it:\n{}",
+            w.name,
+            String::from_utf8_lossy(&next_run.stderr)
         );
         let next = tree(&run);
         let left = staging(&next);
@@ -316,7 +310,7 @@ fn package(dir: &Path) {
 
 fn initialised(dir: &Path) {
     package(dir);
-    run_ok(crossflake(dir).arg("init"), "init");
+    run_ok(crossflake(dir).arg("init"));
 }
 
 #[test]
@@ -351,10 +345,7 @@ fn target_add_and_remove_survive_kills() {
         name: "target remove",
         setup: |dir| {
             initialised(dir);
-            run_ok(
-                crossflake(dir).args(["target", "add", "riscv64-musl"]),
-                "target add",
-            );
+            run_ok(crossflake(dir).args(["target", "add", "riscv64-musl"]));
         },
         cwd: ".",
         args: |_| strings(&["target", "remove", "riscv64-musl"]),
@@ -395,7 +386,7 @@ fn cache_set_and_unset_survive_kills() {
         name: "cache unset",
         setup: |dir| {
             initialised(dir);
-            run_ok(crossflake(dir).args(set(dir)), "cache set");
+            run_ok(crossflake(dir).args(set(dir)));
         },
         cwd: ".",
         args: |_| strings(&["cache", "unset"]),
@@ -406,91 +397,41 @@ fn cache_set_and_unset_survive_kills() {
 fn toolchain_lock_survives_kills() {
     kill_suite(&Writer {
         name: "toolchain lock",
-        setup: |dir| {
-            let fixture = |name: &str| crate::lock::fixture(name);
-            std::fs::write(dir.join("Cargo.toml"), crate::lock::CARGO_TOML).unwrap();
-            std::fs::copy(
-                fixture("rust-toolchain.toml"),
-                dir.join("rust-toolchain.toml"),
-            )
-            .unwrap();
-            std::fs::copy(
-                fixture("channel-rust-1.95.0.toml"),
-                dir.join("manifest.toml"),
-            )
-            .unwrap();
-            run_ok(
-                crossflake(dir).args(["toolchain", "lock", "--channel-manifest", "manifest.toml"]),
-                "toolchain lock",
-            );
-            // a component less: the lock is written again
-            let toolchain = std::fs::read_to_string(dir.join("rust-toolchain.toml")).unwrap();
-            let fewer = toolchain.replacen("\"rustfmt\", ", "", 1);
-            assert_ne!(toolchain, fewer, "rust-toolchain.toml has no rustfmt");
-            std::fs::write(dir.join("rust-toolchain.toml"), fewer).unwrap();
-        },
+        setup: crate::faults::stale_lock_project,
         cwd: ".",
-        args: |_| strings(&["toolchain", "lock", "--channel-manifest", "manifest.toml"]),
+        args: |_| strings(&crate::faults::LOCK_ARGS),
     });
 }
 
 #[test]
 fn oci_build_survives_kills() {
-    fn args(bin: &str) -> Vec<String> {
-        strings(&[
-            "oci",
-            "build",
-            "--force",
-            "--output",
-            "img",
-            "--archive",
-            "img.tar",
-            "--binary",
-            &format!("linux/arm64={bin}"),
-        ])
-    }
     kill_suite(&Writer {
         name: "oci build",
         setup: |dir| {
             std::fs::write(dir.join("old"), elf(EM_AARCH64, None, 4096)).unwrap();
             std::fs::write(dir.join("new"), elf(EM_AARCH64, None, 16 << 10)).unwrap();
-            run_ok(crossflake(dir).args(args("old")), "oci build");
+            run_ok(crossflake(dir).args(oci_args("old", true)));
         },
         cwd: ".",
-        args: |_| args("new"),
+        args: |_| oci_args("new", true),
     });
 }
 
 #[test]
 fn dist_survives_kills() {
-    fn args(run: &Path, name: &str) -> Vec<String> {
+    fn args(run: &Path, name: &str, size: usize) -> Vec<String> {
         let mut args = strings(&["dist", "--no-audit", "--force"]);
-        for target in ["aarch64-musl", "x86_64-musl", "wasm32-wasip1"] {
-            args.push(format!(
-                "--prebuilt={target}={}",
-                run.join(name).join(target).display()
-            ));
-        }
+        args.extend(prebuilt(run, name, size));
         args
     }
     kill_suite(&Writer {
         name: "dist --prebuilt",
         setup: |dir| {
             crate::dist::project(&dir.join("app"));
-            for (name, size) in [("old", 4096), ("new", 16 << 10)] {
-                for (target, machine) in [("aarch64-musl", EM_AARCH64), ("x86_64-musl", EM_X86_64)]
-                {
-                    let d = dir.join(name).join(target);
-                    std::fs::create_dir_all(&d).unwrap();
-                    std::fs::write(d.join("cross-hello"), elf(machine, None, size)).unwrap();
-                }
-                let d = dir.join(name).join("wasm32-wasip1");
-                std::fs::create_dir_all(&d).unwrap();
-                std::fs::write(d.join("cross-hello.wasm"), b"\0asm\x01\0\0\0").unwrap();
-            }
-            run_ok(crossflake(&dir.join("app")).args(args(dir, "old")), "dist");
+            args(dir, "new", 16 << 10);
+            run_ok(crossflake(&dir.join("app")).args(args(dir, "old", 4096)));
         },
         cwd: "app",
-        args: |run| args(run, "new"),
+        args: |run| args(run, "new", 16 << 10),
     });
 }

@@ -182,13 +182,7 @@ fn sigterm_while_oci_build_writes_removes_its_staging_and_exits_143() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a"), elf(EM_AARCH64, None, 4096)).unwrap();
     std::fs::write(dir.path().join("b"), elf(EM_AARCH64, None, 8192)).unwrap();
-    let args = |bin: &str| -> Vec<String> {
-        ["oci", "build", "--force", "--output", "img", "--binary"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([format!("linux/arm64={bin}")])
-            .collect()
-    };
+    let args = |bin: &str| crate::faults::oci_args(bin, false);
     let old = Command::new(env!("CARGO_BIN_EXE_crossflake"))
         .args(args("a"))
         .current_dir(dir.path())
