@@ -17,9 +17,9 @@
 //! is its old version or its new one, never a mix. Every crossflake command sweeps its current
 //! directory and its project's root ([`clean_stale`]) before it reads anything.
 //!
-//! Writers of the same place take a [`RunLock`] on its directory, so a second run waits for the
-//! first (and says which run it waits for). On SIGINT or SIGTERM, [`abandon_all`] removes what
-//! this run staged once no commit is in progress.
+//! Writers of the same place take a [`crate::run_lock::RunLock`] on its directory, so a second
+//! run waits for the first. On a signal, [`abandon_all`] removes what this run staged once no
+//! commit is in progress.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -29,25 +29,22 @@ use std::sync::{Mutex, MutexGuard};
 
 use anyhow::{Context, Result, bail};
 
-const PREFIX: &str = ".crossflake-stage-";
+/// What every staging entry's and lock file's name starts with (the sweep looks for it).
+pub(crate) const PREFIX: &str = ".crossflake-stage-";
 
 /// The file a [`Transaction`]'s journal is written to, then renamed to [`JOURNAL`].
 const JOURNAL_NEW: &str = "journal.new";
 /// A transaction's journal: a JSON array of [`JournalEntry`], in its staging directory. Its
 /// presence is the commit point.
 const JOURNAL: &str = "journal";
-/// The lock file [`RunLock`] takes in a directory.
-const RUN_LOCK: &str = ".crossflake-stage-run.lock";
 
 /// Held while staged content is renamed into place; a signal handler takes it before removing
 /// what this run staged ([`abandon_all`]), so it never cuts a commit in half.
 static COMMIT: Mutex<()> = Mutex::new(());
 /// This run's live staging entries and their lock files, for [`abandon_all`].
 static LIVE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
-/// The directories this process holds a [`RunLock`] on (a second lock there is a no-op).
-static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-fn lock_static<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
+pub(crate) fn lock_static<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -155,22 +152,29 @@ impl Staged {
     /// A staging entry in `dir` (not yet created: its lock is) for `dest`, after sweeping `dir`.
     fn create(dir: &Path, dest: &Path) -> Result<Staged> {
         clean_stale(dir);
-        let lock_file = tempfile::Builder::new()
-            .prefix(PREFIX)
-            .suffix(".lock")
-            .tempfile_in(dir)
-            .with_context(|| {
-                format!(
-                    "failed to write {}: cannot create a file in {}",
-                    dest.display(),
-                    dir.display()
-                )
-            })?;
-        let (mut file, lock_path) = lock_file
-            .keep()
-            .with_context(|| format!("failed to write in {}", dir.display()))?;
-        file.lock()
-            .with_context(|| format!("failed to lock {}", lock_path.display()))?;
+        let (mut file, lock_path) = loop {
+            let lock_file = tempfile::Builder::new()
+                .prefix(PREFIX)
+                .suffix(".lock")
+                .tempfile_in(dir)
+                .with_context(|| {
+                    format!(
+                        "failed to write {}: cannot create a file in {}",
+                        dest.display(),
+                        dir.display()
+                    )
+                })?;
+            let (file, lock_path) = lock_file
+                .keep()
+                .with_context(|| format!("failed to write in {}", dir.display()))?;
+            file.lock()
+                .with_context(|| format!("failed to lock {}", lock_path.display()))?;
+            // another run's sweep may have taken the lock file for a dead run's and removed it
+            // before this run locked it: then lock a new one
+            if same_file(&file, &lock_path) {
+                break (file, lock_path);
+            }
+        };
         let _ = writeln!(file, "{}", dest.display());
         let name = lock_path
             .file_name()
@@ -191,12 +195,14 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if !self.committed {
-            remove_entry(&self.path);
-        }
+        let gone = self.committed || remove_entry(&self.path);
         lock_static(&LIVE).retain(|(p, _)| p != &self.path);
         if let Some((file, path)) = self.lock.take() {
-            let _ = fs::remove_file(&path);
+            // a staging entry that could not be removed keeps its lock file, so that a later
+            // sweep finds it
+            if gone {
+                let _ = fs::remove_file(&path);
+            }
             drop(file);
         }
     }
@@ -215,11 +221,26 @@ impl StagedTree {
     ///
     /// Errors name the file as it will be once committed (`DEST/REL`), not the staging entry.
     pub fn write(&self, rel: &str, content: &[u8]) -> Result<()> {
-        let path = self.path.join(rel);
         let shown = self.dest.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("failed to write {}", shown.display()))?;
+        if abandoned() {
+            bail!("failed to write {}: the run is stopping", shown.display());
+        }
+        let path = self.path.join(rel);
+        // the directories on the way, below the staging root only: a staging removed under
+        // this run (a signal) is not made again
+        let mut dir = self.path.clone();
+        if let Some(parent) = Path::new(rel).parent() {
+            for part in parent.components() {
+                dir.push(part);
+                match fs::create_dir(&dir) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => {
+                        return Err(e)
+                            .with_context(|| format!("failed to write {}", shown.display()));
+                    }
+                }
+            }
         }
         File::create(&path)
             .and_then(|mut f| f.write_all(content).and_then(|()| f.sync_all()))
@@ -283,6 +304,9 @@ impl Transaction {
     ///
     /// Errors name `dest`.
     pub fn file(&mut self, dest: &Path, content: &[u8], mode: u32) -> Result<()> {
+        if abandoned() {
+            bail!("failed to write {}: the run is stopping", dest.display());
+        }
         let path = self.next(dest, false);
         let mut f = OpenOptions::new()
             .write(true)
@@ -303,7 +327,8 @@ impl Transaction {
     pub fn dir(&mut self, dest: &Path) -> Result<StagedTree> {
         let path = self.next(dest, true);
         fs::create_dir(&path).with_context(|| format!("failed to write {}", dest.display()))?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("failed to write {}", dest.display()))?;
         Ok(StagedTree {
             path,
             dest: dest.to_path_buf(),
@@ -320,7 +345,9 @@ impl Transaction {
     /// error says that the next crossflake run there finishes the change.
     pub fn commit(mut self) -> Result<()> {
         use std::os::unix::fs::MetadataExt;
-        let dev = fs::metadata(&self.stage.path)?.dev();
+        let dev = fs::metadata(&self.stage.path)
+            .with_context(|| format!("failed to write {}", self.shown()))?
+            .dev();
         for e in &self.entries {
             check_destination(e, dev, &self.root)?;
         }
@@ -383,7 +410,16 @@ fn check_destination(e: &JournalEntry, dev: u64, root: &Path) -> Result<()> {
     while !dir.exists() {
         dir = dir.parent().unwrap_or(Path::new("/"));
     }
-    if fs::metadata(dir)?.dev() != dev {
+    let on = fs::metadata(dir)
+        .with_context(|| {
+            format!(
+                "failed to write {}: cannot read {}",
+                e.dest.display(),
+                dir.display()
+            )
+        })?
+        .dev();
+    if on != dev {
         bail!(
             "cannot write {} together with the other files: it is on another file system than {}; \
              choose a destination on that file system",
@@ -431,106 +467,33 @@ fn roll_forward(stage: &Path, entries: &[JournalEntry]) -> Result<()> {
 }
 
 /// Stops this run's writing for good, on a signal: waits for a commit in progress to finish,
-/// then removes every staging entry this run has (and its lock file). The returned guard keeps
-/// any other commit from starting; hold it until the process exits.
+/// then removes every staging entry this run has, and its lock file once the entry is gone (a
+/// write racing the removal fails: [`StagedTree::write`] makes no staging root again). The
+/// returned guard keeps any other commit from starting; hold it until the process exits.
 pub fn abandon_all() -> MutexGuard<'static, ()> {
+    ABANDONED.store(true, std::sync::atomic::Ordering::SeqCst);
     let guard = lock_static(&COMMIT);
     for (staged, lock) in lock_static(&LIVE).drain(..) {
-        remove_entry(&staged);
-        let _ = fs::remove_file(&lock);
-    }
-    for dir in lock_static(&HELD).drain(..) {
-        let _ = fs::remove_file(dir.join(RUN_LOCK));
+        // a file the main thread was creating meanwhile can make one pass fail
+        let gone = (0..5).any(|_| {
+            let gone = remove_entry(&staged);
+            if !gone {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            gone
+        });
+        if gone {
+            let _ = fs::remove_file(&lock);
+        }
     }
     guard
 }
 
-/// An exclusive lock on a directory for one writing run (`DIR/.crossflake-stage-run.lock`,
-/// holding the run's pid and command line, removed on release). A second run waits, saying
-/// which run it waits for. Taking it again in the same process is a no-op.
-#[derive(Debug)]
-pub struct RunLock {
-    held: Option<(File, PathBuf, PathBuf)>,
-}
+/// Set once [`abandon_all`] ran: staging writes stop.
+static ABANDONED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-impl RunLock {
-    /// Takes the lock on `dir` (which must exist), waiting for the run that holds it.
-    ///
-    /// A directory where the lock file cannot be created (read-only) gives an unlocked
-    /// `RunLock`: the run's own write fails there with its own error.
-    ///
-    /// Errors: the lock file cannot be locked or read.
-    pub fn acquire(dir: &Path) -> Result<RunLock> {
-        use std::os::unix::fs::MetadataExt;
-        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if lock_static(&HELD).contains(&dir) {
-            return Ok(RunLock { held: None });
-        }
-        let path = dir.join(RUN_LOCK);
-        loop {
-            let mut file = match OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-            {
-                Ok(f) => f,
-                Err(_) => return Ok(RunLock { held: None }),
-            };
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => {
-                    let holder = fs::read_to_string(&path).unwrap_or_default();
-                    let holder = holder.trim();
-                    let holder = if holder.is_empty() {
-                        "another crossflake run"
-                    } else {
-                        holder
-                    };
-                    eprintln!(
-                        "crossflake: waiting for {holder} to finish writing in {}",
-                        dir.display()
-                    );
-                    file.lock()
-                        .with_context(|| format!("failed to lock {}", path.display()))?;
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(e).with_context(|| format!("failed to lock {}", path.display()));
-                }
-            }
-            // the holder removes the file on release: a lock on a removed file is no lock
-            let same = match (file.metadata(), fs::metadata(&path)) {
-                (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
-                _ => false,
-            };
-            if !same {
-                continue;
-            }
-            let args: Vec<String> = std::env::args().collect();
-            let mut argv = args.join(" ");
-            if let Some(rest) = args.first().and_then(|a| argv.strip_prefix(a.as_str())) {
-                argv = format!("crossflake{rest}");
-            }
-            let _ = file.set_len(0);
-            let holder = format!("crossflake run {} (`{argv}`)", std::process::id());
-            let _ = file.write_all(holder.as_bytes());
-            lock_static(&HELD).push(dir.clone());
-            return Ok(RunLock {
-                held: Some((file, path, dir)),
-            });
-        }
-    }
-}
-
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        if let Some((file, path, dir)) = self.held.take() {
-            let _ = fs::remove_file(&path);
-            lock_static(&HELD).retain(|d| d != &dir);
-            drop(file);
-        }
-    }
+fn abandoned() -> bool {
+    ABANDONED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 fn parent_of(dest: &Path) -> Result<&Path> {
@@ -539,11 +502,22 @@ fn parent_of(dest: &Path) -> Result<&Path> {
         .with_context(|| format!("{} has no parent directory", dest.display()))
 }
 
-fn remove_entry(path: &Path) {
+/// Removes a file or a directory tree; whether nothing is left at `path`.
+fn remove_entry(path: &Path) -> bool {
     if path.is_dir() && !path.is_symlink() {
         let _ = fs::remove_dir_all(path);
     } else {
         let _ = fs::remove_file(path);
+    }
+    fs::symlink_metadata(path).is_err()
+}
+
+/// Whether the open `file` is still the file at `path` (not removed or replaced since).
+pub(crate) fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
     }
 }
 
@@ -576,11 +550,24 @@ pub fn clean_stale(dir: &Path) {
             .map(|s| PathBuf::from(s.trim_end()));
         let staged = dir.join(format!("{PREFIX}{id}"));
         if let Ok(journal) = fs::read(staged.join(JOURNAL)) {
-            let entries: Vec<JournalEntry> = serde_json::from_slice(&journal).unwrap_or_default();
+            let entries: Vec<JournalEntry> = match serde_json::from_slice(&journal) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    eprintln!(
+                        "crossflake: warning: cannot read the journal {}: {e}; remove {} to \
+                         discard what it records",
+                        staged.join(JOURNAL).display(),
+                        staged.display()
+                    );
+                    continue;
+                }
+            };
             if let Err(e) = roll_forward(&staged, &entries) {
                 eprintln!(
-                    "crossflake: warning: cannot finish what a stopped run committed in {}: {e:#}",
-                    dir.display()
+                    "crossflake: warning: cannot finish what a stopped run committed in {}: \
+                     {e:#}; fix that and run crossflake there again, or remove {} to discard it",
+                    dir.display(),
+                    staged.display()
                 );
                 continue;
             }
@@ -591,13 +578,17 @@ pub fn clean_stale(dir: &Path) {
             );
         }
         let old = staged.with_extension("old");
-        remove_entry(&staged);
+        if !remove_entry(&staged) {
+            continue;
+        }
         if old.exists() {
             match dest {
                 Some(d) if !d.as_os_str().is_empty() && !d.exists() => {
                     let _ = fs::rename(&old, &d);
                 }
-                _ => remove_entry(&old),
+                _ => {
+                    remove_entry(&old);
+                }
             }
         }
         let _ = fs::remove_file(&lock_path);
@@ -792,27 +783,6 @@ mod tests {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect::<Vec<_>>()
         );
-    }
-
-    #[test]
-    fn a_run_lock_names_its_run_and_is_taken_once_per_process() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = RunLock::acquire(dir.path()).unwrap();
-        let text = fs::read_to_string(dir.path().join(RUN_LOCK)).unwrap();
-        assert!(
-            text.starts_with(&format!(
-                "crossflake run {} (`crossflake",
-                std::process::id()
-            )),
-            "{text}"
-        );
-        // a second lock in the same process does not wait for the first
-        let again = RunLock::acquire(dir.path()).unwrap();
-        assert!(again.held.is_none());
-        drop(again);
-        assert!(dir.path().join(RUN_LOCK).exists());
-        drop(lock);
-        assert_eq!(names(dir.path()), Vec::<String>::new());
     }
 
     #[test]

@@ -1,14 +1,17 @@
-//! SIGINT and SIGTERM (Ctrl-C, a CI job's timeout): crossflake stops its child processes, waits
-//! for them, removes what it staged, and exits 130 or 143 (128 + the signal, as shells report
-//! it).
+//! SIGINT, SIGTERM and SIGHUP (Ctrl-C, a CI job's timeout, a closed terminal): crossflake stops
+//! its child processes, waits for them, removes what it staged, and exits 130, 143 or 129 (128 +
+//! the signal, as shells report it).
 //!
 //! Long-running children (cargo, and through it rustc, zig and build scripts) are started with
 //! [`spawn`], each in a process group of its own, so the signal reaches all of them through
 //! crossflake, also when only crossflake was signalled (`kill PID`, `timeout`). A thread waits for
 //! the signal, sends it to every such group, waits until no process of theirs is left (at most
-//! [`GRACE`], then SIGKILL), lets a commit in progress finish and removes this run's staging
-//! ([`crate::atomic::abandon_all`]), and exits. The main thread, should it return first, waits
-//! for that exit ([`exit`]).
+//! [`GRACE`], or at once on a second signal, then SIGKILL), gives the main thread a moment to
+//! unwind (its temporary directories and servers go), lets a commit in progress finish, removes
+//! this run's staging ([`crate::atomic::abandon_all`]) and lock files, and exits. The main thread,
+//! should it return first, waits for that exit ([`exit`]). A signal ignored when crossflake
+//! started (`nohup`, a script's `&`) stays ignored. SIGKILL cannot be caught: a run killed so
+//! leaves cargo running and its staging for the next run to sweep.
 
 use std::io;
 use std::process::{Child, Command};
@@ -16,30 +19,59 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use signal_hook::consts::signal::{SIGINT, SIGTERM};
+use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
 
 /// How long children get to exit after the signal before they are killed.
 pub const GRACE: Duration = Duration::from_secs(10);
+
+/// How long the main thread gets to unwind once the children are gone.
+const UNWIND: Duration = Duration::from_secs(2);
 
 /// The process groups of the children started with [`spawn`] and not yet reaped.
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 /// The signal being handled, 0 before one arrives.
 static STOPPING: AtomicI32 = AtomicI32::new(0);
+/// Set when a second signal arrives: the children are killed at once.
+static HURRY: AtomicI32 = AtomicI32::new(0);
+/// Set when the main thread has returned (and dropped what it held).
+static MAIN_DONE: AtomicI32 = AtomicI32::new(0);
 
-/// Starts the thread that handles SIGINT and SIGTERM. Without it (it could not be installed)
-/// the signals keep their default action, which kills the process: the next run then sweeps
-/// what it left.
+/// Starts the thread that handles SIGINT, SIGTERM and SIGHUP (those not ignored at start).
+/// Without it (it could not be installed) the signals keep their default action, which kills
+/// the process: the next run then sweeps what it left.
 pub fn install() {
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+    let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter(|sig| !ignored(*sig))
+        .collect();
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(&wanted) else {
         return;
     };
     let _ = std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
-                stop(sig);
+            let mut first = true;
+            for sig in signals.forever() {
+                if first {
+                    first = false;
+                    let _ = std::thread::Builder::new()
+                        .name("stop".into())
+                        .spawn(move || stop(sig));
+                } else {
+                    // a second signal hurries the first one's stop along
+                    HURRY.store(1, Ordering::SeqCst);
+                }
             }
         });
+}
+
+/// Whether `sig` was set to be ignored when the process started.
+fn ignored(sig: i32) -> bool {
+    // SAFETY: a null new action only reads the current one into `old`.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
 }
 
 /// A child in a process group of its own, forgotten by the signal handler once dropped (after
@@ -71,11 +103,14 @@ impl Drop for GroupChild {
 
 /// Spawns `cmd` as the leader of a new process group, which a signal to crossflake reaches.
 ///
-/// Errors: those of [`Command::spawn`].
+/// Errors: those of [`Command::spawn`]; a signal is being handled (no child starts then).
 pub fn spawn(cmd: &mut Command) -> io::Result<GroupChild> {
     use std::os::unix::process::CommandExt;
     cmd.process_group(0);
     let mut list = groups();
+    if stopping() {
+        return Err(io::Error::other("crossflake is stopping on a signal"));
+    }
     let child = cmd.spawn()?;
     list.push(child.id() as i32);
     Ok(GroupChild { child })
@@ -89,6 +124,7 @@ pub fn stopping() -> bool {
 /// Exits with `code`, unless a signal is being handled: then the handler's exit (130 or 143)
 /// is the one that counts, and this waits for it.
 pub fn exit(code: i32) -> ! {
+    MAIN_DONE.store(1, Ordering::SeqCst);
     if stopping() {
         loop {
             std::thread::park();
@@ -120,8 +156,12 @@ fn signal_groups(pgs: &[i32], sig: i32) {
 
 fn stop(sig: i32) -> ! {
     STOPPING.store(sig, Ordering::SeqCst);
-    let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
-    // no new child starts from here: spawn takes this lock first
+    let name = match sig {
+        SIGINT => "SIGINT",
+        SIGTERM => "SIGTERM",
+        _ => "SIGHUP",
+    };
+    // no new child starts from here: spawn takes this lock and checks STOPPING
     let list = groups();
     let pgs = list.clone();
     if !pgs.is_empty() {
@@ -135,11 +175,16 @@ fn stop(sig: i32) -> ! {
     let start = Instant::now();
     let mut killed = false;
     while pgs.iter().any(|pg| alive(*pg)) {
-        if !killed && start.elapsed() > GRACE {
-            eprintln!(
-                "crossflake: children still running {} s after {name}; killing them",
-                GRACE.as_secs()
-            );
+        let hurry = HURRY.load(Ordering::SeqCst) != 0;
+        if !killed && (hurry || start.elapsed() > GRACE) {
+            if hurry {
+                eprintln!("crossflake: a second signal; killing the children");
+            } else {
+                eprintln!(
+                    "crossflake: children still running {} s after {name}; killing them",
+                    GRACE.as_secs()
+                );
+            }
             signal_groups(&pgs, libc::SIGKILL);
             killed = true;
         }
@@ -148,9 +193,16 @@ fn stop(sig: i32) -> ! {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    // taken after the children: a commit in progress finishes, none starts
-    let _commit = groups();
-    let _staging = crate::atomic::abandon_all();
+    // the main thread returns once its child is gone: what it drops on the way (temporary
+    // checkouts, a compiler cache server) goes with it
+    let start = Instant::now();
+    while MAIN_DONE.load(Ordering::SeqCst) == 0 && start.elapsed() < UNWIND {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _no_spawn = groups();
+    // waits for a commit in progress; none starts after
+    let _no_commit = crate::atomic::abandon_all();
+    crate::run_lock::release_all();
     eprintln!("crossflake: stopped by {name}; what this run had staged was removed");
     std::process::exit(128 + sig)
 }

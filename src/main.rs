@@ -24,6 +24,7 @@ mod plan;
 mod prepare;
 mod project;
 mod recipe;
+mod run_lock;
 mod scaffold;
 mod sccache;
 mod settings;

@@ -123,7 +123,7 @@ impl Plan {
         } else if self.is_empty() {
             eprintln!("nothing to change: the project is up to date");
         } else {
-            self.apply()?;
+            self.apply(base)?;
             for (path, c) in self.changes() {
                 let shown = path.strip_prefix(base).unwrap_or(path).display();
                 let verb = if c.old.is_some() {
@@ -141,16 +141,18 @@ impl Plan {
     }
 
     /// Writes every planned file all or nothing, even when the run is killed: one
-    /// [`Transaction`] staged in the directory all the files are under, committed by its journal
-    /// (see [`crate::atomic`]); missing directories are created as the files are renamed in.
+    /// [`Transaction`] staged in `root` (the project's root, which every crossflake command run
+    /// there sweeps; for a project still to be made, the nearest directory above it that
+    /// exists), committed by its journal (see [`crate::atomic`]); missing directories are
+    /// created as the files are renamed in.
     ///
     /// Errors name the path that could not be written (a read-only directory, a directory where
     /// a file goes); on error every file is as it was.
-    pub fn apply(&self) -> Result<()> {
-        let Some(root) = self.common_dir() else {
+    pub fn apply(&self, root: &Path) -> Result<()> {
+        if self.changes.is_empty() {
             return Ok(());
-        };
-        let mut tx = Transaction::begin(&root)?;
+        }
+        let mut tx = Transaction::begin(root)?;
         for (path, c) in &self.changes {
             let mode = match fs::metadata(path) {
                 Ok(m) => m.permissions().mode(),
@@ -159,18 +161,6 @@ impl Plan {
             tx.file(path, c.new.as_bytes(), mode)?;
         }
         tx.commit()
-    }
-
-    /// The deepest directory every planned file is under.
-    fn common_dir(&self) -> Option<PathBuf> {
-        let mut paths = self.changes.keys().filter_map(|p| p.parent());
-        let mut common = paths.next()?.to_path_buf();
-        for p in paths {
-            while !p.starts_with(&common) {
-                common = common.parent()?.to_path_buf();
-            }
-        }
-        Some(common)
     }
 }
 
@@ -202,7 +192,7 @@ mod tests {
         assert!(diff.contains("--- a/a.txt\n+++ b/a.txt\n"), "{diff}");
         assert!(diff.contains("-one\n+two\n"), "{diff}");
         assert!(diff.contains("--- /dev/null\n+++ b/sub/b.txt\n"), "{diff}");
-        plan.apply().unwrap();
+        plan.apply(dir.path()).unwrap();
         assert_eq!(fs::read_to_string(&a).unwrap(), "two\n");
         assert_eq!(
             fs::read_to_string(dir.path().join("sub/b.txt")).unwrap(),
@@ -266,7 +256,7 @@ mod tests {
         plan.write(&a, "two\n".into()).unwrap();
         plan.write(&ro.join("b.txt"), "x".into()).unwrap();
         let guard = read_only(&ro);
-        let err = plan.apply().unwrap_err();
+        let err = plan.apply(dir.path()).unwrap_err();
         drop(guard);
         assert!(format!("{err:#}").contains("b.txt"), "{err:#}");
         assert_eq!(fs::read_to_string(&a).unwrap(), "one\n");
@@ -297,7 +287,7 @@ mod tests {
         fs::remove_file(&b).unwrap();
         fs::create_dir(&b).unwrap();
         fs::write(b.join("keep"), "k").unwrap();
-        let err = plan.apply().unwrap_err();
+        let err = plan.apply(dir.path()).unwrap_err();
         assert!(format!("{err:#}").contains("failed to replace"), "{err:#}");
         assert!(format!("{err:#}").contains("b.txt"), "{err:#}");
         assert_eq!(

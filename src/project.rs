@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use toml_edit::{DocumentMut, Item, Table, Value};
 
-use crate::atomic::RunLock;
 use crate::catalog::{TargetSpec, catalog};
 use crate::plan::read_if_exists;
+use crate::run_lock::RunLock;
 use crate::toml_doc;
 
 /// The metadata table schema this build reads and writes.
@@ -80,8 +80,7 @@ pub struct ImageConfig {
 }
 
 /// Finds the manifest: `--manifest-path`, else `Cargo.toml` in the current directory; first
-/// finishes or undoes what a killed run left in its directory and in its `target` directory
-/// ([`crate::atomic::clean_stale`]).
+/// finishes or undoes what a killed run left there ([`sweep`]).
 ///
 /// Errors: no Cargo.toml there (with the fix).
 pub fn locate(manifest_path: Option<&Path>) -> Result<PathBuf> {
@@ -111,11 +110,15 @@ pub fn locate(manifest_path: Option<&Path>) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Finishes or undoes what a killed run left in the project at `root`: in the root's own files
-/// and in dist's default output (`target/dist`), see [`crate::atomic::clean_stale`].
+/// Finishes or undoes what a killed run left in the project at `root`: in the root's own files,
+/// in dist's default output (`target/dist`), and in the directory above (where `crossflake
+/// new` stages the project it makes); see [`crate::atomic::clean_stale`].
 pub fn sweep(root: &Path) {
     crate::atomic::clean_stale(root);
     crate::atomic::clean_stale(&root.join("target"));
+    if let Some(parent) = root.parent() {
+        crate::atomic::clean_stale(parent);
+    }
 }
 
 /// What a writing verb holds from reading the project to writing it: the [`RunLock`] on the

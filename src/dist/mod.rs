@@ -25,10 +25,11 @@ pub use assemble::archive_stem;
 pub use graph::Graph;
 
 use crate::archive::{self, Format, SourceDate};
-use crate::atomic::{self, RunLock, Staged};
+use crate::atomic::{self, Staged};
 use crate::catalog::{TargetSpec, catalog};
 use crate::pipeline::{self, Artifact, Checkout, Mode, Request};
 use crate::project::Project;
+use crate::run_lock::RunLock;
 
 /// What `crossflake dist` is asked for.
 #[derive(Debug, Clone, Default)]
@@ -279,6 +280,8 @@ impl Dist {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("failed to create {}", parent.display()))?;
         let _lock = RunLock::acquire(parent)?;
+        // what a killed run left there is finished or undone before the output is judged
+        atomic::clean_stale(parent);
         check_empty(&self.out, self.force)?;
         eprintln!("crossflake: {}", self.date.describe());
         let staged = Staged::dir(&self.out)?;

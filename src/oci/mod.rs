@@ -12,10 +12,11 @@ use anyhow::{Context, Result, bail};
 pub use layout::{ImageSpec, Layout, LayoutSummary, PlatformBinary, Referrer};
 
 use crate::archive::{self, SourceDate};
-use crate::atomic::{self, RunLock, Transaction};
+use crate::atomic::{self, Transaction};
 use crate::catalog::{OciPlatform, Target, TargetSpec, catalog};
 use crate::pipeline::{self, HostTargets};
 use crate::project::{Project, ProjectConfig};
+use crate::run_lock::RunLock;
 use crate::verify;
 
 /// What `crossflake oci build` is asked for.
@@ -272,6 +273,22 @@ fn destinations(opts: &Options) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
     check_destinations(output.as_deref(), archive.as_deref(), opts.force)?;
     for dest in output.iter().chain(&archive) {
         atomic::check_writable(dest)?;
+    }
+    if let (Some(out), Some(a)) = (&output, &archive) {
+        let device = |p: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            p.ancestors()
+                .find_map(|d| std::fs::metadata(d).ok())
+                .map(|m| m.dev())
+        };
+        if device(out) != device(a) {
+            bail!(
+                "--output {} and --archive {} are on different file systems: they are written \
+                 together, so put them on one (or write them in two runs)",
+                out.display(),
+                a.display()
+            );
+        }
     }
     Ok((output, archive))
 }
@@ -559,6 +576,16 @@ fn check_destinations(output: Option<&Path>, archive: Option<&Path>, force: bool
         if out.exists() && !out.is_dir() {
             bail!("{} exists and is not a directory", out.display());
         }
+        let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        if let Ok(cwd) = std::env::current_dir()
+            && real(&cwd).starts_with(real(out))
+        {
+            bail!(
+                "--output {} holds the current directory, which the image would replace; give \
+                 the image a directory of its own",
+                out.display()
+            );
+        }
         let non_empty = out.is_dir() && std::fs::read_dir(out)?.next().is_some();
         if non_empty && !force {
             bail!(
@@ -611,6 +638,8 @@ fn write_output(
         }
     }
     let _lock = RunLock::acquire(parent)?;
+    // what a killed run left there is finished or undone before the destinations are judged
+    atomic::clean_stale(parent);
     check_destinations(output, archive, force)?;
     // staged before the layers are compressed: a run killed meanwhile leaves only the staging
     // entry, which the next run removes

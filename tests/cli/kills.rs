@@ -83,6 +83,11 @@ struct Writer {
     setup: fn(&Path),
     cwd: &'static str,
     args: fn(&Path) -> Vec<String>,
+    /// Where the next command runs after a kill (relative), when it exists; else `cwd`.
+    next: &'static str,
+    /// Whether the command commits through a journal: then a kill after its first rename (the
+    /// journal's) must end in the new files.
+    journal: bool,
 }
 
 /// crossflake (or what runs it) in `cwd`, with a fixed source date.
@@ -227,11 +232,16 @@ fn kill_suite(w: &Writer) {
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
-        let killed = tree(&run);
+        // what the kill left for the next run beyond a lock file (which every kill leaves)
+        let mut killed = tree(&run);
+        killed.retain(|p, _| !p.ends_with(".crossflake-stage-run.lock"));
         if killed != before && killed != after {
             left_something += 1;
         }
-        let next_run = crossflake(&cwd).arg("targets").output().unwrap();
+        let next_dir = Some(run.join(w.next))
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(|| cwd.clone());
+        let next_run = crossflake(&next_dir).arg("targets").output().unwrap();
         assert!(
             next_run.status.success(),
             "{} killed at {point} (seed {seed}): crossflake targets failed after it:\n{}",
@@ -247,6 +257,14 @@ fn kill_suite(w: &Writer) {
         );
         let tally = &mut tallies[bucket];
         tally.kills += 1;
+        // past the commit point, the change happens: now or in the next run
+        let committed = if w.journal { at > first } else { at > last };
+        assert!(
+            !committed || next == after,
+            "{} killed at {point} (seed {seed}), after the change was committed: the next run \
+             did not finish it",
+            w.name
+        );
         if next == before {
             tally.old += 1;
         } else if next == after {
@@ -317,6 +335,8 @@ fn initialised(dir: &Path) {
 fn init_survives_kills() {
     kill_suite(&Writer {
         name: "init",
+        next: ".",
+        journal: true,
         setup: package,
         cwd: ".",
         args: |_| strings(&["init"]),
@@ -327,6 +347,8 @@ fn init_survives_kills() {
 fn new_survives_kills() {
     kill_suite(&Writer {
         name: "new",
+        next: "app",
+        journal: true,
         setup: |_| {},
         cwd: ".",
         args: |_| strings(&["new", "app"]),
@@ -337,12 +359,16 @@ fn new_survives_kills() {
 fn target_add_and_remove_survive_kills() {
     kill_suite(&Writer {
         name: "target add",
+        next: ".",
+        journal: true,
         setup: initialised,
         cwd: ".",
         args: |_| strings(&["target", "add", "riscv64-musl"]),
     });
     kill_suite(&Writer {
         name: "target remove",
+        next: ".",
+        journal: true,
         setup: |dir| {
             initialised(dir);
             run_ok(crossflake(dir).args(["target", "add", "riscv64-musl"]));
@@ -353,9 +379,23 @@ fn target_add_and_remove_survive_kills() {
 }
 
 #[test]
-fn ci_survives_kills() {
+fn ci_survives_kills_with_and_without_a_workflow_directory() {
+    kill_suite(&Writer {
+        name: "ci (.github/workflows has another workflow)",
+        next: ".",
+        journal: true,
+        setup: |dir| {
+            initialised(dir);
+            std::fs::create_dir_all(dir.join(".github/workflows")).unwrap();
+            std::fs::write(dir.join(".github/workflows/other.yml"), "on: push\n").unwrap();
+        },
+        cwd: ".",
+        args: |_| strings(&["ci"]),
+    });
     kill_suite(&Writer {
         name: "ci",
+        next: ".",
+        journal: true,
         setup: initialised,
         cwd: ".",
         args: |_| strings(&["ci"]),
@@ -378,12 +418,16 @@ fn cache_set_and_unset_survive_kills() {
     }
     kill_suite(&Writer {
         name: "cache set",
+        next: ".",
+        journal: true,
         setup: initialised,
         cwd: ".",
         args: set,
     });
     kill_suite(&Writer {
         name: "cache unset",
+        next: ".",
+        journal: true,
         setup: |dir| {
             initialised(dir);
             run_ok(crossflake(dir).args(set(dir)));
@@ -397,6 +441,8 @@ fn cache_set_and_unset_survive_kills() {
 fn toolchain_lock_survives_kills() {
     kill_suite(&Writer {
         name: "toolchain lock",
+        next: ".",
+        journal: true,
         setup: crate::faults::stale_lock_project,
         cwd: ".",
         args: |_| strings(&crate::faults::LOCK_ARGS),
@@ -407,6 +453,8 @@ fn toolchain_lock_survives_kills() {
 fn oci_build_survives_kills() {
     kill_suite(&Writer {
         name: "oci build",
+        next: ".",
+        journal: true,
         setup: |dir| {
             std::fs::write(dir.join("old"), elf(EM_AARCH64, None, 4096)).unwrap();
             std::fs::write(dir.join("new"), elf(EM_AARCH64, None, 16 << 10)).unwrap();
@@ -426,6 +474,8 @@ fn dist_survives_kills() {
     }
     kill_suite(&Writer {
         name: "dist --prebuilt",
+        next: "app",
+        journal: false,
         setup: |dir| {
             crate::dist::project(&dir.join("app"));
             args(dir, "new", 16 << 10);

@@ -236,6 +236,36 @@ fn refuses_bad_input_and_writes_nothing() {
     );
     run(build("linux/arm64=missing", "out"), "failed to read");
     run(build("linux/arm64", "out"), "is not PLATFORM=PATH");
+    // the current directory, or a directory above it, would be replaced
+    let mut here = build("linux/arm64=arm", ".");
+    here.push("--force".into());
+    run(
+        here,
+        "holds the current directory, which the image would replace; give the image a directory of its own",
+    );
+    let mut above = build("linux/arm64=arm", "..");
+    above.push("--force".into());
+    run(above, "holds the current directory");
+    // a layout and an archive on two file systems (/dev/shm is a tmpfs) are refused before
+    // anything is built
+    {
+        use std::os::unix::fs::MetadataExt;
+        let shm = tempfile::tempdir_in("/dev/shm").unwrap();
+        let dev = |d: &Path| std::fs::metadata(d).unwrap().dev();
+        assert_ne!(
+            dev(shm.path()),
+            dev(p.path()),
+            "this test needs /dev/shm on another file system than the temporary directory"
+        );
+        let archive = shm.path().join("img.tar");
+        let mut two_fs = build("linux/arm64=arm", "out");
+        two_fs.extend(["--archive".into(), archive.display().to_string()]);
+        run(
+            two_fs,
+            "are on different file systems: they are written together",
+        );
+        assert!(!archive.exists());
+    }
     let mut two = build("linux/arm64=arm", "out");
     two.extend(["--binary".into(), "aarch64-musl=arm".into()]);
     run(two, "two binaries for linux/arm64");

@@ -17,7 +17,8 @@ const BUILD_RS: &str = r#"fn main() {
     let script = "import os, signal, sys, time\n\
                   def got(sig, frame):\n\
                   \x20   open(os.path.join(sys.argv[1], 'got'), 'w').write(signal.Signals(sig).name)\n\
-                  \x20   sys.exit(0)\n\
+                  \x20   if not os.environ.get('WAITER_STAYS'):\n\
+                  \x20       sys.exit(0)\n\
                   signal.signal(signal.SIGINT, got)\n\
                   signal.signal(signal.SIGTERM, got)\n\
                   open(os.path.join(sys.argv[1], 'waiter.tmp'), 'w').write(str(os.getpid()))\n\
@@ -57,6 +58,18 @@ fn read_pid(path: &Path) -> i32 {
 /// script's waiter runs, and checks the exit status, the messages, that the waiter got the same
 /// signal and that no process of the build is left. Returns the work directory.
 fn interrupt(args: &[&str], signal: i32, name: &str, code: i32) -> tempfile::TempDir {
+    interrupt_with(args, signal, name, code, false)
+}
+
+/// [`interrupt`]; with `stays`, the waiter outlives the signal and a second one is sent, which
+/// must kill the children at once.
+fn interrupt_with(
+    args: &[&str],
+    signal: i32,
+    name: &str,
+    code: i32,
+    stays: bool,
+) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("slow");
     project(&dir);
@@ -67,6 +80,7 @@ fn interrupt(args: &[&str], signal: i32, name: &str, code: i32) -> tempfile::Tem
         .args(args)
         .current_dir(&dir)
         .env("SIGNAL_DIR", &signals)
+        .env("WAITER_STAYS", if stays { "1" } else { "" })
         .env("CARGO_TARGET_DIR", work.path().join("target"))
         .env("XDG_CACHE_HOME", repo().join("target/e2e/cache"))
         .env("SOURCE_DATE_EPOCH", "315532800")
@@ -99,6 +113,21 @@ fn interrupt(args: &[&str], signal: i32, name: &str, code: i32) -> tempfile::Tem
     unsafe {
         libc::kill(child.id() as i32, signal);
     }
+    if stays {
+        // the waiter has the first signal and sleeps on
+        let start = Instant::now();
+        while !signals.join("got").exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the waiter got no signal"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // SAFETY: as above.
+        unsafe {
+            libc::kill(child.id() as i32, signal);
+        }
+    }
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "{err}");
@@ -108,8 +137,10 @@ fn interrupt(args: &[&str], signal: i32, name: &str, code: i32) -> tempfile::Tem
     ] {
         assert!(err.contains(&want), "expected `{want}` in:\n{err}");
     }
-    assert!(
-        !err.contains("error:") && !err.contains("killing them"),
+    assert!(!err.contains("error:") && !err.contains("s after"), "{err}");
+    assert_eq!(
+        err.contains("crossflake: a second signal; killing the children"),
+        stays,
         "{err}"
     );
     let got = std::fs::read_to_string(signals.join("got")).unwrap_or_default();
@@ -242,5 +273,16 @@ fn sigterm_while_oci_build_writes_removes_its_staging_and_exits_143() {
     assert!(
         TempProject::snapshot_bytes_of(dir.path()) == before,
         "the old image changed, or staging or the lock was left"
+    );
+}
+
+#[test]
+fn a_second_sigint_kills_the_children_at_once() {
+    interrupt_with(
+        &["build", "--target", "x86_64-gnu"],
+        libc::SIGINT,
+        "SIGINT",
+        130,
+        true,
     );
 }
