@@ -125,6 +125,9 @@ impl Staged {
     /// Errors name `dest`; on error `dest` is as it was.
     pub fn commit(mut self, dest: &Path) -> Result<()> {
         let _commit = lock_static(&COMMIT);
+        if abandoned() {
+            bail!("failed to replace {}: the run is stopping", dest.display());
+        }
         let old = self.path.with_extension("old");
         let replaces_dir = self.is_dir && dest.is_dir() && !dest.is_symlink();
         if replaces_dir {
@@ -152,7 +155,16 @@ impl Staged {
     /// A staging entry in `dir` (not yet created: its lock is) for `dest`, after sweeping `dir`.
     fn create(dir: &Path, dest: &Path) -> Result<Staged> {
         clean_stale(dir);
+        let mut attempts = 0;
         let (mut file, lock_path) = loop {
+            attempts += 1;
+            if attempts > 10 {
+                bail!(
+                    "failed to write {}: cannot keep a lock file in {} (it keeps being removed)",
+                    dest.display(),
+                    dir.display()
+                );
+            }
             let lock_file = tempfile::Builder::new()
                 .prefix(PREFIX)
                 .suffix(".lock")
@@ -182,7 +194,15 @@ impl Staged {
             .and_then(|n| n.strip_suffix(".lock"))
             .context("a staging lock file has an unexpected name")?
             .to_string();
-        lock_static(&LIVE).push((dir.join(&name), lock_path.clone()));
+        {
+            let mut live = lock_static(&LIVE);
+            if abandoned() {
+                drop(live);
+                let _ = fs::remove_file(&lock_path);
+                bail!("failed to write {}: the run is stopping", dest.display());
+            }
+            live.push((dir.join(&name), lock_path.clone()));
+        }
         Ok(Staged {
             path: dir.join(name),
             dest: dest.to_path_buf(),
@@ -352,6 +372,9 @@ impl Transaction {
             check_destination(e, dev, &self.root)?;
         }
         let _commit = lock_static(&COMMIT);
+        if abandoned() {
+            bail!("failed to write {}: the run is stopping", self.shown());
+        }
         self.write_journal()?;
         if let Err(e) = roll_forward(&self.stage.path, &self.entries) {
             // the journal stays, with its lock file, for the next run to finish
@@ -410,6 +433,19 @@ fn check_destination(e: &JournalEntry, dev: u64, root: &Path) -> Result<()> {
     while !dir.exists() {
         dir = dir.parent().unwrap_or(Path::new("/"));
     }
+    if !dir.is_dir() {
+        bail!(
+            "cannot write {}: {} is not a directory",
+            e.dest.display(),
+            dir.display()
+        );
+    }
+    // a directory replaced is moved into the staging first: a mount point cannot be
+    let dir = if e.dir && e.dest.is_dir() && !e.dest.is_symlink() {
+        e.dest.as_path()
+    } else {
+        dir
+    };
     let on = fs::metadata(dir)
         .with_context(|| {
             format!(
@@ -489,8 +525,14 @@ pub fn abandon_all() -> MutexGuard<'static, ()> {
     guard
 }
 
-/// Set once [`abandon_all`] ran: staging writes stop.
+/// Set once a signal is being handled ([`stop_writing`]): staging writes and commits stop.
 static ABANDONED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on this run stages and commits nothing (a signal is being handled): writes and
+/// commits fail with "the run is stopping", and the staging is left for [`abandon_all`].
+pub fn stop_writing() {
+    ABANDONED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
 
 fn abandoned() -> bool {
     ABANDONED.load(std::sync::atomic::Ordering::SeqCst)
@@ -544,6 +586,11 @@ pub fn clean_stale(dir: &Path) {
         };
         if lock.try_lock().is_err() {
             continue; // a live run holds it
+        }
+        // released and removed meanwhile (a run lock's name is reused: another run may hold
+        // the file now at that path)
+        if !same_file(&lock, &lock_path) {
+            continue;
         }
         let dest = fs::read_to_string(&lock_path)
             .ok()

@@ -54,9 +54,13 @@ pub fn install() {
             for sig in signals.forever() {
                 if first {
                     first = false;
-                    let _ = std::thread::Builder::new()
+                    if std::thread::Builder::new()
                         .name("stop".into())
-                        .spawn(move || stop(sig));
+                        .spawn(move || stop(sig))
+                        .is_err()
+                    {
+                        stop(sig);
+                    }
                 } else {
                     // a second signal hurries the first one's stop along
                     HURRY.store(1, Ordering::SeqCst);
@@ -126,9 +130,8 @@ pub fn stopping() -> bool {
 pub fn exit(code: i32) -> ! {
     MAIN_DONE.store(1, Ordering::SeqCst);
     if stopping() {
-        loop {
-            std::thread::park();
-        }
+        // the handler exits well within this; should it not, this run still ends
+        std::thread::sleep(GRACE + UNWIND + Duration::from_secs(15));
     }
     std::process::exit(code)
 }
@@ -154,8 +157,17 @@ fn signal_groups(pgs: &[i32], sig: i32) {
     }
 }
 
+/// Writes a line to stderr, ignoring a failure (after SIGHUP the terminal is gone, and
+/// `eprintln!` would panic).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr(), "{line}");
+}
+
 fn stop(sig: i32) -> ! {
     STOPPING.store(sig, Ordering::SeqCst);
+    // from here no staging is written or committed
+    crate::atomic::stop_writing();
     let name = match sig {
         SIGINT => "SIGINT",
         SIGTERM => "SIGTERM",
@@ -165,10 +177,10 @@ fn stop(sig: i32) -> ! {
     let list = groups();
     let pgs = list.clone();
     if !pgs.is_empty() {
-        eprintln!(
+        say(&format!(
             "crossflake: {name}: stopping {} child process group(s) and waiting for them",
             pgs.len()
-        );
+        ));
     }
     signal_groups(&pgs, sig);
     drop(list);
@@ -178,12 +190,12 @@ fn stop(sig: i32) -> ! {
         let hurry = HURRY.load(Ordering::SeqCst) != 0;
         if !killed && (hurry || start.elapsed() > GRACE) {
             if hurry {
-                eprintln!("crossflake: a second signal; killing the children");
+                say("crossflake: a second signal; killing the children");
             } else {
-                eprintln!(
+                say(&format!(
                     "crossflake: children still running {} s after {name}; killing them",
                     GRACE.as_secs()
-                );
+                ));
             }
             signal_groups(&pgs, libc::SIGKILL);
             killed = true;
@@ -203,6 +215,8 @@ fn stop(sig: i32) -> ! {
     // waits for a commit in progress; none starts after
     let _no_commit = crate::atomic::abandon_all();
     crate::run_lock::release_all();
-    eprintln!("crossflake: stopped by {name}; what this run had staged was removed");
+    say(&format!(
+        "crossflake: stopped by {name}; what this run had staged was removed"
+    ));
     std::process::exit(128 + sig)
 }

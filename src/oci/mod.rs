@@ -274,21 +274,34 @@ fn destinations(opts: &Options) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
     for dest in output.iter().chain(&archive) {
         atomic::check_writable(dest)?;
     }
-    if let (Some(out), Some(a)) = (&output, &archive) {
-        let device = |p: &Path| {
-            use std::os::unix::fs::MetadataExt;
-            p.ancestors()
-                .find_map(|d| std::fs::metadata(d).ok())
-                .map(|m| m.dev())
-        };
-        if device(out) != device(a) {
-            bail!(
-                "--output {} and --archive {} are on different file systems: they are written \
-                 together, so put them on one (or write them in two runs)",
-                out.display(),
-                a.display()
-            );
-        }
+    // where each is renamed from and to: the layout's parent (its staging) and the layout
+    // itself when it exists (it is moved aside), the archive's directory
+    let device = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        p.ancestors()
+            .find_map(|d| std::fs::metadata(d).ok())
+            .map(|m| m.dev())
+    };
+    let parent = |p: &Path| p.parent().unwrap_or(p).to_path_buf();
+    if let Some(out) = &output
+        && out.is_dir()
+        && device(out) != device(&parent(out))
+    {
+        bail!(
+            "--output {} is a mount point: the image replaces it by renaming, so give a \
+             directory inside it",
+            out.display()
+        );
+    }
+    if let (Some(out), Some(a)) = (&output, &archive)
+        && device(&parent(out)) != device(&parent(a))
+    {
+        bail!(
+            "--output {} and --archive {} are on different file systems: they are written \
+             together, so put them on one (or write them in two runs)",
+            out.display(),
+            a.display()
+        );
     }
     Ok((output, archive))
 }

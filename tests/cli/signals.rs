@@ -203,41 +203,30 @@ fn sigint_during_build_stops_cargo_and_exits_130() {
     assert_eq!(staged, Vec::<String>::new());
 }
 
-/// SIGTERM while `oci build` writes its staging (a file is staged; its first fsync is held up
-/// under strace so the write phase lasts; no child process runs): the handler itself removes the
-/// staged layout and the lock, and exits 143.
-#[test]
-fn sigterm_while_oci_build_writes_removes_its_staging_and_exits_143() {
-    use crate::support::{EM_AARCH64, TempProject, elf, require_tool};
+/// Runs `crossflake ARGS` in `dir` under strace with its first fsync held up `delay_us`
+/// microseconds (so its write phase lasts), sends SIGTERM to crossflake once a file is staged
+/// and its run lock names it, and checks: exit 143, the handler's message, and every file of
+/// `dir` as it was before (no staging, no lock).
+fn sigterm_while_staging(dir: &Path, args: &[String], delay_us: u64) {
+    use crate::support::{TempProject, require_tool};
     let strace = require_tool("strace", "apt-get install strace");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a"), elf(EM_AARCH64, None, 4096)).unwrap();
-    std::fs::write(dir.path().join("b"), elf(EM_AARCH64, None, 8192)).unwrap();
-    let args = |bin: &str| crate::faults::oci_args(bin, false);
-    let old = Command::new(env!("CARGO_BIN_EXE_crossflake"))
-        .args(args("a"))
-        .current_dir(dir.path())
-        .env("SOURCE_DATE_EPOCH", "315532800")
-        .output()
-        .unwrap();
-    assert!(old.status.success());
-    let before = TempProject::snapshot_bytes_of(dir.path());
+    let before = TempProject::snapshot_bytes_of(dir);
     let child = Command::new(&strace)
         .args(["-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e"])
-        .arg("inject=fsync:delay_enter=30000000:when=1")
+        .arg(format!("inject=fsync:delay_enter={delay_us}:when=1"))
         .arg(env!("CARGO_BIN_EXE_crossflake"))
-        .args(args("b"))
-        .current_dir(dir.path())
+        .args(args)
+        .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", "315532800")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // writing: a file is staged, and the run lock names the run
-    let lock = dir.path().join(".crossflake-stage-run.lock");
+    let lock = dir.join(".crossflake-stage-run.lock");
     let start = Instant::now();
     let pid: i32 = loop {
-        let staged = std::fs::read_dir(dir.path()).unwrap().any(|e| {
+        let staged = std::fs::read_dir(dir).unwrap().any(|e| {
             let e = e.unwrap();
             let name = e.file_name().to_string_lossy().to_string();
             name.starts_with(".crossflake-stage-")
@@ -255,9 +244,9 @@ fn sigterm_while_oci_build_writes_removes_its_staging_and_exits_143() {
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "oci build never staged anything"
+            "{args:?} never staged anything"
         );
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(5));
     };
     // SAFETY: signals the crossflake this test started (under strace).
     unsafe {
@@ -265,15 +254,43 @@ fn sigterm_while_oci_build_writes_removes_its_staging_and_exits_143() {
     }
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert_eq!(out.status.code(), Some(143), "{args:?}: {err}");
     assert!(
         err.contains("crossflake: stopped by SIGTERM; what this run had staged was removed"),
         "{err}"
     );
     assert!(
-        TempProject::snapshot_bytes_of(dir.path()) == before,
-        "the old image changed, or staging or the lock was left"
+        TempProject::snapshot_bytes_of(dir) == before,
+        "{args:?}: files changed, or staging or the lock was left:\n{err}"
     );
+}
+
+/// SIGTERM while `oci build` writes its staging, held in its first fsync for longer than the
+/// test (no child process runs): the handler itself removes the staged layout and the lock.
+#[test]
+fn sigterm_while_oci_build_writes_removes_its_staging_and_exits_143() {
+    use crate::support::{EM_AARCH64, elf};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a"), elf(EM_AARCH64, None, 4096)).unwrap();
+    std::fs::write(dir.path().join("b"), elf(EM_AARCH64, None, 8192)).unwrap();
+    let args = |bin: &str| crate::faults::oci_args(bin, false);
+    crate::support::run_ok(
+        Command::new(env!("CARGO_BIN_EXE_crossflake"))
+            .args(args("a"))
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "315532800"),
+    );
+    sigterm_while_staging(dir.path(), &args("b"), 30_000_000);
+}
+
+/// SIGTERM while `init` stages, its first fsync held up for a second: once it goes on, `init`
+/// must not commit (it would, well within the time the handler gives the main thread to
+/// return), and every file stays as it was.
+#[test]
+fn sigterm_before_init_commits_leaves_every_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&repo().join("tests/fixtures/init/package"), dir.path());
+    sigterm_while_staging(dir.path(), &["init".to_string()], 1_000_000);
 }
 
 #[test]
