@@ -68,16 +68,7 @@ impl Staged {
     /// Errors: `dest`'s directory does not exist or cannot be written.
     pub fn file(dest: &Path, content: &[u8], mode: u32) -> Result<Staged> {
         let staged = Staged::new(dest)?;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&staged.path)
-            .with_context(|| format!("failed to write {}", dest.display()))?;
-        f.write_all(content)
-            .and_then(|()| f.sync_all())
-            .with_context(|| format!("failed to write {}", dest.display()))?;
-        fs::set_permissions(&staged.path, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("failed to set permissions of {}", dest.display()))?;
+        write_new(&staged.path, dest, content, mode)?;
         Ok(staged)
     }
 
@@ -328,16 +319,7 @@ impl Transaction {
             bail!("failed to write {}: the run is stopping", dest.display());
         }
         let path = self.next(dest, false);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("failed to write {}", dest.display()))?;
-        f.write_all(content)
-            .and_then(|()| f.sync_all())
-            .with_context(|| format!("failed to write {}", dest.display()))?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("failed to set permissions of {}", dest.display()))
+        write_new(&path, dest, content, mode)
     }
 
     /// Stages an empty directory (mode 0755) for `dest`, to be filled through the returned tree;
@@ -542,6 +524,21 @@ fn parent_of(dest: &Path) -> Result<&Path> {
     dest.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .with_context(|| format!("{} has no parent directory", dest.display()))
+}
+
+/// Creates the staged file `path` (which must not exist) with `content`, flushed to disk, and
+/// permission bits `mode`. Errors name `dest`, where the file goes.
+fn write_new(path: &Path, dest: &Path, content: &[u8], mode: u32) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("failed to write {}", dest.display()))?;
+    f.write_all(content)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("failed to write {}", dest.display()))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .with_context(|| format!("failed to set permissions of {}", dest.display()))
 }
 
 /// Removes a file or a directory tree; whether nothing is left at `path`.

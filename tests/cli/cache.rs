@@ -315,27 +315,16 @@ fn a_flake_nix_edited_by_hand_is_kept_without_force() {
         .success();
     assert_eq!(nix_config(&p), config_for(&cache_table(&p)));
     // written by crossflake now: set again needs no --force, and the cache changes
-    p.cmd(&[
-        "cache",
-        "set",
-        "--kind",
-        "http",
-        "--url",
-        "https://other.example.org",
-        "--public-key",
-        KEY,
-    ])
-    .assert()
-    .success();
+    set_http_cache(&p, "https://other.example.org");
     assert_eq!(
         nix_config(&p)["extra-substituters"],
         json!(["https://other.example.org"])
     );
 }
 
-/// `cache set --kind http --url URL --public-key KEY` in `p`, which must succeed.
-pub(crate) fn set_http_cache(p: &TempProject, url: &str) {
-    p.cmd(&[
+/// `cache set --kind http --url URL --public-key KEY`.
+pub(crate) fn http_cache_args(url: &str) -> Vec<String> {
+    [
         "cache",
         "set",
         "--kind",
@@ -344,9 +333,18 @@ pub(crate) fn set_http_cache(p: &TempProject, url: &str) {
         url,
         "--public-key",
         KEY,
-    ])
-    .assert()
-    .success();
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// [`http_cache_args`] run in `p`, which must succeed.
+pub(crate) fn set_http_cache(p: &TempProject, url: &str) {
+    let args = http_cache_args(url);
+    p.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .assert()
+        .success();
 }
 
 /// `crossflake doctor --json`'s cache findings (`severity: problem`) and exit status, with

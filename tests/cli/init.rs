@@ -203,18 +203,7 @@ fn flake_parts_flake_is_kept_on_rerun_and_a_foreign_flake_is_refused() {
         .assert()
         .success();
     assert_eq!(p.read("flake.nix"), template, "a rerun changed the style");
-    p.cmd(&[
-        "cache",
-        "set",
-        "--kind",
-        "http",
-        "--url",
-        "http://127.0.0.1:5000",
-        "--public-key",
-        "cache.example.org-1:Gt35ybLEj/QrvSRmVUDRFcAdK7ieMaQVXaeDiXS2R9I=",
-    ])
-    .assert()
-    .success();
+    crate::cache::set_http_cache(&p, "http://127.0.0.1:5000");
     let cached = p.read("flake.nix");
     assert!(
         cached.contains("imports = [ crossflake.flakeModules.default ];")

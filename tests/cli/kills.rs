@@ -405,16 +405,7 @@ fn ci_survives_kills_with_and_without_a_workflow_directory() {
 #[test]
 fn cache_set_and_unset_survive_kills() {
     fn set(_: &Path) -> Vec<String> {
-        strings(&[
-            "cache",
-            "set",
-            "--kind",
-            "http",
-            "--url",
-            "http://127.0.0.1:9/",
-            "--public-key",
-            crate::cache::KEY,
-        ])
+        crate::cache::http_cache_args("http://127.0.0.1:9/")
     }
     kill_suite(&Writer {
         name: "cache set",
