@@ -43,8 +43,9 @@ let
     in if fromZig != null then fromZig
     else pkgs.lib.getAttrFromPath (pkgs.lib.splitString "." pure.catalog.build-tools.libclang.nixpkgs) pkgs;
   buildToolsFor = import ./buildToolsFor.nix { inherit pkgs pure libclang; };
-  # built with fenix's pinned stable, whatever channel the project pins
-  cargoZigbuild = import ./cargoZigbuild.nix { inherit pure; } (craneLibFor fenix.packages.${system}.minimal.toolchain);
+  # built with fenix's pinned stable (its minimal profile: cargo, rustc, the host's rust-std),
+  # whatever channel the project pins (fenix's top-level `minimal` is a nightly)
+  cargoZigbuild = import ./cargoZigbuild.nix { inherit pure; } (craneLibFor fenix.packages.${system}.stable.minimalToolchain);
   crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig cargoZigbuild; };
   buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };

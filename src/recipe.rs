@@ -448,6 +448,7 @@ mod tests {
         );
         let ld = r.scripts.iter().find(|s| s.tool == "zig-wasm-ld").unwrap();
         assert!(ld.content.contains("-Wl,--stack-first"));
+        assert!(ld.content.contains("-Wl,--allow-undefined"));
     }
 
     #[test]

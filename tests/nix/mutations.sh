@@ -153,6 +153,16 @@ git -C "$d" add -A
 must_fail parts-divergence "the module ignores perSystem.crossflake.targets" "tests/nix/flake-parts.sh" \
   "FAILED x86_64-linux packages: names differ" env CROSSFLAKE_EVALPKGS_READY=1 bash "$repo/tests/nix/flake-parts.sh" "$d"
 
+echo "== the real-fenix step refuses a binary of another rustc"
+# the fenix stand-in (Debian's rustc) in place of real fenix while the dist server answers
+if curl -sfI --max-time 20 -o /dev/null https://static.rust-lang.org/dist/channel-rust-1.95.0.toml; then
+  must_fail fenix-standin "the stand-in's rustc used where real fenix was asked for" "real-builds.sh's step fenix" \
+    "got 'rustc version 1.96" env CROSSFLAKE_TEST_FENIX=standin CROSSFLAKE_REAL_BUILDS_DIR="$scratch/real-builds" \
+    bash "$repo/tests/nix/real-builds.sh" --step fenix
+else
+  echo "   ## 1 fidelity check skipped: dist server unreachable (the fenix step's refusal of another rustc)"
+fi
+
 echo "== the stand-in's setup steps fail loudly"
 stage_with() { echo "STAGE_SOURCE_ONLY=1 source '$repo/tests/nix/standin/stage.sh' '$scratch/stage-state' && $1"; }
 must_fail stage-missing-package "a package dpkg does not have" "stage.sh's deb_version" \

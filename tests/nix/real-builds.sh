@@ -665,6 +665,66 @@ nar_hash() {
   "$1" path-info --json "$2" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["narHash"])'
 }
 
+# step fenix: fenix's real toolchains, where the Rust dist server answers. A fixture locked to
+# Rust 1.95.0 (rust-toolchain.lock.toml made by `crossflake toolchain lock` from
+# tests/fixtures/toolchain's channel manifest: the published URLs and hashes) is built with
+# fenix as flake.lock pins it (CROSSFLAKE_FENIX=real): Nix fetches the official components,
+# fenix's fromManifestFile and combine build the toolchain. Each binary must name rustc 1.95.0
+# (its .comment, or for wasm the path of 1.95.0's commit), be verified and run under its runner:
+# the host package (official rustc's own link line), x86_64-gnu with a glibc floor of 2.17 and
+# wasm32-wasip1 (zig as linker). Where the dist server does not answer, the step prints which
+# checks it skipped and passes; where it answered, a binary built by another rustc fails it
+# (CROSSFLAKE_TEST_FENIX=standin plants that: tests/nix/mutations.sh).
+step_fenix() {
+step "fenix's real toolchains: a project locked to 1.95.0, built with the official components"
+local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.95.0.toml f url skipped
+f=$(fixture fenix-1.95 "$repo/tests/fixtures/cross-hello")
+python3 - "$f/Cargo.toml" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s, n = re.subn(r'(?ms)^targets = \[.*?\]\n', 'targets = ["x86_64-unknown-linux-gnu.2.17", "wasm32-wasip1"]\n', s, count=1)
+assert n == 1, f"{p} has no targets list"
+open(p, "w").write(s)
+PY
+printf '[toolchain]\nchannel = "1.95.0"\ncomponents = ["clippy", "rustfmt", "rust-src"]\ntargets = ["x86_64-unknown-linux-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
+"$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >/dev/null 2>&1 ||
+  fail "crossflake toolchain lock for the 1.95.0 fixture"
+git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.95.0"
+url=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["pkg"]["rustc"]["target"]["x86_64-unknown-linux-gnu"]["url"])' "$f/rust-toolchain.lock.toml")
+if ! curl -sfI --max-time 20 -o /dev/null "$url"; then
+  skipped=4
+  echo "   ###################################################################################"
+  echo "   toolchain: fenix stand-in (Debian's rustc); $skipped fidelity checks skipped: dist server unreachable"
+  echo "   (no answer for $url: 1.95.0 in .comment of the host and x86_64-gnu builds, and the"
+  echo "   official link lines of the host, x86_64-gnu and wasm32-wasip1 builds, were not checked)"
+  echo "   ###################################################################################"
+  return 0
+fi
+echo "   toolchain: fenix $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["fenix"]["locked"]["rev"][:12])' "$repo/flake.lock") as flake.lock pins it, official Rust 1.95.0 components from the dist server"
+local outs_text
+outs_text=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$f" packages.x86_64-linux.default packages.x86_64-linux.x86_64-gnu packages.x86_64-linux.wasm32-wasip1)
+local -a o
+mapfile -t o <<<"$outs_text"
+[ ${#o[@]} -eq 3 ] || fail "real-build gave ${#o[@]} output paths for 3 packages"
+local want="rustc version 1.95.0 (59807616e 2026-04-14)" bin got
+for bin in "${o[0]}/bin/cross-hello" "${o[1]}/bin/cross-hello"; do
+  got=$(readelf -p .comment "$bin" | sed -n 's/.*\(rustc version .*\)$/\1/p' | head -1)
+  expect_eq "the rustc that built $bin (its .comment)" "$got" "$want"
+done
+grep -aqF "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/" "${o[2]}/bin/cross-hello.wasm" ||
+  fail "${o[2]}/bin/cross-hello.wasm was not built by rustc 1.95.0 (no path of its commit 59807616e in the binary)"
+echo "   every binary names rustc 1.95.0 (59807616e)"
+# official rustc links host programs with its own rust-lld (built in Rust's CI, /checkout)
+readelf -p .comment "${o[0]}/bin/cross-hello" | grep -qF "Linker: LLD" && readelf -p .comment "${o[0]}/bin/cross-hello" | grep -qF "/checkout/src/llvm-project" ||
+  fail "the host build was not linked by rustc's own rust-lld: $(readelf -p .comment "${o[0]}/bin/cross-hello")"
+echo "   host: linked by rustc's rust-lld (official link line)"
+expect_eq "host build" "$("${o[0]}/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
+echo "   host: runs: cross-hello on x86_64: 2+3=5"
+verify_run x86_64-unknown-linux-gnu.2.17 "${o[1]}/bin/cross-hello" "cross-hello on x86_64: 2+3=5" env
+verify_run wasm32-wasip1 "${o[2]}/bin/cross-hello.wasm" "cross-hello on wasm32: 2+3=5" "$wasmtime" run
+}
+
 # step own: crossflake's own flake (with --all)
 step_own() {
 step "crossflake's own flake: nix build gives the CLI, which runs"
@@ -673,7 +733,7 @@ grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flak
 echo "   $cli/bin/crossflake targets lists the catalog"
 }
 
-steps=(harness packages closure skips checks verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals builders)
+steps=(harness fenix packages closure skips checks verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals builders)
 $all && steps+=(own)
 if [ ${#only[@]} -gt 0 ]; then
   for s in "${only[@]}"; do

@@ -1,7 +1,12 @@
 # Sourced by setup.sh and tests/nix/real-build: the Nix configuration of the sandboxed builds
 # and where ../shared is.
+# The sandbox gets STATE/ld.so.cache (setup.sh writes it) as its /etc/ld.so.cache: it maps the
+# C library's sonames to the stand-in glibc's store path, which is where nixpkgs' own loader
+# looks by default (the stand-in's loader is Debian's, whose default is /lib/x86_64-linux-gnu).
+# Binaries that fenix's real toolchains patch (interpreter the stand-in's loader, RUNPATH zlib
+# and their own lib/ only, as in nixpkgs) find libc, libdl and libgcc_s through it.
 # shellcheck disable=SC2034
-crossflake_nix_config=$'experimental-features = nix-command flakes\nsubstituters =\nconnect-timeout = 2\nbuild-users-group = nixbld\nsandbox = true\nsandbox-fallback = false\nsandbox-paths = /bin/sh=/bin/busybox\nwarn-dirty = false\nmax-jobs = 4\ncores = 2'
+crossflake_nix_config=$'experimental-features = nix-command flakes\nsubstituters =\nconnect-timeout = 2\nbuild-users-group = nixbld\nsandbox = true\nsandbox-fallback = false\nsandbox-paths = /bin/sh=/bin/busybox /etc/ld.so.cache='"${state:-${CROSSFLAKE_STANDIN_DIR:-/tmp/crossflake-standin}}"$'/ld.so.cache?\nwarn-dirty = false\nmax-jobs = 4\ncores = 2'
 
 # crossflake_shared_dir REPO: the developers' shared directory (pinned inputs, evalpkgs): beside
 # the checkout, else /work/shared (a clone made elsewhere, as CI's)

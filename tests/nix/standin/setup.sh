@@ -7,7 +7,8 @@
 #   - build users (group nixbld) for the sandbox;
 #   - STATE/nixpkgs and STATE/fenix: the stand-in flakes (this directory's nixpkgs/ and fenix/,
 #     the real nixpkgs lib from ../shared/inputs, host-tools.json from stage.sh);
-#   - the pinned crane source in the store, so flake.lock resolves it with no network.
+#   - the pinned crane and fenix sources in the store, so flake.lock resolves them with no
+#     network.
 # Idempotent; a rerun restages only what changed. Prints the environment to use
 # (NIX_CONFIG, the state directory). STATE defaults to /tmp/crossflake-standin.
 #   tests/nix/standin/setup.sh [STATE]
@@ -71,16 +72,34 @@ if [ ! -f "$state/nixpkgs/nixpkgs-lib/.from" ] || [ "$(cat "$state/nixpkgs/nixpk
 fi
 bash "$here/stage.sh" "$state"
 cp "$state/host-tools.json" "$state/nixpkgs/host-tools.json"
-
-# --- crane, as flake.lock pins it ----------------------------------------------------------
-crane_rev=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["crane"]["locked"]["rev"])' "$repo/flake.lock")
-crane_nar=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["crane"]["locked"]["narHash"])' "$repo/flake.lock")
-if [ ! -d "$state/crane" ] || [ "$(nix hash path "$state/crane")" != "$crane_nar" ]; then
-  rm -rf "$state/crane"
-  mkdir -p "$state/crane"
-  tar -xzf "$inputs/crane-$crane_rev.tar.gz" -C "$state/crane"
-  got=$(nix hash path "$state/crane")
-  [ "$got" = "$crane_nar" ] || { echo "setup: crane's narHash is $got, flake.lock pins $crane_nar" >&2; exit 1; }
+# the sandbox's /etc/ld.so.cache (env.sh): the stand-in glibc's libraries by soname, made by
+# ldconfig in a scratch root holding a copy of them at their store path
+glibc_path=$(cat "$state/stage/glibc.path")
+if [ ! -f "$state/ld.so.cache.from" ] || [ "$(cat "$state/ld.so.cache.from")" != "$glibc_path" ]; then
+  rm -rf "$state/ldroot"
+  mkdir -p "$state/ldroot$glibc_path/lib" "$state/ldroot/etc"
+  cp -a "$glibc_path/lib/." "$state/ldroot$glibc_path/lib/"
+  echo "$glibc_path/lib" >"$state/ldroot/etc/ld.so.conf"
+  ldconfig -X -r "$state/ldroot" -C /etc/ld.so.cache
+  mv "$state/ldroot/etc/ld.so.cache" "$state/ld.so.cache"
+  rm -rf "$state/ldroot"
+  echo "$glibc_path" >"$state/ld.so.cache.from"
 fi
-nix store add-path --name source "$state/crane" >/dev/null
+
+# --- crane and fenix, as flake.lock pins them ------------------------------------------------
+# (real fenix builds its toolchains from the dist server's official components; the fenix
+# stand-in above is the fallback when that server does not answer)
+for input in crane fenix; do
+  rev=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["locked"]["rev"])' "$repo/flake.lock" "$input")
+  nar=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][sys.argv[2]]["locked"]["narHash"])' "$repo/flake.lock" "$input")
+  dir=$state/$input-source
+  if [ ! -d "$dir" ] || [ "$(nix hash path "$dir")" != "$nar" ]; then
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    tar -xzf "$inputs/$input-$rev.tar.gz" -C "$dir"
+    got=$(nix hash path "$dir")
+    [ "$got" = "$nar" ] || { echo "setup: $input's narHash is $got, flake.lock pins $nar" >&2; exit 1; }
+  fi
+  nix store add-path --name source "$dir" >/dev/null
+done
 echo "setup: ready in $state (nix $(nix --version | awk '{print $3}'), sandboxed builds as nixbld)" >&2

@@ -172,6 +172,8 @@ stage_rsync() { debs rsync; }
 stage_patch() { debs patch; }
 stage_patchelf() { debs patchelf; }
 stage_gnumake() { debs make; }
+# zlib as nixpkgs' has it (lib/libz.so.1): fenix's toolchains put it on their binaries' rpath
+stage_zlib() { putL "/lib/$multiarch/libz.so.1" lib/libz.so.1; }
 # perl with its modules (Debian splits them over four packages); Debian's perl looks for them
 # under /usr, so the stand-in's package points PERL5LIB at its own copies (host-tools.nix)
 stage_perl() {
@@ -292,6 +294,7 @@ add gnugrep "$(deb_version grep)"
 add gnutar "$(deb_version tar)"
 add xz "$(deb_version xz-utils)"
 add gnumake "$(deb_version make)"
+add zlib "$(deb_version zlib1g)"
 add perl "$(deb_version perl)"
 add which "$(deb_version debianutils)"
 add gcc "$(deb_version gcc-12)"

@@ -1,7 +1,8 @@
 # stdenv.cc: a C compiler whose outputs run in the sandbox, as nixpkgs' cc-wrapper makes them:
 # bin/cc, gcc, cpp (Debian's gcc 12 through ./cc-wrapper.sh) and binutils' tools; its setup hook
 # exports CC, AR, STRIP and the rest, as nixpkgs' cc and bintools wrappers do.
-#   attributes: cc (gcc), bintools, libc (glibc), targetPrefix (""), isGNU
+#   attributes: cc (gcc, with cc.lib), bintools (with bintools.dynamicLinker), libc (glibc),
+#   targetPrefix (""), isGNU
 { system, bash, coreutils, gcc, binutils, glibc, libcDev }:
 let
   drv = derivation {
@@ -42,8 +43,9 @@ let
   };
 in
 drv // {
-  cc = gcc;
-  bintools = binutils;
+  # nixpkgs' gcc.lib holds libgcc_s; the stand-in's glibc package does
+  cc = gcc // { lib = glibc; };
+  bintools = binutils // { dynamicLinker = "${glibc}/lib/ld-linux-x86-64.so.2"; };
   libc = glibc;
   targetPrefix = "";
   isGNU = true;

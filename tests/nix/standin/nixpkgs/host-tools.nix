@@ -63,6 +63,7 @@ let
     patch = simple "patch" "patch";
     patchelf = simple "patchelf" "patchelf";
     gnumake = simple "gnumake" "make";
+    zlib = simple "zlib" null;
     # Debian's perl has its module directories (@INC) compiled in under /usr; a setup hook points
     # PERL5LIB at the package's copies, so that perl, and the perl that OpenSSL's Configure
     # records for its makefiles ($^X), find them in builds and dev shells

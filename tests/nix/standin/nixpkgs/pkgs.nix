@@ -62,6 +62,16 @@ let
       binutils = self.binutils-unwrapped;
       gcc = cc;
       qemu = self.qemu-user;
+      # fenix's toolchain builder takes these and uses them on darwin only
+      curl = throw "nixpkgs stand-in: curl is not staged (fenix uses it on darwin only)";
+      makeBinaryWrapper = throw "nixpkgs stand-in: makeBinaryWrapper is not staged (fenix uses it on darwin only)";
+      # fenix's flake lists its rust-analyzer VS Code extension among its packages: a derivation
+      # here (its `packages` must evaluate), which says it is not staged when built
+      vscode-utils.buildVscodeExtension = { name, ... }: derivation {
+        inherit name system;
+        builder = "/bin/sh";
+        args = [ "-c" "echo 'nixpkgs stand-in: vscode-utils is not staged' >&2; exit 1" ];
+      };
       wine = self.wine64;
 
       inherit (rust) rustc cargo clippy rustfmt rustPlatform makeRustPlatform;
