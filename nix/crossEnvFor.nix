@@ -1,7 +1,8 @@
 # crossEnvFor spec { profile ? "release", buildStd ? false } -> the recipe of crossEnv.nix for
 # `spec` on this host, with Nix's tools filled in, plus what a derivation needs of it:
-#   vars               NAME -> value, what a build gets (build-std-only and run-only entries left
-#                      out: a runner or qemu's glibc never reaches a package build)
+#   vars               NAME -> value, what a build gets (the recipe's, build-std-only and run-only entries left
+#                      out: a runner or qemu's glibc never reaches a package build; for zig
+#                      recipes CARGO_ZIGBUILD_ZIG_COMMAND, the zig cargo-zigbuild runs)
 #   runVars            vars plus the run-only entries (the runner, QEMU_LD_PREFIX): for the
 #                      test check and the dev shells
 #   nativeBuildInputs  zig and the pinned cargo-zigbuild for zig recipes
@@ -49,7 +50,11 @@ let
     };
   };
   usesZig = spec.zigTarget != null;
-  pick = keep: lib.mapAttrs (_: e: e.value) (lib.filterAttrs (_: keep) recipe.env);
+  # cargo-zigbuild runs `python3 -m ziglang` before `zig` when a Python on PATH has PyPI's
+  # ziglang (cargo-zigbuild 0.24.1, src/zig/locate.rs): the variable it reads first pins it to
+  # nixpkgs' zig, whose library ZIG_LIB_DIR mirrors (builds and dev shells alike)
+  zigCommand = lib.optionalAttrs usesZig { CARGO_ZIGBUILD_ZIG_COMMAND = "${zig}/bin/zig"; };
+  pick = keep: lib.mapAttrs (_: e: e.value) (lib.filterAttrs (_: keep) recipe.env) // zigCommand;
 in
 recipe // {
   vars = pick (e: (buildStd || !e.buildStd) && !e.run);

@@ -185,7 +185,7 @@ impl Prepared {
                 .triples()
                 .iter()
                 .any(|t| bare(t) == bare(&other.recipe.target))
-            && self.tools.zig_lib_dir == other.tools.zig_lib_dir
+            && self.tools.machine_env() == other.tools.machine_env()
             && other.recipe.env.iter().filter(|e| !e.run).all(|e| {
                 self.recipe
                     .env
@@ -240,9 +240,7 @@ impl Prepared {
         } else {
             cmd.envs(self.recipe.build_env_pairs());
         }
-        if let Some(dir) = &self.tools.zig_lib_dir {
-            cmd.env("ZIG_LIB_DIR", dir);
-        }
+        cmd.envs(self.tools.machine_env());
         for (name, value) in &checkout.env {
             match value {
                 Some(v) => cmd.env(name, v),

@@ -29,6 +29,29 @@ pub struct ToolPaths {
     /// `ZIG_LIB_DIR` when zig's own is read-only (not part of the recipe's environment: it
     /// only makes up for this machine's zig install).
     pub zig_lib_dir: Option<String>,
+    /// The zig cargo-zigbuild runs, as a command line (`["/usr/bin/zig"]`,
+    /// `["/usr/bin/python3", "-m", "ziglang"]`): the one `zig_lib_dir` mirrors; empty for
+    /// recipes without zig or when no zig is found (not part of the recipe's environment).
+    pub zig_command: Vec<String>,
+}
+
+impl ToolPaths {
+    /// The variables that fit the recipe to this machine's zig, as (name, value) pairs:
+    /// `ZIG_LIB_DIR` (the writable mirror), and `CARGO_ZIGBUILD_ZIG_COMMAND` with
+    /// `CARGO_ZIGBUILD_ZIG_COMMAND_ARGS` (space-separated), which cargo-zigbuild 0.24.1 reads
+    /// before looking for `python3 -m ziglang` and `zig` itself (src/zig/locate.rs): so a
+    /// PyPI ziglang on PATH cannot swap in another zig than the one whose library is mirrored.
+    pub fn machine_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = Vec::new();
+        if let Some(dir) = &self.zig_lib_dir {
+            env.push(("ZIG_LIB_DIR", dir.clone()));
+        }
+        if let Some((program, args)) = self.zig_command.split_first() {
+            env.push(("CARGO_ZIGBUILD_ZIG_COMMAND", program.clone()));
+            env.push(("CARGO_ZIGBUILD_ZIG_COMMAND_ARGS", args.join(" ")));
+        }
+        env
+    }
 }
 
 /// Options that change the recipe.
@@ -287,6 +310,7 @@ mod tests {
             sysroot: Some("/usr/aarch64-linux-gnu".into()),
             ssp_stubs: "/cache/ssp".into(),
             zig_lib_dir: None,
+            zig_command: Vec::new(),
         }
     }
 

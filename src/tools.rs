@@ -43,9 +43,24 @@ pub fn rustc() -> String {
     std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into())
 }
 
-/// How cargo-zigbuild will run zig, as a command line: `$CARGO_ZIGBUILD_ZIG_PATH`, `zig` on
-/// PATH, or the `ziglang` Python package (`python3 -m ziglang`), in cargo-zigbuild's own order.
+/// The zig crossflake builds with, as a command line (program, then arguments):
+/// `$CARGO_ZIGBUILD_ZIG_COMMAND` (with `$CARGO_ZIGBUILD_ZIG_COMMAND_ARGS`) when it names an
+/// existing file, else `$CARGO_ZIGBUILD_ZIG_PATH`, `zig` on PATH, or the `ziglang` Python
+/// package (`python3 -m ziglang`). cargo-zigbuild 0.24.1 left to itself tries `python3 -m
+/// ziglang` before `zig` (src/zig/locate.rs), so crossflake pins it to this one through
+/// [`ToolPaths::machine_env`]: the zig whose library `ZIG_LIB_DIR` mirrors.
 pub fn find_zig() -> Option<Vec<String>> {
+    if let Ok(p) = std::env::var("CARGO_ZIGBUILD_ZIG_COMMAND")
+        && !p.is_empty()
+        && Path::new(&p).exists()
+    {
+        let args = std::env::var("CARGO_ZIGBUILD_ZIG_COMMAND_ARGS").unwrap_or_default();
+        return Some(
+            std::iter::once(p)
+                .chain(args.split_whitespace().map(str::to_string))
+                .collect(),
+        );
+    }
     if let Ok(p) = std::env::var("CARGO_ZIGBUILD_ZIG_PATH") {
         return Some(vec![p]);
     }
@@ -58,6 +73,17 @@ pub fn find_zig() -> Option<Vec<String>> {
         .output()
         .is_ok_and(|o| o.status.success());
     ok.then(|| vec![python, "-m".into(), "ziglang".into()])
+}
+
+/// [`find_zig`]'s command with its program as an absolute path (cargo-zigbuild ignores a
+/// `CARGO_ZIGBUILD_ZIG_COMMAND` that is not an existing file); `None` when no zig is found.
+fn pinned_zig() -> Option<Vec<String>> {
+    let mut cmd = find_zig()?;
+    let program = Path::new(&cmd[0]);
+    if !program.is_absolute() {
+        cmd[0] = which(&cmd[0])?.display().to_string();
+    }
+    Some(cmd)
 }
 
 /// The trimmed standard output of a command that succeeded, else `None`.
@@ -251,6 +277,12 @@ pub fn tool_paths(spec: &TargetSpec, host: &str) -> ToolPaths {
             .as_ref()
             .and_then(|_| writable_zig_lib_dir())
             .map(|p| p.display().to_string()),
+        zig_command: spec
+            .target()
+            .zig_target
+            .as_ref()
+            .and_then(|_| pinned_zig())
+            .unwrap_or_default(),
     }
 }
 

@@ -62,8 +62,8 @@ pub fn run(args: EnvArgs) -> Result<()> {
         for e in &recipe.env {
             println!("export {}={}", e.name, shell_quote(&e.value));
         }
-        if let Some(dir) = &paths.zig_lib_dir {
-            println!("export ZIG_LIB_DIR={}", shell_quote(dir));
+        for (name, value) in paths.machine_env() {
+            println!("export {name}={}", shell_quote(&value));
         }
         return Ok(());
     }

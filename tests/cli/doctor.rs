@@ -400,6 +400,54 @@ fn libclang_must_be_as_new_as_zigs_clang_and_bindgen_gets_zigs_headers() {
     );
 }
 
+/// cargo-zigbuild 0.24.1 runs `python3 -m ziglang` before `zig` when a Python has PyPI's
+/// ziglang: `crossflake env --shell` (and every build, through the same
+/// `ToolPaths::machine_env`) pins it to the zig crossflake found, by absolute path, with its
+/// arguments; a target without zig gets neither variable.
+#[test]
+fn env_shell_pins_the_zig_cargo_zigbuild_runs() {
+    let p = project(&lock(&[]));
+    let tools = tempfile::tempdir().unwrap();
+    let zig = fake_zig(tools.path(), 19);
+    let shell = |target: &str, env: &[(&str, &str)]| {
+        let out = p
+            .cmd(&["env", "--target", target, "--shell"])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let got = shell("aarch64-musl", &[("CARGO_ZIGBUILD_ZIG_PATH", zig.as_str())]);
+    assert!(
+        got.contains(&format!("export CARGO_ZIGBUILD_ZIG_COMMAND='{zig}'\n"))
+            && got.contains("export CARGO_ZIGBUILD_ZIG_COMMAND_ARGS=''\n"),
+        "{got}"
+    );
+    // a zig given as a command line (program and arguments) keeps its arguments
+    let got = shell(
+        "aarch64-musl",
+        &[
+            ("CARGO_ZIGBUILD_ZIG_COMMAND", zig.as_str()),
+            ("CARGO_ZIGBUILD_ZIG_COMMAND_ARGS", "--from-test x"),
+        ],
+    );
+    assert!(
+        got.contains(&format!("export CARGO_ZIGBUILD_ZIG_COMMAND='{zig}'\n"))
+            && got.contains("export CARGO_ZIGBUILD_ZIG_COMMAND_ARGS='--from-test x'\n"),
+        "{got}"
+    );
+    let native = shell(
+        "x86_64-darwin",
+        &[("CARGO_ZIGBUILD_ZIG_PATH", zig.as_str())],
+    );
+    assert!(!native.contains("CARGO_ZIGBUILD_ZIG_COMMAND"), "{native}");
+}
+
 /// Cargo.lock lists the crates of every feature of the workspace's packages (rsspls has
 /// native-tls behind a feature, rustls by default): a rule that would stop the build is checked
 /// against the crates cargo builds for the target (`cargo metadata --filter-platform`), so a

@@ -478,14 +478,25 @@ rbnix "$hello" print-dev-env .#aarch64-musl >"$work/shell-aarch64-musl.sh"
 rbnix "$hello" print-dev-env .#wasm32-wasip1 >"$work/shell-wasm32-wasip1.sh"
 rbnix "$hello" print-dev-env .#default >"$work/shell-default.sh"
 rbnix "$hello" print-dev-env .#armv7-musl >"$work/shell-armv7-musl.sh"
+# a PyPI ziglang on PATH (cargo-zigbuild tries `python3 -m ziglang` before `zig`) must change
+# nothing: this python3 claims one, of another version, and fails when cargo-zigbuild runs it
+mkdir -p "$work/pypi-ziglang"
+cat >"$work/pypi-ziglang/python3" <<'SH'
+#!/bin/sh
+if [ "$1 $2 $3" = "-m ziglang version" ]; then echo 0.16.0; exit 0; fi
+echo "PyPI ziglang on PATH was run: python3 $*" >&2
+exit 1
+SH
+chmod +x "$work/pypi-ziglang/python3"
 for t in aarch64-musl armv7-musl wasm32-wasip1; do
   triple=$(grep -o "CARGO_BUILD_TARGET='[^']*'" "$work/shell-$t.sh" | cut -d"'" -f2)
   rm -rf "$work/dev-$t" && cp -r "$repo/tests/fixtures/cross-hello" "$work/dev-$t"
-  env -i HOME="$work/home" bash -c "source '$work/shell-$t.sh' >/dev/null && cd '$work/dev-$t' &&
+  env -i HOME="$work/home" bash -c "source '$work/shell-$t.sh' >/dev/null && export PATH='$work/pypi-ziglang':\$PATH && cd '$work/dev-$t' &&
     cargo build --target $triple --profile crossflake && cargo test --target $triple --profile crossflake" >"$work/dev-$t.log" 2>&1 ||
     { tail -30 "$work/dev-$t.log"; fail "cargo build/test in the $t dev shell"; }
   grep -q 'test tests::c_code_runs_on_the_target ... ok' "$work/dev-$t.log" || fail "$t dev shell: no test ran"
-  echo "   $t: cargo build and cargo test (under the runner) pass"
+  grep -q 'PyPI ziglang on PATH was run' "$work/dev-$t.log" && fail "$t dev shell: cargo-zigbuild ran the PyPI ziglang on PATH"
+  echo "   $t: cargo build and cargo test (under the runner) pass, a PyPI ziglang first on PATH unused"
 done
 env -i HOME="$work/home" bash -c "source '$work/shell-default.sh' >/dev/null && command -v zig && command -v cargo-zigbuild && command -v crossflake" >/dev/null ||
   fail "the default dev shell lacks zig, cargo-zigbuild or crossflake"
