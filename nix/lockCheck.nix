@@ -1,7 +1,8 @@
 # lockCheck { lock, toolchain } -> true, or throws when a toolchain lock no longer matches
 # rust-toolchain.toml (channel, profile, components, targets; order does not matter). `lock` is the
-# parsed rust-toolchain.lock.toml, `toolchain` rust-toolchain.toml's parsed [toolchain] table.
-#   lockCheck { lock = fromTOML (readFile ./rust-toolchain.lock.toml); toolchain = (fromTOML ...).toolchain; }
+# parsed rust-toolchain.lock.toml, `toolchain` the project's request (toolchainRequest.nix: channel,
+# profile, components, targets).
+#   lockCheck { lock = fromTOML (readFile ./rust-toolchain.lock.toml); toolchain = toolchainRequest { toml = readFile ./rust-toolchain.toml; }; }
 # The same comparison as `crossflake toolchain lock --check`.
 { strings }:
 { lock, toolchain }:

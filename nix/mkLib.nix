@@ -1,5 +1,5 @@
 # mkLib pkgs -> the per-system functions, for composing your own flake:
-#   toolchain          { rustToolchainToml?, lockFile?, targets?, extraComponents? } -> toolchain
+#   toolchain          { rustToolchainToml?, legacyToolchainFile?, lockFile?, targets?, extraComponents? } -> toolchain
 #   craneLibFor        toolchain -> crane's lib using it
 #   crossEnvFor        spec -> { profile?, buildStd? } -> recipe, vars, runVars, nativeBuildInputs, runnerPackages
 #   buildForTarget     { craneLib, src, spec, profile?, ... } -> { package, deps, env, common }
@@ -21,7 +21,7 @@ let
   system = pkgs.stdenv.hostPlatform.system;
   toolchain = import ./toolchain.nix {
     fenix = fenix.packages.${system};
-    inherit (pure) lockCheck lockedSources strings;
+    inherit (pure) lockCheck lockedSources toolchainRequest strings;
     hostTriple = pure.catalog.hosts.${system}.triple;
   };
   craneLibFor = tc: (crane.mkLib pkgs).overrideToolchain (_: tc);

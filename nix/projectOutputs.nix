@@ -52,6 +52,7 @@ let
   buildTools = pure.buildTools (builtins.fromTOML (builtins.readFile (src + "/Cargo.lock")));
   optionalFile = name: if builtins.pathExists (src + "/${name}") then src + "/${name}" else null;
   rustToolchainToml = optionalFile "rust-toolchain.toml";
+  legacyToolchainFile = optionalFile "rust-toolchain";
   lockFile = optionalFile "rust-toolchain.lock.toml";
   stringOr = v: default: if builtins.isString v then v else default;
   # the source revision (for image annotations), when the flake is a clean git checkout
@@ -105,11 +106,11 @@ let
   # the host build's toolchain has the host's rust-std only; each target's derivations get
   # one with that target's rust-std added (so no build holds another target's std); the dev
   # shells get every target's, with rust-src and rust-analyzer
-  hostToolchain = cf.toolchain { inherit rustToolchainToml lockFile; };
+  hostToolchain = cf.toolchain { inherit rustToolchainToml legacyToolchainFile lockFile; };
   craneLib = cf.craneLibFor hostToolchain;
-  craneLibForTarget = spec: cf.craneLibFor (cf.toolchain { inherit rustToolchainToml lockFile; targets = [ spec.triple ]; });
+  craneLibForTarget = spec: cf.craneLibFor (cf.toolchain { inherit rustToolchainToml legacyToolchainFile lockFile; targets = [ spec.triple ]; });
   devCraneLib = cf.craneLibFor (cf.toolchain {
-    inherit rustToolchainToml lockFile;
+    inherit rustToolchainToml legacyToolchainFile lockFile;
     targets = triples;
     extraComponents = [ "rust-src" "rust-analyzer" ];
   });

@@ -12,6 +12,7 @@ let
   projectConfig = import ./projectConfig.nix { inherit resolveTarget; };
   hostOutputs = import ./hostOutputs.nix { };
   lockCheck = import ./lockCheck.nix { inherit strings; };
+  toolchainRequest = import ./toolchainRequest.nix { inherit catalog; };
   lockedSources = import ./lockedSources.nix { };
   buildTools = import ./buildTools.nix { inherit catalog; };
   sourceDate = import ./sourceDate.nix { };
@@ -19,5 +20,5 @@ let
   hasBinaries = import ./hasBinaries.nix { };
 in
 {
-  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools sourceDate unstableSwitches hasBinaries;
+  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck toolchainRequest lockedSources buildTools sourceDate unstableSwitches hasBinaries;
 }

@@ -1,22 +1,23 @@
-# toolchain { rustToolchainToml ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }
+# toolchain { rustToolchainToml ? null, legacyToolchainFile ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }
 #   -> one toolchain derivation (fenix.combine): cargo, rustc, the components of
 #      rust-toolchain.toml and of its rustup `profile` (those the channel has for this host,
 #      as rustup installs them), rust-std for every target triple, and `extraComponents`.
 #   toolchain { rustToolchainToml = ./rust-toolchain.toml; targets = [ "aarch64-unknown-linux-musl" ]; }
 #
-# The channel comes from rust-toolchain.toml (stable when there is none). With a toolchain
+# The request comes from rust-toolchain.toml, else the legacy rust-toolchain file's channel, else
+# stable (toolchainRequest.nix; components default to targets.toml's). With a toolchain
 # lock (rust-toolchain.lock.toml, written by `crossflake toolchain lock`) the components
 # come from the lock through fenix.fromManifestFile: any channel, no IFD. With no lock,
 # `stable` is fenix's stable, pinned by flake.lock; any other channel needs the lock.
 # `extraComponents` (rust-src, rust-analyzer for dev shells) are left out when the channel
 # does not have them; the file's own components are required.
-{ fenix, lockCheck, lockedSources, strings, hostTriple }:
-{ rustToolchainToml ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }:
+{ fenix, lockCheck, lockedSources, toolchainRequest, strings, hostTriple }:
+{ rustToolchainToml ? null, legacyToolchainFile ? null, lockFile ? null, targets ? [ ], extraComponents ? [ ] }:
 let
-  parsed = if rustToolchainToml == null then { } else builtins.fromTOML (builtins.readFile rustToolchainToml);
-  t = parsed.toolchain or { };
-  channel = t.channel or "stable";
-  components = t.components or [ "clippy" "rustfmt" "rust-src" ];
+  readOrNull = f: if f == null then null else builtins.readFile f;
+  # rust-toolchain.toml, else the legacy file's channel, else stable (toolchainRequest.nix)
+  t = toolchainRequest { toml = readOrNull rustToolchainToml; legacy = readOrNull legacyToolchainFile; };
+  inherit (t) channel components;
   fromLock = lockFile != null;
   lock = builtins.fromTOML (builtins.readFile lockFile);
   # a clear error, naming the command to run, before fenix would silently drop a piece
@@ -33,7 +34,7 @@ let
   stdFor = triple:
     let byTarget = fenix.targets.${triple} or (throw "crossflake: fenix has no rust-std for ${triple}");
     in if fromLock then (byTarget.fromManifestFile lockFile).rust-std else byTarget.stable.rust-std;
-  profile = t.profile or null;
+  inherit (t) profile;
   profiles = base.manifest.profiles or { };
   # the profile's packages, like `extraComponents`, are taken where this host has them
   profileComponents =

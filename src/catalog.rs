@@ -43,6 +43,8 @@ pub struct Catalog {
     pub cargo_zigbuild: CargoZigbuildPin,
     /// The oldest zig the recipe works with.
     pub zig: ZigPin,
+    /// What a project's toolchain request defaults to.
+    pub toolchain: ToolchainDefaults,
     /// Build tools that crates in Cargo.lock run (`perl`, `make`, `libclang`).
     pub build_tools: IndexMap<String, BuildTool>,
     /// Crates in Cargo.lock that need a build tool or break a static build, by crate name.
@@ -163,6 +165,15 @@ pub struct CargoZigbuildPin {
     /// The directories of zig's library this version writes into, relative to it
     /// (`libc/glibc/sysdeps/arm`): writable in crossflake's mirror of a read-only zig library.
     pub writes: Vec<String>,
+}
+
+/// `[toolchain]`: what a project's toolchain request defaults to.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ToolchainDefaults {
+    /// The components of a rust-toolchain.toml with no `components` key, or of a project
+    /// with no rust-toolchain.toml (`clippy`, `rustfmt`, `rust-src`).
+    pub default_components: Vec<String>,
 }
 
 /// The zig versions the recipe accepts (`[zig]`).

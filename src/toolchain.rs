@@ -15,8 +15,15 @@ use crate::toml_doc;
 pub const FILE: &str = "rust-toolchain.toml";
 /// The legacy file name (plain channel or TOML); rustup prefers it when both exist.
 pub const LEGACY_FILE: &str = "rust-toolchain";
-/// Components a new rust-toolchain.toml lists.
-pub const DEFAULT_COMPONENTS: [&str; 3] = ["clippy", "rustfmt", "rust-src"];
+/// The components a project gets when rust-toolchain.toml has no `components` key (or there
+/// is no rust-toolchain.toml), and that a new rust-toolchain.toml lists: targets.toml's
+/// `[toolchain] default-components`, which the flake reads too (nix/toolchainRequest.nix).
+pub fn default_components() -> Vec<String> {
+    crate::catalog::catalog()
+        .toolchain
+        .default_components
+        .clone()
+}
 
 /// What a project's rust-toolchain.toml says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +32,8 @@ pub struct ToolchainSpec {
     pub channel: String,
     /// rustup profile (`minimal`, `default`, `complete`); `None` if not given.
     pub profile: Option<String>,
-    /// Components as written (`clippy`, `rustfmt`, `rust-src`).
+    /// Components as written (`clippy`, `rustfmt`, `rust-src`), or [`default_components`]
+    /// when the file has no `components` key.
     pub components: Vec<String>,
     /// Target triples.
     pub targets: Vec<String>,
@@ -185,7 +193,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(DocumentMut, ToolchainSpec)> {
         profile: str_key("profile")?,
         components: match t.and_then(|t| t.get("components")) {
             Some(_) => strs("components")?,
-            None => Vec::new(),
+            None => default_components(),
         },
         targets: strs("targets")?,
     };
@@ -222,7 +230,7 @@ pub fn read(plan: &Plan, root: &Path) -> Result<ToolchainSpec> {
     Ok(ToolchainSpec {
         channel,
         profile: None,
-        components: DEFAULT_COMPONENTS.map(String::from).to_vec(),
+        components: default_components(),
         targets: Vec::new(),
     })
 }
@@ -292,7 +300,12 @@ pub fn plan_file(
     if !t.contains_key("components") {
         t.insert(
             "components",
-            toml_edit::value(DEFAULT_COMPONENTS.iter().copied().collect::<Array>()),
+            toml_edit::value(
+                default_components()
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Array>(),
+            ),
         );
     }
     follow_targets(t, &triples(targets));
@@ -416,5 +429,77 @@ mod tests {
         );
         let e = parse(Path::new("r.toml"), "[toolchain]\npath = \"/opt/rust\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("toolchain.path pins a local toolchain"));
+    }
+
+    /// tests/fixtures/toolchain-requests.toml: each case's files read by [`read`] and by the
+    /// flake's nix/toolchainRequest.nix (nix-instantiate, which CI installs) must give the
+    /// case's request.
+    #[test]
+    fn rust_and_nix_read_the_same_toolchain_request() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc: DocumentMut =
+            std::fs::read_to_string(repo.join("tests/fixtures/toolchain-requests.toml"))
+                .unwrap()
+                .parse()
+                .unwrap();
+        let nix = which::which("nix-instantiate")
+            .expect("nix-instantiate (apt-get install nix-bin) runs the Nix side of this test");
+        let cases = doc["case"].as_array_of_tables().unwrap();
+        assert!(cases.len() >= 8, "{} cases", cases.len());
+        for case in cases {
+            let name = case["name"].as_str().unwrap();
+            let text = |key: &str| case.get(key).map(|v| v.as_str().unwrap().to_string());
+            let list = |key: &str| -> Vec<String> {
+                case[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            };
+            let want = ToolchainSpec {
+                channel: case["channel"].as_str().unwrap().to_string(),
+                profile: text("profile"),
+                components: list("components"),
+                targets: list("targets"),
+            };
+
+            let dir = tempfile::tempdir().unwrap();
+            for (key, file) in [("toml", FILE), ("legacy", LEGACY_FILE)] {
+                if let Some(t) = text(key) {
+                    std::fs::write(dir.path().join(file), t).unwrap();
+                }
+            }
+            let rust = read(&crate::plan::Plan::new(), dir.path()).unwrap();
+            assert_eq!(rust, want, "Rust side, case `{name}`");
+
+            let arg = |key: &str| match text(key) {
+                Some(t) => serde_json::to_string(&t).unwrap(),
+                None => "null".into(),
+            };
+            let expr = format!(
+                "(import {}/nix/pure.nix {{ }}).toolchainRequest {{ toml = {}; legacy = {}; }}",
+                repo.display(),
+                arg("toml"),
+                arg("legacy")
+            );
+            let out = std::process::Command::new(&nix)
+                .args(["--eval", "--strict", "--json", "-E", &expr])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "Nix side, case `{name}`: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let got = ToolchainSpec {
+                channel: got["channel"].as_str().unwrap().to_string(),
+                profile: got["profile"].as_str().map(str::to_string),
+                components: serde_json::from_value(got["components"].clone()).unwrap(),
+                targets: serde_json::from_value(got["targets"].clone()).unwrap(),
+            };
+            assert_eq!(got, want, "Nix side, case `{name}`");
+        }
     }
 }

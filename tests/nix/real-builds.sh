@@ -698,7 +698,8 @@ s, n = re.subn(r'(?ms)^targets = \[.*?\]\n', 'targets = ["x86_64-unknown-linux-g
 assert n == 1, f"{p} has no targets list"
 open(p, "w").write(s)
 PY
-printf '[toolchain]\nchannel = "1.95.0"\ncomponents = ["clippy", "rustfmt", "rust-src"]\ntargets = ["x86_64-unknown-linux-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
+# no components key: the default components (targets.toml [toolchain]), on both sides
+printf '[toolchain]\nchannel = "1.95.0"\ntargets = ["x86_64-unknown-linux-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
 "$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >/dev/null 2>&1 ||
   fail "crossflake toolchain lock for the 1.95.0 fixture"
 git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.95.0"
