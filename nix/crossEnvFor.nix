@@ -12,7 +12,7 @@
 #                      this host: cargo's target-applies-to-host when the target is the host's)
 #   (crossEnvFor (resolveTarget "aarch64-musl") { profile = "crossflake"; }).vars.CC_aarch64_unknown_linux_musl
 #     == "/nix/store/...-zig-cc-aarch64-linux-musl"
-{ pkgs, pure, nixpkgs, zig, cargoZigbuild }:
+{ pkgs, pure, nixpkgs, zig, zigCommand, cargoZigbuild }:
 spec: { profile ? "release", buildStd ? false }:
 let
   inherit (pkgs) lib;
@@ -50,11 +50,8 @@ let
     };
   };
   usesZig = spec.zigTarget != null;
-  # cargo-zigbuild runs `python3 -m ziglang` before `zig` when a Python on PATH has PyPI's
-  # ziglang (cargo-zigbuild 0.24.1, src/zig/locate.rs): the variable it reads first pins it to
-  # nixpkgs' zig, whose library ZIG_LIB_DIR mirrors (builds and dev shells alike)
-  zigCommand = lib.optionalAttrs usesZig { CARGO_ZIGBUILD_ZIG_COMMAND = "${zig}/bin/zig"; };
-  pick = keep: lib.mapAttrs (_: e: e.value) (lib.filterAttrs (_: keep) recipe.env) // zigCommand;
+  # the zig cargo-zigbuild runs (mkLib.nix's zigCommand), for builds and dev shells alike
+  pick = keep: lib.mapAttrs (_: e: e.value) (lib.filterAttrs (_: keep) recipe.env) // lib.optionalAttrs usesZig zigCommand;
 in
 recipe // {
   vars = pick (e: (buildStd || !e.buildStd) && !e.run);

@@ -3,8 +3,9 @@
 #   mkLib     pkgs -> per-system functions (see mkLib.nix)
 #   flakeModule  the flake-parts module, the flake's flakeModules.default (see flakeModule.nix)
 #   overlay   pkgs.crossflake and pkgs.crossflakeLib, the flake's overlays.default (see overlay.nix)
-#   catalog, resolveTarget, runnerFor, crossEnv, projectConfig, hostOutputs, lockCheck,
-#   lockedSources, buildTools, fillTemplate, sourceDate, unstableSwitches, hasBinaries: the pure part (see pure.nix), usable without nixpkgs
+#   catalog, defaultSystems, resolveTarget, runnerFor, crossEnv, projectConfig, hostOutputs,
+#   lockCheck, toolchainRequest, lockedSources, buildTools, fillTemplate, sourceDate,
+#   unstableSwitches, hasBinaries: the pure part (see pure.nix), usable without nixpkgs
 #   import ./nix { inherit nixpkgs crane fenix; }
 { nixpkgs, crane, fenix }:
 let
@@ -18,5 +19,5 @@ let
 in
 {
   inherit mkFlake mkLib crossflakeSource flakeModule overlay;
-  inherit (pure) catalog resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck lockedSources buildTools fillTemplate sourceDate unstableSwitches hasBinaries;
+  inherit (pure) catalog defaultSystems resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck toolchainRequest lockedSources buildTools fillTemplate sourceDate unstableSwitches hasBinaries;
 }

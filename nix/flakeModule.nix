@@ -5,7 +5,7 @@
 # flake-parts; crossflake's own flake does not depend on it.
 #   outputs = inputs@{ flake-parts, crossflake, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
 #     imports = [ crossflake.flakeModules.default ];
-#     systems = builtins.attrNames crossflake.lib.catalog.hosts;
+#     systems = crossflake.lib.defaultSystems;
 #     crossflake.src = ./.;
 #     perSystem = { ... }: { crossflake.targets = [ "x86_64-musl" ]; };
 #   };

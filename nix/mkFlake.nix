@@ -1,4 +1,4 @@
-# mkFlake { src, self ? null, systems ? every catalog host, cleanSrc ? null,
+# mkFlake { src, self ? null, systems ? lib.defaultSystems, cleanSrc ? null,
 #           sourceFilter ? (path: type: false), craneArgs ? { }, targets ? null, image ? null }
 #   -> whole flake outputs for the Cargo project at `src`:
 #   packages.<system>.<alias>    the project built for each target its metadata table lists
@@ -31,7 +31,7 @@
 { projectOutputs, pure, nixpkgs }:
 { src
 , self ? null
-, systems ? builtins.attrNames pure.catalog.hosts
+, systems ? pure.defaultSystems
 , cleanSrc ? null
 , sourceFilter ? (_path: _type: false)
 , craneArgs ? { }

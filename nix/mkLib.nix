@@ -8,6 +8,7 @@
 #   ociImage           { crossflake, name, binaries, tag?, ... } -> OCI image layout
 #   runnerPackages     the runner packages this host has
 #   zig                nixpkgs' zig, checked against targets.toml's [zig] min-version
+#   zigCommand         { CARGO_ZIGBUILD_ZIG_COMMAND } naming that zig, for cargo-zigbuild
 #   cargoZigbuild      the cargo-zigbuild targets.toml pins, built from crates.io
 #   libclang           the libclang bindgen loads: the one nixpkgs' zig was built with
 #   buildToolsFor      { buildTools, spec? } -> nativeBuildInputs, vars, preBuild for the build
@@ -46,7 +47,11 @@ let
   # built with fenix's pinned stable (its minimal profile: cargo, rustc, the host's rust-std),
   # whatever channel the project pins (fenix's top-level `minimal` is a nightly)
   cargoZigbuild = import ./cargoZigbuild.nix { inherit pure; } (craneLibFor fenix.packages.${system}.stable.minimalToolchain);
-  crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig cargoZigbuild; };
+  # cargo-zigbuild runs `python3 -m ziglang` before `zig` when a Python on PATH has PyPI's
+  # ziglang (cargo-zigbuild 0.24.1, src/zig/locate.rs): the variable it reads first pins it to
+  # nixpkgs' zig, whose library ZIG_LIB_DIR mirrors
+  zigCommand = { CARGO_ZIGBUILD_ZIG_COMMAND = "${zig}/bin/zig"; };
+  crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig zigCommand cargoZigbuild; };
   buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
   devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor buildToolsFor zig; };
@@ -57,6 +62,6 @@ let
     (builtins.filter (r: r ? nixpkgs && !(r ? loader-dirs) && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));
 in
 {
-  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig cargoZigbuild libclang buildToolsFor;
+  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig zigCommand cargoZigbuild libclang buildToolsFor;
   crossflake = crossflakeCli { craneLib = craneLibFor (toolchain { }); };
 }

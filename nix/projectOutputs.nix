@@ -206,8 +206,11 @@ builtins.seq lockChecked (builtins.seq craneArgsChecked {
     ({ fmt = craneLib.cargoFmt { src = source; inherit pname version; }; } // lib.mapAttrs (_: b: b.package) builds)
     (builtins.attrValues builds);
   devShells = {
-    default = devCraneLib.devShell (tools.vars // {
-      packages = [ cf.zig cf.cargoZigbuild crossflake ] ++ cf.runnerPackages ++ tools.nativeBuildInputs;
+    # the runners of the project's targets on this host (wine only for a windows target)
+    default = devCraneLib.devShell (tools.vars // cf.zigCommand // {
+      packages = [ cf.zig cf.cargoZigbuild crossflake ]
+        ++ lib.unique (builtins.concatMap (spec: (cf.crossEnvFor spec { }).runnerPackages) outs.build)
+        ++ tools.nativeBuildInputs;
       shellHook = ''
         export RUST_SRC_PATH="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
         ${builtins.readFile ./writable-zig-lib.sh}

@@ -18,7 +18,9 @@ let
   sourceDate = import ./sourceDate.nix { };
   unstableSwitches = import ./unstableSwitches.nix { inherit catalog strings; };
   hasBinaries = import ./hasBinaries.nix { };
+  # the host systems mkFlake builds for unless told otherwise (targets.toml `default-system`)
+  defaultSystems = builtins.filter (s: catalog.hosts.${s}.default-system or true) (builtins.attrNames catalog.hosts);
 in
 {
-  inherit catalog strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck toolchainRequest lockedSources buildTools sourceDate unstableSwitches hasBinaries;
+  inherit catalog defaultSystems strings fillTemplate resolveTarget runnerFor crossEnv projectConfig hostOutputs lockCheck toolchainRequest lockedSources buildTools sourceDate unstableSwitches hasBinaries;
 }

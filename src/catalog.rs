@@ -198,6 +198,15 @@ pub struct Host {
     pub os: String,
     /// The Rust host triple of this system.
     pub triple: String,
+    /// Whether the flake's `mkFlake` builds for this system by default (`lib.defaultSystems`);
+    /// `false` for x86_64-darwin, which nixpkgs 26.11 dropped.
+    #[serde(default = "yes")]
+    pub default_system: bool,
+}
+
+/// serde's default for flags that are on unless the catalog says otherwise.
+fn yes() -> bool {
+    true
 }
 
 /// A way to run a target's executables on a host that cannot run them natively.
@@ -212,8 +221,8 @@ pub struct Runner {
     /// Arguments placed before the binary.
     #[serde(default)]
     pub args: Vec<String>,
-    /// Other names the CLI looks for on PATH when `program` is not there (Debian installs
-    /// wine64's loader as `wine`). The Nix side always uses `nixpkgs`'s `program`.
+    /// Other names the CLI looks for on PATH when `program` is not there (`wine64`, the
+    /// 64-bit loader of wine before 11). The Nix side always uses `nixpkgs`'s `program`.
     #[serde(default)]
     pub alternatives: Vec<String>,
     /// The nixpkgs attribute providing `program`.
@@ -660,7 +669,7 @@ pub enum RunnerChoice {
         /// The runner kind.
         kind: String,
     },
-    /// Through a runner program (`qemu-aarch64`, `wine64`, `wasmtime run`).
+    /// Through a runner program (`qemu-aarch64`, `wine`, `wasmtime run`).
     Program {
         /// The runner kind.
         kind: String,

@@ -9,7 +9,7 @@
   outputs = inputs@{ flake-parts, crossflake, ... }:
     flake-parts.lib.mkFlake { inherit inputs; } {
       imports = [ crossflake.flakeModules.default ];
-      systems = builtins.attrNames crossflake.lib.catalog.hosts;
+      systems = crossflake.lib.defaultSystems;
       crossflake.src = ./.;
       perSystem = { ... }: {
         # crossflake's packages, checks, dev shells and apps are defaults: one defined here

@@ -54,6 +54,44 @@ eval_in() {
   (cd "$1" && nix eval --raw "${overrides[@]}" "$2" "${@:3}")
 }
 
+echo "== default systems: nixpkgs 26.11 dropped x86_64-darwin; mkFlake leaves it out unless listed"
+# evalpkgs, with x86_64-darwin's package set throwing as nixpkgs 26.11's does (lib/trivial.nix,
+# as reported by flakes evaluated against nixos-unstable since August 2026)
+dropped=$results/nixpkgs-2611
+rm -rf "$dropped" && mkdir -p "$dropped"
+cat >"$dropped/flake.nix" <<'NIX'
+{
+  inputs.base.url = "path:/tmp/evalpkgs";
+  outputs = { self, base }: base // {
+    legacyPackages = base.legacyPackages // {
+      x86_64-darwin = throw "Nixpkgs 26.11 has dropped support for x86_64-darwin.\nThe 26.05 stable branch still supports x86_64-darwin, and will receive security fixes until the end of 2026.";
+    };
+  };
+}
+NIX
+systems_dir=$results/default-systems
+rm -rf "$systems_dir" && mkdir -p "$systems_dir"
+cp -r "$here/tests/fixtures/cross-hello/." "$systems_dir/"
+cat >"$systems_dir/flake.nix" <<'NIX'
+{
+  inputs.crossflake.url = "github:crossflake/crossflake";
+  outputs = { self, crossflake, ... }: crossflake.lib.mkFlake { inherit self; src = ./.; }
+    // { listed = crossflake.lib.mkFlake { inherit self; src = ./.; systems = [ "x86_64-darwin" ]; }; };
+}
+NIX
+git -C "$systems_dir" init -q && git -C "$systems_dir" add -A
+got=$(cd "$systems_dir" && nix eval --json "${overrides[@]}" --override-input crossflake/nixpkgs "path:$dropped" .#packages --apply builtins.attrNames) ||
+  fail "the default systems do not evaluate against a nixpkgs without x86_64-darwin"
+expect='["aarch64-darwin","aarch64-linux","x86_64-linux"]'
+[ "$got" = "$expect" ] || fail "default systems: got $got, expected $expect"
+(cd "$systems_dir" && nix flake show "${overrides[@]}" --override-input crossflake/nixpkgs "path:$dropped" >/dev/null 2>"$results/show.err") ||
+  { cat "$results/show.err"; fail "nix flake show of a project with the default systems fails against a nixpkgs without x86_64-darwin"; }
+if err=$(cd "$systems_dir" && nix eval --raw "${overrides[@]}" --override-input crossflake/nixpkgs "path:$dropped" .#listed.packages.x86_64-darwin.default.drvPath 2>&1); then
+  fail "x86_64-darwin evaluated against a nixpkgs that dropped it"
+fi
+grep -qF "Nixpkgs 26.11 has dropped support for x86_64-darwin" <<<"$err" || fail "x86_64-darwin listed: not nixpkgs' message: $err"
+echo "   default systems: $got; nix flake show passes; x86_64-darwin, when listed, stops with nixpkgs' own message"
+
 echo "== a project with every target: wiring assertions"
 cp -r "$here/tests/fixtures/cross-hello/." "$work/"
 cp "$here/tests/nix/evalpkgs/wiring.nix" "$work/"
@@ -61,7 +99,8 @@ cat >"$work/flake.nix" <<'NIX'
 {
   inputs.crossflake.url = "github:crossflake/crossflake";
   outputs = { self, crossflake, ... }:
-    let flake = crossflake.lib.mkFlake { inherit self; src = ./.; };
+    # x86_64-darwin is not among the default systems: listed, as a project that builds it would
+    let flake = crossflake.lib.mkFlake { inherit self; src = ./.; systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ]; };
     in flake // {
       wiring = import ./wiring.nix { inherit flake self; cf = crossflake.lib; lib = crossflake.inputs.nixpkgs.lib; };
       # the same project, with a nixpkgs whose zig is older than targets.toml's [zig] min-version
@@ -224,7 +263,8 @@ quiet "crossflake init --toolchain 1.95.0" "$cf" init --manifest-path "$pinned/C
 quiet "crossflake toolchain lock" "$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
   --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml"
 git -C "$pinned" init -q && git -C "$pinned" add -A
-for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
+# (the flake.nix init writes builds lib.defaultSystems: x86_64-darwin is not among them)
+for system in x86_64-linux aarch64-linux aarch64-darwin; do
   locked=$(eval_in "$pinned" ".#packages.$system.x86_64-musl.drvPath")
   shell=$(eval_in "$pinned" ".#devShells.$system.default.drvPath")
   stable=$(eval_in "$work" ".#packages.$system.x86_64-musl.drvPath")
@@ -241,7 +281,7 @@ sed -i '/^profile = /d; s/^channel = .*/&\nprofile = "default"/' "$pinned/rust-t
 quiet "crossflake toolchain lock (profile default)" "$cf" toolchain lock --manifest-path "$pinned/Cargo.toml" \
   --channel-manifest "$here/tests/fixtures/toolchain/channel-rust-1.95.0.toml"
 git -C "$pinned" add -A
-for system in x86_64-linux aarch64-linux x86_64-darwin aarch64-darwin; do
+for system in x86_64-linux aarch64-linux aarch64-darwin; do
   [ "$(docs $system)" = true ] || fail "$system: profile = \"default\" brought no rust-docs"
 done
 echo "   profile = \"default\" adds the profile's rust-docs to the toolchain on every host; \"minimal\" (what init writes) has none"

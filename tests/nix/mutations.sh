@@ -189,10 +189,10 @@ mkdir -p "$scratch/wine/lib/wine" "$scratch/wine/share/crossflake-standin/dlls"
 printf '#!/bin/sh\necho "wine: cannot create the prefix" >&2; exit 3\n' >"$scratch/wine/lib/wine/wine64"
 chmod +x "$scratch/wine/lib/wine/wine64"
 sed -e "s|@bash@|/usr|; s|@out@|$scratch/wine|g; s|@glibc@|/nonexistent|g" \
-  "$repo/tests/nix/standin/nixpkgs/wine/wine64-wrapper.sh" >"$scratch/wine/wine64"
-must_fail wineboot-fails "a wineboot that cannot make the prefix" "the stand-in's wine64 wrapper" \
-  "stand-in wine64: wineboot --init failed in $scratch/wine-prefix" \
-  env WINEPREFIX="$scratch/wine-prefix" bash "$scratch/wine/wine64" app.exe
+  "$repo/tests/nix/standin/nixpkgs/wine/wine-wrapper.sh" >"$scratch/wine/wine"
+must_fail wineboot-fails "a wineboot that cannot make the prefix" "the stand-in's wine wrapper" \
+  "stand-in wine: wineboot --init failed in $scratch/wine-prefix" \
+  env WINEPREFIX="$scratch/wine-prefix" bash "$scratch/wine/wine" app.exe
 
 echo "== $((${#results[@]})) cases caught, in $(($(date +%s) - start)) s"
 printf '%s\n' "${results[@]}" >"$scratch/results.txt"

@@ -498,9 +498,17 @@ for t in aarch64-musl armv7-musl wasm32-wasip1; do
   grep -q 'PyPI ziglang on PATH was run' "$work/dev-$t.log" && fail "$t dev shell: cargo-zigbuild ran the PyPI ziglang on PATH"
   echo "   $t: cargo build and cargo test (under the runner) pass, a PyPI ziglang first on PATH unused"
 done
-env -i HOME="$work/home" bash -c "source '$work/shell-default.sh' >/dev/null && command -v zig && command -v cargo-zigbuild && command -v crossflake" >/dev/null ||
-  fail "the default dev shell lacks zig, cargo-zigbuild or crossflake"
-echo "   default: zig, cargo-zigbuild and crossflake on PATH"
+env -i HOME="$work/home" bash -c "source '$work/shell-default.sh' >/dev/null && command -v zig && command -v cargo-zigbuild && command -v crossflake &&
+  [ \"\$CARGO_ZIGBUILD_ZIG_COMMAND\" = \"\$(command -v zig)\" ] && command -v wine" >/dev/null ||
+  fail "the default dev shell lacks zig, cargo-zigbuild, crossflake or wine (cross-hello has a windows target), or cargo-zigbuild is not pinned to its zig"
+echo "   default: zig (cargo-zigbuild's, CARGO_ZIGBUILD_ZIG_COMMAND), cargo-zigbuild, crossflake and wine on PATH"
+# the runners in the default shell are those of the project's targets: no wine without a
+# windows target
+small_fixture
+rbnix "$small" print-dev-env .#default >"$work/shell-small-default.sh"
+env -i HOME="$work/home" bash -c "source '$work/shell-small-default.sh' >/dev/null && command -v qemu-aarch64 && ! command -v wine && ! command -v wasmtime" >/dev/null ||
+  fail "the default dev shell of a project with aarch64-musl and x86_64-musl lacks qemu-aarch64 or has wine or wasmtime"
+echo "   default shell of a musl-only project: qemu-user, no wine, no wasmtime"
 }
 
 # step templates: the templates

@@ -135,7 +135,7 @@ in
     ];
     expected = [
       { status = "program"; kind = "qemu-user"; program = "qemu-riscv64"; args = [ ]; }
-      { status = "program"; kind = "wine"; program = "wine64"; args = [ ]; }
+      { status = "program"; kind = "wine"; program = "wine"; args = [ ]; }
       { status = "unavailable"; reason = "wine is needed to run x86_64-pc-windows-gnu binaries and exists only on x86_64-linux, x86_64-darwin"; }
       { status = "direct"; kind = "rosetta"; }
       { status = "program"; kind = "glibc-loader"; program = "ld-linux-aarch64.so.1"; args = [ ]; }

@@ -208,9 +208,9 @@ stage_qemu-user() {
 }
 stage_wine64() {
   debs wine64 libwine
-  # Debian's wine64 loader is /usr/lib/wine/wine64; nixpkgs' wine64 has bin/wine64
+  # Debian's 64-bit loader is /usr/lib/wine/wine64; nixpkgs' wine (11) has only bin/wine, which
+  # host-tools.nix's wrapper provides
   mkdir -p "$pkg/bin"
-  ln -s ../lib/wine/wine64 "$pkg/bin/wine64"
   ln -s ../lib/wine/wineserver64 "$pkg/bin/wineserver"
   # wine 8.0 lacks ProcessPrng (bcryptprimitives.dll, wine 8.13), which Rust's std imports:
   # a stub DLL built with zig provides it (the stand-in's wine is Debian's 8.0, nixpkgs' is newer)

@@ -89,18 +89,18 @@ let
     cacert = hostTool "cacert" { patch = false; };
     skopeo = simple "skopeo" "skopeo";
     qemu-user = hostTool "qemu-user" { patch = false; };
+    # nixpkgs' wine64 is wine 11 or later, whose one loader is bin/wine (no bin/wine64)
     wine64 = hostTool "wine64" {
-      mainProgram = "wine64";
+      mainProgram = "wine";
       # Debian's wine 8.0 has no bcryptprimitives.dll (wine 8.13): the wrapper puts the stub DLL
       # stage.sh built into the prefix before running wine
       fixup = ''
-        # wine re-executes itself by the name it was started as, from its own directory: the
-        # wrapper runs lib/wine/wine64 under that name
-        rm "$out/bin/wine64"
         # Debian's lib/wine/wineserver is a script that looks in /usr/lib/wine
         ln -sf wineserver64 "$out/lib/wine/wineserver"
-        sed -e "s|@bash@|$bash|g; s|@out@|$out|g; s|@glibc@|$glibc|g" ${./wine/wine64-wrapper.sh} >"$out/bin/wine64"
-        chmod +x "$out/bin/wine64"
+        # wine re-executes itself by the name it was started as, from its own directory: the
+        # wrapper runs lib/wine/wine64 under that name
+        sed -e "s|@bash@|$bash|g; s|@out@|$out|g; s|@glibc@|$glibc|g" ${./wine/wine-wrapper.sh} >"$out/bin/wine"
+        chmod +x "$out/bin/wine"
       '';
     };
     wasmtime = hostTool "wasmtime" {

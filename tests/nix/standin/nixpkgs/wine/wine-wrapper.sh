@@ -1,5 +1,5 @@
 #!@bash@/bin/bash
-# The stand-in's wine64: Debian's wine 8.0, plus ProcessPrng, which Rust's std imports and wine
+# The stand-in's wine (bin/wine, as nixpkgs' wine 11 has it): Debian's wine 8.0 (its 64-bit loader), plus ProcessPrng, which Rust's std imports and wine
 # has only since 8.13. Before running wine this puts the stub bcryptprimitives.dll (built by
 # stage.sh) into the prefix's system32 and makes wine load it instead of its own; the zlib1.dll
 # Debian's wine loads from outside the store is on WINEDLLPATH (for wineboot) and in system32.
@@ -11,7 +11,7 @@ prefix=${WINEPREFIX:-$HOME/.wine}
 system32=$prefix/drive_c/windows/system32
 if [ ! -f "$system32/bcryptprimitives.dll" ]; then
   if ! boot=$(WINEDEBUG=-all "@out@/lib/wine/wine64" wineboot --init 2>&1); then
-    echo "stand-in wine64: wineboot --init failed in $prefix:" >&2
+    echo "stand-in wine: wineboot --init failed in $prefix:" >&2
     echo "$boot" >&2
     exit 1
   fi
