@@ -225,12 +225,34 @@ impl fmt::Display for Failed {
 
 impl std::error::Error for Failed {}
 
+/// The certificate authorities HTTPS downloads trust: the system's, as curl and cargo trust
+/// them (`SSL_CERT_FILE` or `SSL_CERT_DIR` when set, else the platform's store, read by
+/// rustls-native-certs), so a dist server mirror or a proxy with a private CA works; the
+/// bundled webpki roots where the system has none (a scratch container).
+fn root_certs() -> ureq::tls::RootCerts {
+    let found = rustls_native_certs::load_native_certs();
+    if found.certs.is_empty() {
+        return ureq::tls::RootCerts::WebPki;
+    }
+    found
+        .certs
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect::<Vec<_>>()
+        .into()
+}
+
 /// GETs `url` whole (at most `limit` bytes), retrying under `policy`; says each retry on
 /// stderr (`warning: URL: CAUSE; retry N of M in S s`).
 ///
 /// Errors: [`Failed`], naming the URL, the cause, and the attempts made.
 pub fn get(url: &str, limit: u64, policy: &Policy) -> Result<Vec<u8>, Failed> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(root_certs())
+                .build(),
+        )
         .timeout_global(Some(policy.timeout))
         .timeout_connect(Some(policy.stall))
         .timeout_per_read(Some(policy.stall))

@@ -314,3 +314,152 @@ fn doctor_retries_the_cache_probe_and_names_a_stalled_cache() {
         assert_eq!(server.hits("/nix-cache-info"), hits);
     }
 }
+
+/// `openssl ARGS` in `dir`, which must succeed.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let openssl = crate::support::require_tool("openssl", "apt-get install openssl");
+    let out = std::process::Command::new(openssl)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A dist server mirror behind a private certificate authority (an HTTPS server on
+/// 127.0.0.1, its certificate signed by a CA made here): `toolchain lock` trusts the CA the
+/// system trusts (here through SSL_CERT_FILE, as curl and cargo do), and without it refuses
+/// the server, naming the URL and writing nothing.
+#[test]
+fn toolchain_lock_trusts_the_systems_certificate_authorities() {
+    let python = crate::support::require_tool("python3", "apt-get install python3");
+    let tls = tempfile::tempdir().unwrap();
+    let d = tls.path();
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=crossflake test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    );
+    std::fs::write(d.join("san.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.cnf",
+            "-out",
+            "server.pem",
+        ],
+    );
+    let root = d.join("www/dist");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("channel-rust-1.95.0.toml"), manifest_text()).unwrap();
+    std::fs::write(root.join("channel-rust-1.95.0.toml.sha256"), sums()).unwrap();
+    let server = r#"
+import http.server, os, ssl, sys
+os.chdir(sys.argv[1])
+httpd = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+print(httpd.server_address[1], flush=True)
+httpd.serve_forever()
+"#;
+    let mut child = std::process::Command::new(python)
+        .arg("-c")
+        .arg(server)
+        .arg(d.join("www"))
+        .arg(d.join("server.pem"))
+        .arg(d.join("server.key"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    let url = format!("https://127.0.0.1:{}", port.trim());
+    let lock = |env: &[(&str, &str)]| {
+        let p = standard();
+        let out = p
+            .cmd(&["toolchain", "lock"])
+            .env("RUSTUP_DIST_SERVER", &url)
+            .env_remove("SSL_CERT_DIR")
+            .envs(FAST.iter().copied())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let written = p.path().join("rust-toolchain.lock.toml").exists();
+        (
+            out.status.success(),
+            written,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ca = d.join("ca.pem");
+    let (ok, written, err) = lock(&[("SSL_CERT_FILE", ca.to_str().unwrap())]);
+    let (ok_without, written_without, err_without) =
+        lock(&[("SSL_CERT_FILE", "/nonexistent/ca.pem")]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ok && written, "with the CA trusted: {err}");
+    assert!(
+        !ok_without && !written_without,
+        "without the CA: {err_without}"
+    );
+    assert!(
+        err_without.contains(&format!("{url}/dist/channel-rust-1.95.0.toml"))
+            && err_without.contains("certificate"),
+        "{err_without}"
+    );
+}

@@ -163,6 +163,17 @@ else
   echo "   ## 1 fidelity check skipped: dist server unreachable (the fenix step's refusal of another rustc)"
 fi
 
+echo "== the stand-in provides only what nix/nixpkgs-facts.toml names"
+# the stand-in's packages evaluated with the facts table less zig's row: zig is refused, jq is not
+facts_expr() {
+  echo "(import $state/nixpkgs/host-tools.nix { lib = import $state/nixpkgs/lib.nix; system = \"x86_64-linux\";
+    hostTools = builtins.fromJSON (builtins.readFile $state/host-tools.json);
+    facts = let f = builtins.fromTOML (builtins.readFile $repo/nix/nixpkgs-facts.toml); in f // { attrs = builtins.removeAttrs f.attrs [ \"zig\" ]; }; }).packages.$1.name"
+}
+nix-instantiate --eval -E "$(facts_expr jq)" >/dev/null || fail "facts: the stand-in's jq does not evaluate with its row present"
+must_fail facts-row-missing "a staged package with no row in nix/nixpkgs-facts.toml" "the stand-in's host-tools.nix" \
+  "nixpkgs stand-in: \`zig\` has no row in nix/nixpkgs-facts.toml" nix-instantiate --eval -E "$(facts_expr zig)"
+
 echo "== the stand-in's setup steps fail loudly"
 stage_with() { echo "STAGE_SOURCE_ONLY=1 source '$repo/tests/nix/standin/stage.sh' '$scratch/stage-state' && $1"; }
 must_fail stage-missing-package "a package dpkg does not have" "stage.sh's deb_version" \

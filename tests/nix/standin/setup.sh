@@ -57,6 +57,7 @@ export NIX_CONFIG=$crossflake_nix_config
 # --- the stand-in flakes ----------------------------------------------------------------
 mkdir -p "$state"
 rsync -a --delete --exclude nixpkgs-lib --exclude host-tools.json "$here/nixpkgs/" "$state/nixpkgs/"
+cp "$repo/nix/nixpkgs-facts.toml" "$state/nixpkgs/nixpkgs-facts.toml"
 rsync -a --delete "$here/fenix/" "$state/fenix/"
 cp "$repo/targets.toml" "$state/fenix/targets.toml"
 cp /usr/lib/rustlib/src/rust/library/Cargo.lock "$state/fenix/library-Cargo.lock"

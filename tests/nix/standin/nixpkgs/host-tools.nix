@@ -3,7 +3,9 @@
 # derivation with that hash (already valid, so never built: its builder only says to run
 # setup.sh), and a second derivation (repack.sh) makes it runnable in the sandbox.
 #   (import ./host-tools.nix { ... }).packages.jq  -> jq with meta.mainProgram = "jq"
-{ lib, system, hostTools }:
+# Each package needs a row in `facts` (nix/nixpkgs-facts.toml: what the flake relies on of that
+# nixpkgs attribute, and where it was read); one without a row is refused when evaluated.
+{ lib, system, hostTools, facts }:
 let
   staged = name:
     let entry = hostTools.${name} or (throw "nixpkgs stand-in: host-tools.json has no ${name}; rerun tests/nix/standin/setup.sh");
@@ -117,9 +119,14 @@ let
     cargo-zigbuild = hostTool "cargo-zigbuild" { patch = false; mainProgram = "cargo-zigbuild"; };
     nixpkgs-fmt = hostTool "nixpkgs-fmt" { patch = false; mainProgram = "nixpkgs-fmt"; };
   };
+  # a package the facts table does not name is refused: the stand-in provides only attributes
+  # whose nixpkgs counterpart is written down
+  withRow = name: p: if facts.attrs ? ${name} then p else
+  throw "nixpkgs stand-in: `${name}` has no row in nix/nixpkgs-facts.toml (what the flake relies on of nixpkgs' ${name}, read where); add one before the stand-in provides it";
 in
 {
-  inherit packages hostTool staged;
+  packages = lib.mapAttrs withRow packages;
+  inherit hostTool staged;
   # the C library's headers, crt objects and linker scripts (pointed at the store's glibc)
   libcDev = hostTool "glibc-dev" {
     pname = "glibc-dev";

@@ -5,10 +5,12 @@
 let
   system = platform.system;
   hostTools = builtins.fromJSON (builtins.readFile ./host-tools.json);
+  # nix/nixpkgs-facts.toml, copied here by setup.sh
+  facts = builtins.fromTOML (builtins.readFile ./nixpkgs-facts.toml);
 
   base = self:
     let
-      tools = import ./host-tools.nix { inherit lib system hostTools; };
+      tools = import ./host-tools.nix { inherit lib system hostTools facts; };
       stdenvs = import ./stdenv { inherit lib system platform; pkgs = self; };
       rust = import ./rust.nix { inherit lib; pkgs = self; components = tools.rust; };
       # llvmPackages_N (N: the major version of zig's clang) with only libclang, which nixpkgs'
