@@ -713,3 +713,66 @@ fn a_run_waits_while_another_holds_the_target_directory() {
         "{err}"
     );
 }
+
+/// The test wasmtime (tests/support/bin/wasmtime) grants what the real `wasmtime run` grants:
+/// nothing unless asked. A WASI module that exits with 10 × its environment variables + 1 if
+/// file descriptor 3 is a preopened directory: 0 with no options, 1 with `--dir=.` (the
+/// catalog's runner arguments), 10 with one `--env`.
+#[test]
+fn the_test_wasmtime_grants_only_what_it_is_asked_for() {
+    let python = require_tool("python3", "apt-get install python3");
+    let tmp = tempfile::tempdir().unwrap();
+    let wasm = tmp.path().join("probe.wasm");
+    let wat = r#"(module
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $env (i32.const 0) (i32.const 4)))
+    (call $exit (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 10))
+      (i32.eqz (call $prestat (i32.const 3) (i32.const 8)))))))"#;
+    run_ok(
+        Command::new(&python)
+            .args([
+                "-c",
+                "import sys, wasmtime; open(sys.argv[1], 'wb').write(wasmtime.wat2wasm(sys.argv[2]))",
+            ])
+            .arg(&wasm)
+            .arg(wat),
+    );
+    let runner = &crossflake_catalog_wasmtime_args();
+    let code = |args: &[&str]| {
+        Command::new(&python)
+            .arg(repo().join("tests/support/bin/wasmtime"))
+            .args(args)
+            .arg(&wasm)
+            .env("SOME_VARIABLE", "set")
+            .current_dir(tmp.path())
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(code(&["run"]), Some(0), "no directory, no environment");
+    let catalog: Vec<&str> = runner.iter().map(String::as_str).collect();
+    assert_eq!(
+        code(&catalog),
+        Some(1),
+        "the catalog's arguments {catalog:?}"
+    );
+    assert_eq!(code(&["run", "--env", "SOME_VARIABLE"]), Some(10));
+}
+
+/// targets.toml's `[runners.wasmtime] args`.
+fn crossflake_catalog_wasmtime_args() -> Vec<String> {
+    let doc: toml_edit::DocumentMut = std::fs::read_to_string(repo().join("targets.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    doc["runners"]["wasmtime"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
