@@ -20,7 +20,11 @@ let
   runner = pure.runnerFor spec.target host;
   runnerInfo = pure.catalog.runners.${runner.kind} or { };
   runnerPackage = if runner.status == "program" then lib.getAttrFromPath (lib.splitString "." runnerInfo.nixpkgs) pkgs else null;
-  runnerProgram = "${runnerPackage}/${runnerInfo.package-dir or "bin"}/${runner.program or ""}";
+  runnerDir = "${runnerPackage}/${runnerInfo.package-dir or "bin"}";
+  runnerProgram = "${runnerDir}/${runner.program or ""}";
+  # the catalog's `alternatives`, in the same directory, when the package has no `program`
+  # (a wine before 11 has bin/wine64 only)
+  runnerCandidates = [ runnerProgram ] ++ map (a: "${runnerDir}/${a}") (runnerInfo.alternatives or [ ]);
   # Runners get a writable HOME (wine needs one; the sandbox's HOME is not writable); a loader
   # runs the executable with its own glibc's libraries
   runnerCommand = pkgs.writeShellScript "crossflake-runner-${runner.kind or "none"}" ''
@@ -28,9 +32,14 @@ let
       HOME=$(mktemp -d)
       export HOME
     fi
-    exec ${lib.escapeShellArgs ([ runnerProgram ]
-      ++ lib.optionals (runnerInfo ? loader-dirs) [ "--library-path" (dirOf runnerProgram) ]
-      ++ runner.args or [ ])} "$@"
+    for program in ${lib.escapeShellArgs runnerCandidates}; do
+      if [ -x "$program" ]; then
+        exec "$program" ${lib.escapeShellArgs (lib.optionals (runnerInfo ? loader-dirs) [ "--library-path" (dirOf runnerProgram) ]
+          ++ runner.args or [ ])} "$@"
+      fi
+    done
+    echo "crossflake: the ${runner.kind or "none"} runner has none of ${lib.concatStringsSep ", " runnerCandidates}" >&2
+    exit 127
   '';
   # qemu-user finds the target's dynamic loader in a glibc of the target's own system
   sysroot = "${nixpkgs.legacyPackages."${spec.target.arch}-linux".stdenv.cc.libc}";

@@ -27,5 +27,5 @@ in
 if diffs == [ ] then true
 else
   throw ''
-    crossflake: rust-toolchain.lock.toml does not match rust-toolchain.toml (${builtins.concatStringsSep "; " (map (k: "${k}: lock has ${show have.${k}}, rust-toolchain.toml has ${show want.${k}}") diffs)}).
+    crossflake: rust-toolchain.lock.toml does not match rust-toolchain.toml (${builtins.concatStringsSep "; " (map (k: "${k}: lock has ${show have.${k}}, rust-toolchain.toml has ${show want.${k}}") diffs)}).${if builtins.elem "components" diffs then "\n    (A rust-toolchain.toml with no `components` key, or none, asks for targets.toml's [toolchain] default-components.)" else ""}
     Run `crossflake toolchain lock` and commit rust-toolchain.lock.toml.''

@@ -8,7 +8,7 @@
 #   ociImage           { crossflake, name, binaries, tag?, ... } -> OCI image layout
 #   runnerPackages     the runner packages this host has
 #   zig                nixpkgs' zig, checked against targets.toml's [zig] min-version
-#   zigCommand         { CARGO_ZIGBUILD_ZIG_COMMAND } naming that zig, for cargo-zigbuild
+#   zigCommand         { CARGO_ZIGBUILD_ZIG_COMMAND, _ARGS } naming that zig, for cargo-zigbuild
 #   cargoZigbuild      the cargo-zigbuild targets.toml pins, built from crates.io
 #   libclang           the libclang bindgen loads: the one nixpkgs' zig was built with
 #   buildToolsFor      { buildTools, spec? } -> nativeBuildInputs, vars, preBuild for the build
@@ -50,7 +50,7 @@ let
   # cargo-zigbuild runs `python3 -m ziglang` before `zig` when a Python on PATH has PyPI's
   # ziglang (cargo-zigbuild 0.24.1, src/zig/locate.rs): the variable it reads first pins it to
   # nixpkgs' zig, whose library ZIG_LIB_DIR mirrors
-  zigCommand = { CARGO_ZIGBUILD_ZIG_COMMAND = "${zig}/bin/zig"; };
+  zigCommand = { CARGO_ZIGBUILD_ZIG_COMMAND = "${zig}/bin/zig"; CARGO_ZIGBUILD_ZIG_COMMAND_ARGS = ""; };
   crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig zigCommand cargoZigbuild; };
   buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };

@@ -18,17 +18,31 @@ let
       isToml = builtins.match ".*=.*" text != null || builtins.match ".*\\[.*" text != null;
       firstLine = trim (builtins.head (builtins.filter builtins.isString (builtins.split "\n" text)));
     in
-    if isToml then (builtins.fromTOML legacy).toolchain.channel or (throw "crossflake: rust-toolchain: no toolchain.channel")
+    if isToml then
+      let c = (builtins.fromTOML legacy).toolchain.channel or null; in
+      if builtins.isString c then c else throw "crossflake: rust-toolchain: no toolchain.channel"
     else if text == "" then throw "crossflake: the rust-toolchain file is empty; it should name a channel such as stable"
     else firstLine;
   t = (builtins.fromTOML toml).toolchain or { };
+  # the same refusals as src/toolchain.rs `parse`, with its wording
+  string = key: default:
+    let v = t.${key} or default; in
+    if v == null || builtins.isString v then v
+    else throw "crossflake: rust-toolchain.toml: toolchain.${key} must be a string";
+  strings = key: default:
+    let v = t.${key} or default; in
+    if builtins.isList v && builtins.all builtins.isString v then v
+    else throw "crossflake: rust-toolchain.toml: toolchain.${key} must be an array of strings";
 in
-if toml != null then {
-  channel = t.channel or "stable";
-  profile = t.profile or null;
-  components = t.components or defaults;
-  targets = t.targets or [ ];
-}
+if toml != null then
+  if t ? path then
+    throw "crossflake: rust-toolchain.toml: toolchain.path pins a local toolchain, which the flake cannot reproduce; replace `path` with a `channel` (stable, 1.x.y, nightly-YYYY-MM-DD)"
+  else {
+    channel = string "channel" "stable";
+    profile = string "profile" null;
+    components = strings "components" defaults;
+    targets = strings "targets" [ ];
+  }
 else {
   channel = if legacy != null then legacyChannel else "stable";
   profile = null;

@@ -229,17 +229,29 @@ impl std::error::Error for Failed {}
 /// them (`SSL_CERT_FILE` or `SSL_CERT_DIR` when set, else the platform's store, read by
 /// rustls-native-certs), so a dist server mirror or a proxy with a private CA works; the
 /// bundled webpki roots where the system has none (a scratch container).
+/// Read once per run; a store that could not be read is said on stderr.
 fn root_certs() -> ureq::tls::RootCerts {
-    let found = rustls_native_certs::load_native_certs();
-    if found.certs.is_empty() {
-        return ureq::tls::RootCerts::WebPki;
-    }
-    found
-        .certs
-        .iter()
-        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
-        .collect::<Vec<_>>()
-        .into()
+    static ROOTS: std::sync::OnceLock<ureq::tls::RootCerts> = std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                eprintln!("warning: reading the system's certificate authorities: {e}");
+            }
+            if found.certs.is_empty() {
+                if !found.errors.is_empty() {
+                    eprintln!("warning: none read; HTTPS downloads trust the bundled ones");
+                }
+                return ureq::tls::RootCerts::WebPki;
+            }
+            found
+                .certs
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                .collect::<Vec<_>>()
+                .into()
+        })
+        .clone()
 }
 
 /// GETs `url` whole (at most `limit` bytes), retrying under `policy`; says each retry on

@@ -445,7 +445,8 @@ mod tests {
         let nix = which::which("nix-instantiate")
             .expect("nix-instantiate (apt-get install nix-bin) runs the Nix side of this test");
         let cases = doc["case"].as_array_of_tables().unwrap();
-        assert!(cases.len() >= 8, "{} cases", cases.len());
+        assert!(cases.len() >= 13, "{} cases", cases.len());
+        let mut errors = 0;
         for case in cases {
             let name = case["name"].as_str().unwrap();
             let text = |key: &str| case.get(key).map(|v| v.as_str().unwrap().to_string());
@@ -457,29 +458,20 @@ mod tests {
                     .map(|v| v.as_str().unwrap().to_string())
                     .collect()
             };
-            let want = ToolchainSpec {
-                channel: case["channel"].as_str().unwrap().to_string(),
-                profile: text("profile"),
-                components: list("components"),
-                targets: list("targets"),
-            };
-
             let dir = tempfile::tempdir().unwrap();
             for (key, file) in [("toml", FILE), ("legacy", LEGACY_FILE)] {
                 if let Some(t) = text(key) {
                     std::fs::write(dir.path().join(file), t).unwrap();
                 }
             }
-            let rust = read(&crate::plan::Plan::new(), dir.path()).unwrap();
-            assert_eq!(rust, want, "Rust side, case `{name}`");
-
+            let rust = read(&crate::plan::Plan::new(), dir.path());
             let arg = |key: &str| match text(key) {
                 Some(t) => serde_json::to_string(&t).unwrap(),
                 None => "null".into(),
             };
             let expr = format!(
-                "(import {}/nix/pure.nix {{ }}).toolchainRequest {{ toml = {}; legacy = {}; }}",
-                repo.display(),
+                "(import (/. + {}) {{ }}).toolchainRequest {{ toml = {}; legacy = {}; }}",
+                serde_json::to_string(&repo.join("nix/pure.nix").display().to_string()).unwrap(),
                 arg("toml"),
                 arg("legacy")
             );
@@ -487,6 +479,25 @@ mod tests {
                 .args(["--eval", "--strict", "--json", "-E", &expr])
                 .output()
                 .unwrap();
+            if let Some(error) = text("error") {
+                let rust = format!("{:#}", rust.expect_err(name));
+                assert!(rust.contains(&error), "Rust side, case `{name}`: {rust}");
+                let nix_err = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    !out.status.success() && nix_err.contains(&error),
+                    "Nix side, case `{name}`: {nix_err}"
+                );
+                errors += 1;
+                continue;
+            }
+            let want = ToolchainSpec {
+                channel: case["channel"].as_str().unwrap().to_string(),
+                profile: text("profile"),
+                components: list("components"),
+                targets: list("targets"),
+            };
+
+            assert_eq!(rust.unwrap(), want, "Rust side, case `{name}`");
             assert!(
                 out.status.success(),
                 "Nix side, case `{name}`: {}",
@@ -501,5 +512,6 @@ mod tests {
             };
             assert_eq!(got, want, "Nix side, case `{name}`");
         }
+        assert!(errors >= 5, "{errors} refusal cases");
     }
 }

@@ -81,7 +81,14 @@ fn pinned_zig() -> Option<Vec<String>> {
     let mut cmd = find_zig()?;
     let program = Path::new(&cmd[0]);
     if !program.is_absolute() {
-        cmd[0] = which(&cmd[0])?.display().to_string();
+        // a path (`./zig`, `bin/zig`) is taken from the current directory, a bare name from PATH
+        cmd[0] = if cmd[0].contains('/') || program.exists() {
+            std::path::absolute(program).ok()?
+        } else {
+            which(&cmd[0])?
+        }
+        .display()
+        .to_string();
     }
     Some(cmd)
 }

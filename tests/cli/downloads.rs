@@ -458,6 +458,11 @@ httpd.serve_forever()
         "without the CA: {err_without}"
     );
     assert!(
+        err_without.contains("warning: reading the system's certificate authorities")
+            && err_without.contains("/nonexistent/ca.pem"),
+        "a certificate file that cannot be read is said: {err_without}"
+    );
+    assert!(
         err_without.contains(&format!("{url}/dist/channel-rust-1.95.0.toml"))
             && err_without.contains("certificate"),
         "{err_without}"

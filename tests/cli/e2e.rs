@@ -407,6 +407,7 @@ fn armv7_builds_with_a_read_only_zig() {
     .env("CARGO_TARGET_DIR", tmp.path().join("plain-target"))
     .env("XDG_CACHE_HOME", &cache)
     .env_remove("CARGO_ZIGBUILD_ZIG_PATH")
+    .env_remove("CARGO_ZIGBUILD_ZIG_COMMAND")
     .output()
     .unwrap();
     let err = String::from_utf8_lossy(&plain.stderr);
@@ -430,6 +431,7 @@ fn armv7_builds_with_a_read_only_zig() {
     .env("CARGO_TARGET_DIR", repo().join("target/e2e/target"))
     .env("XDG_CACHE_HOME", &cache)
     .env_remove("CARGO_ZIGBUILD_ZIG_PATH")
+    .env_remove("CARGO_ZIGBUILD_ZIG_COMMAND")
     .env_remove("CROSSFLAKE_CACHE_DIR")
     .output()
     .unwrap();

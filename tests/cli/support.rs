@@ -45,10 +45,15 @@ impl TempProject {
         fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
-    /// `crossflake ARGS` run in the project directory.
+    /// `crossflake ARGS` run in the project directory, without a zig pinned by the caller's
+    /// environment (crossflake's own dev shell exports CARGO_ZIGBUILD_ZIG_COMMAND): a test
+    /// that wants one sets it.
     pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = cargo_bin_cmd!("crossflake");
-        c.current_dir(self.path()).args(args);
+        c.current_dir(self.path())
+            .args(args)
+            .env_remove("CARGO_ZIGBUILD_ZIG_COMMAND")
+            .env_remove("CARGO_ZIGBUILD_ZIG_COMMAND_ARGS");
         c
     }
 

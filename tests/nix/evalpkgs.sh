@@ -111,6 +111,8 @@ cat >"$work/flake.nix" <<'NIX'
         lib = builtins.attrNames crossflake.lib;
         mkLib = builtins.attrNames (crossflake.lib.mkLib crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux);
       };
+      # the cargo-zigbuild the flake builds, for the toolchain it is built with
+      cargoZigbuild = (crossflake.lib.mkLib crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux).cargoZigbuild;
       oldZig = (crossflake.lib.mkLib (crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux // {
         zig = crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux.zig // { version = "0.11.0"; };
       })).zig;
@@ -255,6 +257,13 @@ for m in missing:
 print(f"   {sum(len(v) for v in names.values())} exports, {len(missing)} undocumented")
 sys.exit(1 if missing else 0)
 PY
+
+echo "== cargo-zigbuild is built with fenix's stable toolchain (its minimal profile), not a nightly"
+zb=$(eval_in "$work" .#cargoZigbuild.drvPath) || fail "the flake's cargo-zigbuild does not evaluate"
+zb_inputs=$(nix-store -qR "$zb" | sed 's|^/nix/store/[a-z0-9]*-||' | sort -u)
+grep -q '^rust-stable-with-components-' <<<"$zb_inputs" || fail "cargo-zigbuild's build has no fenix stable toolchain: $(grep '^rust' <<<"$zb_inputs" | tr '\n' ' ')"
+if grep -q 'nightly' <<<"$zb_inputs"; then fail "cargo-zigbuild's build uses a nightly toolchain: $(grep nightly <<<"$zb_inputs" | tr '\n' ' ')"; fi
+echo "   $(grep '^rust-stable-with-components-' <<<"$zb_inputs" | head -1), no nightly"
 
 echo "== a pinned channel through a toolchain lock (fenix.fromManifestFile), every host"
 cp -r "$work/." "$pinned/"

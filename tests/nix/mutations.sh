@@ -155,7 +155,9 @@ must_fail parts-divergence "the module ignores perSystem.crossflake.targets" "te
 
 echo "== the real-fenix step refuses a binary of another rustc"
 # the fenix stand-in (Debian's rustc) in place of real fenix while the dist server answers
-if curl -sfI --max-time 20 -o /dev/null https://static.rust-lang.org/dist/channel-rust-1.95.0.toml; then
+# (the same probe and URL as the step's: the lock's rustc for x86_64-linux)
+rustc_url=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["pkg"]["rustc"]["target"]["x86_64-unknown-linux-gnu"]["url"])' "$repo/tests/fixtures/toolchain/rust-toolchain.lock.toml")
+if dist_server_answers "$rustc_url"; then
   must_fail fenix-standin "the stand-in's rustc used where real fenix was asked for" "real-builds.sh's step fenix" \
     "got 'rustc version 1.96" env CROSSFLAKE_TEST_FENIX=standin CROSSFLAKE_REAL_BUILDS_DIR="$scratch/real-builds" \
     bash "$repo/tests/nix/real-builds.sh" --step fenix

@@ -499,15 +499,18 @@ for t in aarch64-musl armv7-musl wasm32-wasip1; do
   echo "   $t: cargo build and cargo test (under the runner) pass, a PyPI ziglang first on PATH unused"
 done
 env -i HOME="$work/home" bash -c "source '$work/shell-default.sh' >/dev/null && command -v zig && command -v cargo-zigbuild && command -v crossflake &&
-  [ \"\$CARGO_ZIGBUILD_ZIG_COMMAND\" = \"\$(command -v zig)\" ] && command -v wine" >/dev/null ||
+  [ \"\$CARGO_ZIGBUILD_ZIG_COMMAND\" = \"\$(command -v zig)\" ] && [[ \$(command -v wine) == /nix/store/* ]]" >/dev/null ||
   fail "the default dev shell lacks zig, cargo-zigbuild, crossflake or wine (cross-hello has a windows target), or cargo-zigbuild is not pinned to its zig"
 echo "   default: zig (cargo-zigbuild's, CARGO_ZIGBUILD_ZIG_COMMAND), cargo-zigbuild, crossflake and wine on PATH"
 # the runners in the default shell are those of the project's targets: no wine without a
 # windows target
 small_fixture
 rbnix "$small" print-dev-env .#default >"$work/shell-small-default.sh"
-env -i HOME="$work/home" bash -c "source '$work/shell-small-default.sh' >/dev/null && command -v qemu-aarch64 && ! command -v wine && ! command -v wasmtime" >/dev/null ||
-  fail "the default dev shell of a project with aarch64-musl and x86_64-musl lacks qemu-aarch64 or has wine or wasmtime"
+# (print-dev-env appends bash's default PATH, where this machine's own wine may be: only the
+# store's count)
+env -i HOME="$work/home" bash -c "source '$work/shell-small-default.sh' >/dev/null &&
+  [[ \$(command -v qemu-aarch64) == /nix/store/* ]] && [[ \$(command -v wine) != /nix/store/* ]] && [[ \$(command -v wasmtime) != /nix/store/* ]]" >/dev/null ||
+  fail "the default dev shell of a project with aarch64-musl and x86_64-musl lacks qemu-aarch64 or has wine or wasmtime from the store"
 echo "   default shell of a musl-only project: qemu-user, no wine, no wasmtime"
 }
 
@@ -696,7 +699,7 @@ nar_hash() {
 # (CROSSFLAKE_TEST_FENIX=standin plants that: tests/nix/mutations.sh).
 step_fenix() {
 step "fenix's real toolchains: a project locked to 1.95.0, built with the official components"
-local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.95.0.toml f url skipped
+local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.95.0.toml f url
 f=$(fixture fenix-1.95 "$repo/tests/fixtures/cross-hello")
 python3 - "$f/Cargo.toml" <<'PY'
 import re, sys
@@ -708,16 +711,16 @@ open(p, "w").write(s)
 PY
 # no components key: the default components (targets.toml [toolchain]), on both sides
 printf '[toolchain]\nchannel = "1.95.0"\ntargets = ["x86_64-unknown-linux-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
-"$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >/dev/null 2>&1 ||
-  fail "crossflake toolchain lock for the 1.95.0 fixture"
+"$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >"$work/fenix-lock.log" 2>&1 ||
+  fail "crossflake toolchain lock for the 1.95.0 fixture: $(cat "$work/fenix-lock.log")"
 git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.95.0"
 url=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["pkg"]["rustc"]["target"]["x86_64-unknown-linux-gnu"]["url"])' "$f/rust-toolchain.lock.toml")
-if ! curl -sfI --max-time 20 -o /dev/null "$url"; then
-  skipped=4
+if ! dist_server_answers "$url"; then
   echo "   ###################################################################################"
-  echo "   toolchain: fenix stand-in (Debian's rustc); $skipped fidelity checks skipped: dist server unreachable"
-  echo "   (no answer for $url: 1.95.0 in .comment of the host and x86_64-gnu builds, and the"
-  echo "   official link lines of the host, x86_64-gnu and wasm32-wasip1 builds, were not checked)"
+  echo "   5 fidelity checks skipped: dist server unreachable (no connection to $url)"
+  echo "   not built with fenix's real toolchains: rustc 1.95.0 in the host, x86_64-gnu and"
+  echo "   wasm32-wasip1 binaries; the host linked by rust-lld; x86_64-gnu (floor 2.17) and"
+  echo "   wasm32-wasip1 linked by zig from official rust-std, verified and run"
   echo "   ###################################################################################"
   return 0
 fi

@@ -20,3 +20,18 @@ crossflake_shared_dir() {
   done
   echo "$1/../shared"
 }
+
+# dist_server_answers URL: true when the Rust dist server answers for URL; false only when it
+# cannot be reached (no DNS, no connection, a timeout, no TLS handshake); anything else (no
+# curl, an HTTP error) stops the script, so a broken probe never passes as "unreachable".
+# (tests/nix/real-builds.sh's step fenix and tests/nix/mutations.sh)
+dist_server_answers() {
+  command -v curl >/dev/null || { echo "FAILED: curl is missing (scripts/provision installs it): the dist server cannot be probed" >&2; exit 1; }
+  local rc=0 err
+  err=$(curl -sSfI --max-time 20 -o /dev/null "$1" 2>&1) || rc=$?
+  case $rc in
+    0) return 0 ;;
+    6 | 7 | 28 | 35) return 1 ;;
+    *) echo "FAILED: probing the dist server ($1): curl exit $rc: $err" >&2; exit 1 ;;
+  esac
+}
