@@ -477,6 +477,7 @@ mod tests {
             );
             let out = std::process::Command::new(&nix)
                 .args(["--eval", "--strict", "--json", "-E", &expr])
+                .env("NIX_CONFIG", "build-users-group =")
                 .output()
                 .unwrap();
             if let Some(error) = text("error") {

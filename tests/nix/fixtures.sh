@@ -2,6 +2,7 @@
 # flakes for x86_64-linux under $work, for tests/nix/real-build. Needs $repo and $work.
 #   fixture NAME SRC_DIR [CRANE_ARGS_NIX]   a copy of SRC_DIR with a flake.nix, committed; prints
 #                                           its directory
+#   set_targets DIR TARGETS                 its crossflake targets replaced (a TOML array)
 #   small_fixture                           sets $small: cross-hello with two targets
 #                                           (aarch64-musl, x86_64-musl), a README and a licence
 # shellcheck shell=bash
@@ -42,15 +43,19 @@ git -C "$small" add README.md LICENSE
 git -C "$small" commit -qam "two targets"
 }
 
-# two_targets DIR: the fixture's crossflake targets cut to aarch64-musl and x86_64-musl
-# (uncommitted)
-two_targets() {
-python3 - "$1/Cargo.toml" <<'PY'
+# set_targets DIR TARGETS: the fixture's crossflake targets replaced by TARGETS (a TOML array,
+# e.g. '["aarch64-musl"]'; uncommitted)
+set_targets() {
+python3 - "$1/Cargo.toml" "$2" <<'PY'
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
-s, n = re.subn(r'(?ms)^targets = \[.*?\]\n', 'targets = ["aarch64-musl", "x86_64-musl"]\n', s, count=1)
+s, n = re.subn(r'(?ms)^targets = \[.*?\]\n', lambda _: f"targets = {sys.argv[2]}\n", s, count=1)
 assert n == 1, f"{p} has no targets list"
 open(p, "w").write(s)
 PY
 }
+
+# two_targets DIR: the fixture's crossflake targets cut to aarch64-musl and x86_64-musl
+# (uncommitted)
+two_targets() { set_targets "$1" '["aarch64-musl", "x86_64-musl"]'; }

@@ -701,14 +701,7 @@ step_fenix() {
 step "fenix's real toolchains: a project locked to 1.95.0, built with the official components"
 local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.95.0.toml f url
 f=$(fixture fenix-1.95 "$repo/tests/fixtures/cross-hello")
-python3 - "$f/Cargo.toml" <<'PY'
-import re, sys
-p = sys.argv[1]
-s = open(p).read()
-s, n = re.subn(r'(?ms)^targets = \[.*?\]\n', 'targets = ["x86_64-unknown-linux-gnu.2.17", "wasm32-wasip1"]\n', s, count=1)
-assert n == 1, f"{p} has no targets list"
-open(p, "w").write(s)
-PY
+set_targets "$f" '["x86_64-unknown-linux-gnu.2.17", "wasm32-wasip1"]'
 # no components key: the default components (targets.toml [toolchain]), on both sides
 printf '[toolchain]\nchannel = "1.95.0"\ntargets = ["x86_64-unknown-linux-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
 "$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >"$work/fenix-lock.log" 2>&1 ||
