@@ -4,11 +4,17 @@
 #   { "<package>" = { url; hash; }; "rust-std-<triple>" = { url; hash; }; }
 # for cargo, rustc and `components` (names as rust-toolchain.toml writes them, through the
 # lock's renames) on the `host` triple, and rust-std for each target triple. Throws, naming
-# the command to run, when the lock lacks one.
+# the command to run, when the lock lacks one; a host the lock leaves out (its channel built no
+# rustc or cargo there: `[crossflake] hosts` does not list it) throws saying so.
 #   (lockedSources { lock = fromTOML ...; host = "aarch64-apple-darwin"; targets = [ "wasm32-wasip1" ]; })."rust-std-wasm32-wasip1".url
 {}:
 { lock, host, components ? [ ], targets ? [ ] }:
 let
+  made = lock.crossflake or { };
+  covered = made.hosts or [ host ];
+  hostCovered = builtins.elem host covered || throw ''
+    crossflake: rust-toolchain.lock.toml has no toolchain for host ${host}: it covers ${builtins.concatStringsSep ", " covered} (`crossflake toolchain lock` leaves out a host the ${made.channel or "locked"} channel, ${lock.date or "?"}, has no rustc or no cargo for).
+    Build on one of those hosts, or choose a channel in rust-toolchain.toml that builds on ${host} and run `crossflake toolchain lock`.'';
   renames = lock.renames or { };
   pkgName = c:
     if lock.pkg ? ${c} then c
@@ -24,5 +30,6 @@ let
       throw "crossflake: rust-toolchain.lock.toml has no ${pkg} for ${triple}; run `crossflake toolchain lock`"
     else { inherit (e) url hash; };
 in
+assert hostCovered;
 builtins.listToAttrs (map (c: { name = pkgName c; value = pick (pkgName c) host; }) ([ "cargo" "rustc" ] ++ components))
   // builtins.listToAttrs (map (t: { name = "rust-std-${t}"; value = pick "rust-std" t; }) targets)

@@ -19,6 +19,39 @@ pub fn host_triples() -> Vec<String> {
     catalog().hosts.values().map(|h| h.triple.clone()).collect()
 }
 
+/// What [`build_lock`] gives.
+#[derive(Debug)]
+pub struct Lock {
+    /// The text of rust-toolchain.lock.toml.
+    pub text: String,
+    /// The catalog's host triples the lock leaves out: the channel built no rustc or no cargo
+    /// for them (its manifest marks them unavailable or lists none), as with old channels
+    /// that predate a host and nightlies whose build failed on one.
+    pub hosts_left_out: Vec<String>,
+}
+
+/// The catalog's host triples split into those the channel built rustc and cargo for, and
+/// those it did not.
+///
+/// Errors: it built them for none of the catalog's hosts.
+fn lockable_hosts(m: &Manifest, req: &ToolchainSpec) -> Result<(Vec<String>, Vec<String>)> {
+    let rustc = resolve_component(m, "rustc")?;
+    let cargo = resolve_component(m, "cargo")?;
+    let (covered, left_out): (Vec<String>, Vec<String>) = host_triples()
+        .into_iter()
+        .partition(|h| m.pkg[rustc].entry(h).is_some() && m.pkg[cargo].entry(h).is_some());
+    if covered.is_empty() {
+        bail!(
+            "the {} channel ({}) has no rustc and cargo for any host crossflake builds on ({}); \
+             choose another channel in rust-toolchain.toml",
+            req.channel,
+            m.date,
+            left_out.join(", ")
+        );
+    }
+    Ok((covered, left_out))
+}
+
 /// The packages a lock holds and, for each, the triples (or `*`), with the name each was
 /// asked for by (for error messages).
 struct Wanted<'m> {
@@ -27,13 +60,14 @@ struct Wanted<'m> {
     std_pkg: &'m str,
 }
 
-/// Builds the lock text for `req` from manifest `m`, recording `source` (the canonical dist
-/// URL) and `sha256` (of the full manifest).
+/// Builds the lock for `req` from manifest `m`, recording `source` (the canonical dist URL)
+/// and `sha256` (of the full manifest). The lock covers the catalog's hosts the channel built
+/// rustc and cargo for (its `[crossflake] hosts`); the others are left out and named.
 ///
-/// Errors: an unknown component or profile, a component or rust-std missing for a host or
-/// target.
-pub fn build_lock(m: &Manifest, req: &ToolchainSpec, source: &str, sha256: &str) -> Result<String> {
-    let hosts = host_triples();
+/// Errors: an unknown component or profile, a component or rust-std missing for a covered
+/// host or a target, a channel with no toolchain for any of the catalog's hosts.
+pub fn build_lock(m: &Manifest, req: &ToolchainSpec, source: &str, sha256: &str) -> Result<Lock> {
+    let (hosts, hosts_left_out) = lockable_hosts(m, req)?;
     let wanted = wanted(m, req, &hosts)?;
     let mut doc = DocumentMut::new();
     doc.decor_mut().set_prefix(format!(
@@ -68,7 +102,10 @@ pub fn build_lock(m: &Manifest, req: &ToolchainSpec, source: &str, sha256: &str)
         );
     }
     doc.insert("profiles", Item::Table(profiles));
-    Ok(doc.to_string())
+    Ok(Lock {
+        text: doc.to_string(),
+        hosts_left_out,
+    })
 }
 
 /// What the lock holds: cargo and rustc for every host, the requested components (for every

@@ -160,10 +160,29 @@ pub fn plan_lock(
 ) -> Result<PathBuf> {
     let m = parse_manifest(manifest_text, origin)?;
     let source = manifest_url(DIST_SERVER, &req.channel)?;
-    let text = build_lock(&m, req, &source, sha256)?;
+    let lock = build_lock(&m, req, &source, sha256)?;
     let path = root.join(LOCK_FILE);
-    plan.write(&path, text)?;
+    plan.write(&path, lock.text)?;
+    note_hosts_left_out(plan, req, &m.date, &lock.hosts_left_out);
     Ok(path)
+}
+
+/// Says which host triples a lock leaves out (the channel built no toolchain for them) and
+/// what that means for the flake.
+fn note_hosts_left_out(plan: &mut Plan, req: &ToolchainSpec, date: &str, left_out: &[String]) {
+    if left_out.is_empty() {
+        return;
+    }
+    let (hosts, them) = match left_out {
+        [one] => (format!("host {one}"), "it"),
+        _ => (format!("hosts {}", left_out.join(", ")), "them"),
+    };
+    plan.notes.push(format!(
+        "the {} channel ({date}) has no rustc or no cargo for {hosts}: {LOCK_FILE} leaves {them} out, \
+         and the flake cannot build this project on {them} (it says so there); choose another channel \
+         to build there",
+        req.channel
+    ));
 }
 
 /// For init and `target add/remove`: when a lock exists and no longer matches the toolchain
@@ -184,9 +203,10 @@ pub fn plan_update(plan: &mut Plan, root: &Path) -> Result<()> {
     if have.channel == req.channel
         && have.profile == req.profile
         && let Ok(m) = parse_manifest(&lock_text, &path.display().to_string())
-        && let Ok(text) = build_lock(&m, &req, &source, &sha)
+        && let Ok(lock) = build_lock(&m, &req, &source, &sha)
     {
-        return plan.write(&path, text);
+        note_hosts_left_out(plan, &req, &m.date, &lock.hosts_left_out);
+        return plan.write(&path, lock.text);
     }
     match fetch_manifest(&req.channel, ManifestSource::Download)
         .and_then(|(text, sha)| plan_lock(plan, root, &req, &text, &sha, &req.channel))

@@ -151,6 +151,72 @@ fn the_lock_is_the_manifest_pruned() {
     p.cmd(&["toolchain", "lock", "--check"]).assert().success();
 }
 
+/// The fixture manifest with `unavailable` marked unavailable (package, triple).
+fn manifest_without(unavailable: &[(&str, &str)]) -> String {
+    let mut doc: toml_edit::DocumentMut = manifest_text().parse().unwrap();
+    for (pkg, triple) in unavailable {
+        doc["pkg"][pkg]["target"][triple]["available"] = toml_edit::value(false);
+    }
+    doc.to_string()
+}
+
+#[test]
+fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
+    let p = standard();
+    // as for a channel older than a host: no rustc on one darwin host, no cargo on the other
+    std::fs::write(
+        p.path().join("manifest.toml"),
+        manifest_without(&[
+            ("rustc", "x86_64-apple-darwin"),
+            ("cargo", "aarch64-apple-darwin"),
+        ]),
+    )
+    .unwrap();
+    lock_with_manifest(&p).success().stderr(predicates::str::contains(
+        "note: the 1.95.0 channel (2026-04-16) has no rustc or no cargo for hosts \
+         x86_64-apple-darwin, aarch64-apple-darwin: rust-toolchain.lock.toml leaves them out, and the \
+         flake cannot build this project on them",
+    ));
+    let lock = p.read("rust-toolchain.lock.toml");
+    let doc: toml_edit::DocumentMut = lock.parse().unwrap();
+    let hosts: Vec<_> = doc["crossflake"]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hosts,
+        ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"]
+    );
+    let darwin: Vec<_> = entries(&lock)
+        .into_keys()
+        .filter(|(_, t)| t.ends_with("-apple-darwin"))
+        .collect();
+    assert_eq!(darwin, Vec::<(String, String)>::new());
+    assert!(entries(&lock).contains_key(&("cargo".into(), "aarch64-unknown-linux-gnu".into())));
+
+    // a channel with no toolchain for any of the four hosts is refused, nothing written
+    let p = standard();
+    std::fs::write(
+        p.path().join("manifest.toml"),
+        manifest_without(&[
+            ("rustc", "x86_64-unknown-linux-gnu"),
+            ("rustc", "aarch64-unknown-linux-gnu"),
+            ("rustc", "x86_64-apple-darwin"),
+            ("cargo", "aarch64-apple-darwin"),
+        ]),
+    )
+    .unwrap();
+    refuses(
+        &p,
+        &["toolchain", "lock", "--channel-manifest", "manifest.toml"],
+        "the 1.95.0 channel (2026-04-16) has no rustc and cargo for any host crossflake builds on \
+         (x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu, x86_64-apple-darwin, aarch64-apple-darwin); \
+         choose another channel in rust-toolchain.toml",
+    );
+}
+
 #[test]
 fn bad_input_is_refused_and_nothing_is_written() {
     let lock = ["toolchain", "lock", "--channel-manifest", "manifest.toml"];

@@ -688,57 +688,72 @@ nar_hash() {
 }
 
 # step fenix: fenix's real toolchains, where the Rust dist server answers. A fixture locked to
-# Rust 1.95.0 (rust-toolchain.lock.toml made by `crossflake toolchain lock` from
-# tests/fixtures/toolchain's channel manifest: the published URLs and hashes) is built with
-# fenix as flake.lock pins it (CROSSFLAKE_FENIX=real): Nix fetches the official components,
-# fenix's fromManifestFile and combine build the toolchain. Each binary must name rustc 1.95.0
-# (its .comment, or for wasm the path of 1.95.0's commit), be verified and run under its runner:
-# the host package (official rustc's own link line), x86_64-gnu with a glibc floor of 2.17 and
-# wasm32-wasip1 (zig as linker). Where the dist server does not answer, the step prints which
-# checks it skipped and passes; where it answered, a binary built by another rustc fails it
+# Rust 1.99.1 (rust-toolchain.lock.toml made by `crossflake toolchain lock` from
+# tests/fixtures/toolchain's 1.99.1 channel manifest: the URLs and hashes the dist server
+# publishes; it covers the linux hosts only) is built with fenix as flake.lock pins it
+# (CROSSFLAKE_FENIX=real): Nix fetches the official components, fenix's fromManifestFile and
+# combine build the toolchain. Each binary must name rustc 1.99.1 (its .comment, or the path of
+# 1.99.1's commit in the windows and wasm binaries), be verified and run under its runner: the
+# host package (official rustc's own link line, rust-lld), then x86_64/aarch64 musl, x86_64-gnu
+# with a glibc floor of 2.17, aarch64-gnu, x86_64-windows and wasm32-wasip1 (zig as linker,
+# official rust-std). Where the dist server does not answer, the step prints which checks it
+# skipped and passes; where it answered, a binary built by another rustc fails it
 # (CROSSFLAKE_TEST_FENIX=standin plants that: tests/nix/mutations.sh).
 step_fenix() {
-step "fenix's real toolchains: a project locked to 1.95.0, built with the official components"
-local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.95.0.toml f url
-f=$(fixture fenix-1.95 "$repo/tests/fixtures/cross-hello")
-set_targets "$f" '["x86_64-unknown-linux-gnu.2.17", "wasm32-wasip1"]'
+step "fenix's real toolchains: a project locked to 1.99.1, built with the official components for every linux target, windows-gnu and wasm32-wasip1"
+local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.99.1.toml f url
+f=$(fixture fenix-1.99 "$repo/tests/fixtures/cross-hello")
+set_targets "$f" '["x86_64-musl", "aarch64-musl", "x86_64-unknown-linux-gnu.2.17", "aarch64-gnu", "x86_64-windows", "wasm32-wasip1"]'
 # no components key: the default components (targets.toml [toolchain]), on both sides
-printf '[toolchain]\nchannel = "1.95.0"\ntargets = ["x86_64-unknown-linux-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
+printf '[toolchain]\nchannel = "1.99.1"\ntargets = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "x86_64-pc-windows-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
 "$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >"$work/fenix-lock.log" 2>&1 ||
-  fail "crossflake toolchain lock for the 1.95.0 fixture: $(cat "$work/fenix-lock.log")"
-git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.95.0"
+  fail "crossflake toolchain lock for the 1.99.1 fixture: $(cat "$work/fenix-lock.log")"
+git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.99.1"
 url=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["pkg"]["rustc"]["target"]["x86_64-unknown-linux-gnu"]["url"])' "$f/rust-toolchain.lock.toml")
 if ! dist_server_answers "$url"; then
   echo "   ###################################################################################"
-  echo "   5 fidelity checks skipped: dist server unreachable (no connection to $url)"
-  echo "   not built with fenix's real toolchains: rustc 1.95.0 in the host, x86_64-gnu and"
-  echo "   wasm32-wasip1 binaries; the host linked by rust-lld; x86_64-gnu (floor 2.17) and"
-  echo "   wasm32-wasip1 linked by zig from official rust-std, verified and run"
+  echo "   9 fidelity checks skipped: dist server unreachable (no connection to $url)"
+  echo "   not built with fenix's real toolchains: rustc 1.99.1 in the host, x86_64/aarch64 musl,"
+  echo "   x86_64/aarch64 gnu, x86_64-windows and wasm32-wasip1 binaries; the host linked by"
+  echo "   rust-lld; each target linked by zig from official rust-std, verified and run"
   echo "   ###################################################################################"
   return 0
 fi
-echo "   toolchain: fenix $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["fenix"]["locked"]["rev"][:12])' "$repo/flake.lock") as flake.lock pins it, official Rust 1.95.0 components from the dist server"
-local outs_text
-outs_text=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$f" packages.x86_64-linux.default packages.x86_64-linux.x86_64-gnu packages.x86_64-linux.wasm32-wasip1)
-local -a o
+echo "   toolchain: fenix $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"]["fenix"]["locked"]["rev"][:12])' "$repo/flake.lock") as flake.lock pins it, official Rust 1.99.1 components from the dist server"
+local want="rustc version 1.99.1 (58cf8f9c3 2026-10-13)" bin i outs_text
+# the host package first: a binary of another rustc stops the step before the cross builds
+local host_out
+host_out=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$f" packages.x86_64-linux.default)
+comment_rustc() { readelf -p .comment "$1" | sed -n 's/.*\(rustc version .*\)$/\1/p' | head -1; }
+expect_eq "the rustc that built $host_out/bin/cross-hello (its .comment)" "$(comment_rustc "$host_out/bin/cross-hello")" "$want"
+local -a pkgs=(x86_64-musl aarch64-musl x86_64-gnu aarch64-gnu x86_64-windows wasm32-wasip1) o
+outs_text=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$f" "${pkgs[@]/#/packages.x86_64-linux.}")
 mapfile -t o <<<"$outs_text"
-[ ${#o[@]} -eq 3 ] || fail "real-build gave ${#o[@]} output paths for 3 packages"
-local want="rustc version 1.95.0 (59807616e 2026-04-14)" bin got
-for bin in "${o[0]}/bin/cross-hello" "${o[1]}/bin/cross-hello"; do
-  got=$(readelf -p .comment "$bin" | sed -n 's/.*\(rustc version .*\)$/\1/p' | head -1)
-  expect_eq "the rustc that built $bin (its .comment)" "$got" "$want"
+[ ${#o[@]} -eq ${#pkgs[@]} ] || fail "real-build gave ${#o[@]} output paths for ${#pkgs[@]} packages"
+local -A out=([default]=$host_out)
+for i in "${!pkgs[@]}"; do out[${pkgs[$i]}]=${o[$i]}; done
+for i in x86_64-musl aarch64-musl x86_64-gnu aarch64-gnu; do
+  bin=${out[$i]}/bin/cross-hello
+  expect_eq "the rustc that built $bin (its .comment)" "$(comment_rustc "$bin")" "$want"
 done
-grep -aqF "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/" "${o[2]}/bin/cross-hello.wasm" ||
-  fail "${o[2]}/bin/cross-hello.wasm was not built by rustc 1.95.0 (no path of its commit 59807616e in the binary)"
-echo "   every binary names rustc 1.95.0 (59807616e)"
+for bin in "${out[x86_64-windows]}/bin/cross-hello.exe" "${out[wasm32-wasip1]}/bin/cross-hello.wasm"; do
+  grep -aqF "/rustc/58cf8f9c35b355199727627d07ae34a4e2846d67/" "$bin" ||
+    fail "$bin was not built by rustc 1.99.1 (no path of its commit 58cf8f9c3 in the binary)"
+done
+echo "   every binary names rustc 1.99.1 (58cf8f9c3)"
 # official rustc links host programs with its own rust-lld (built in Rust's CI, /checkout)
-readelf -p .comment "${o[0]}/bin/cross-hello" | grep -qF "Linker: LLD" && readelf -p .comment "${o[0]}/bin/cross-hello" | grep -qF "/checkout/src/llvm-project" ||
-  fail "the host build was not linked by rustc's own rust-lld: $(readelf -p .comment "${o[0]}/bin/cross-hello")"
+readelf -p .comment "${out[default]}/bin/cross-hello" | grep -qF "Linker: LLD" && readelf -p .comment "${out[default]}/bin/cross-hello" | grep -qF "/checkout/src/llvm-project" ||
+  fail "the host build was not linked by rustc's own rust-lld: $(readelf -p .comment "${out[default]}/bin/cross-hello")"
 echo "   host: linked by rustc's rust-lld (official link line)"
-expect_eq "host build" "$("${o[0]}/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
+expect_eq "host build" "$("${out[default]}/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
 echo "   host: runs: cross-hello on x86_64: 2+3=5"
-verify_run x86_64-unknown-linux-gnu.2.17 "${o[1]}/bin/cross-hello" "cross-hello on x86_64: 2+3=5" env
-verify_run wasm32-wasip1 "${o[2]}/bin/cross-hello.wasm" "cross-hello on wasm32: 2+3=5" "$wasmtime" run
+verify_run x86_64-musl "${out[x86_64-musl]}/bin/cross-hello" "cross-hello on x86_64: 2+3=5" env
+verify_run aarch64-musl "${out[aarch64-musl]}/bin/cross-hello" "cross-hello on aarch64: 2+3=5" qemu-aarch64-static
+verify_run x86_64-unknown-linux-gnu.2.17 "${out[x86_64-gnu]}/bin/cross-hello" "cross-hello on x86_64: 2+3=5" env
+verify_run aarch64-gnu "${out[aarch64-gnu]}/bin/cross-hello" "cross-hello on aarch64: 2+3=5" qemu-aarch64-static -L /usr/aarch64-linux-gnu
+verify_run x86_64-windows "${out[x86_64-windows]}/bin/cross-hello.exe" "cross-hello on x86_64: 2+3=5" \
+  env WINEPREFIX="$work/wine" WINEDEBUG=-all wine
+verify_run wasm32-wasip1 "${out[wasm32-wasip1]}/bin/cross-hello.wasm" "cross-hello on wasm32: 2+3=5" "$wasmtime" run
 }
 
 # step own: crossflake's own flake (with --all)
