@@ -2,7 +2,8 @@
 #   -> { package; deps; env; common; zigCache; tools; }
 # Builds `src` for one target with crane: buildDepsOnly, then buildPackage reusing the
 # dependency build (so a source-only change rebuilds only the project's crates), both with
-# the target's recipe command and build environment (no runner: see crossEnvFor). `craneLib`
+# the target's recipe command and build environment (no runner: see crossEnvFor), and the
+# host's linker (mkLib's hostLinker: build scripts link through nixpkgs' ld-wrapper). `craneLib`
 # should carry a toolchain with this target's rust-std (mkFlake gives each target its own).
 # `env` is crossEnvFor's result; `tools` buildToolsFor's, for the build tools the crates of
 # `src`'s Cargo.lock (or crane's `cargoLock`) need (perl and make for openssl-src; libclang,
@@ -13,7 +14,7 @@
 # cargoBuildCommand) throws, naming it, as does a switch of an unstable cargo or rustc feature
 # the catalog does not mark for the target (unstableSwitches.nix).
 #   buildForTarget { inherit craneLib; src = ./.; spec = resolveTarget "aarch64-musl"; profile = "crossflake"; }
-{ pkgs, pure, crossEnvFor, buildToolsFor }:
+{ pkgs, pure, crossEnvFor, buildToolsFor, hostLinker }:
 { craneLib, src, spec, profile ? "release", buildTools ? null, ... }@args:
 let
   inherit (pkgs) lib;
@@ -63,8 +64,8 @@ let
       cp -r "$ZIG_GLOBAL_CACHE_DIR" "$out"
     '';
   });
-  # the build tools' variables first: a LIBCLANG_PATH in craneArgs wins
-  common = { strictDeps = true; } // tools.vars // builtins.seq craneArgsChecked craneArgs // env.vars // {
+  # the host's linker and the build tools' variables first: a LIBCLANG_PATH in craneArgs wins
+  common = { strictDeps = true; } // hostLinker // tools.vars // builtins.seq craneArgsChecked craneArgs // env.vars // {
     inherit src;
     pname = "${craneArgs.pname or (craneLib.crateNameFromCargoToml { inherit src; }).pname}-${spec.alias}";
     CARGO_PROFILE = profile;

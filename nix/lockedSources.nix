@@ -13,8 +13,8 @@ let
   made = lock.crossflake or { };
   covered = made.hosts or [ host ];
   hostCovered = builtins.elem host covered || throw ''
-    crossflake: rust-toolchain.lock.toml has no toolchain for host ${host}: it covers ${builtins.concatStringsSep ", " covered} (`crossflake toolchain lock` leaves out a host the ${made.channel or "locked"} channel, ${lock.date or "?"}, has no rustc or no cargo for).
-    Build on one of those hosts, or choose a channel in rust-toolchain.toml that builds on ${host} and run `crossflake toolchain lock`.'';
+    crossflake: rust-toolchain.lock.toml has no toolchain for host ${host}: it covers ${builtins.concatStringsSep ", " covered}.
+    Either its channel (${made.channel or "?"}, ${lock.date or "?"}) has no rustc or no cargo for ${host}, which `crossflake toolchain lock` then leaves out: build on a covered host, or choose a channel in rust-toolchain.toml that has one; or the lock was made without ${host}: run `crossflake toolchain lock`.'';
   renames = lock.renames or { };
   pkgName = c:
     if lock.pkg ? ${c} then c

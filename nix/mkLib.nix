@@ -9,6 +9,9 @@
 #   runnerPackages     the runner packages this host has
 #   zig                nixpkgs' zig, checked against targets.toml's [zig] min-version
 #   zigCommand         { CARGO_ZIGBUILD_ZIG_COMMAND, _ARGS } naming that zig, for cargo-zigbuild
+#   hostLinker         { CARGO_TARGET_<HOST TRIPLE>_LINKER } on linux hosts (else { }): cc without
+#                      rustc's self-contained rust-lld, so host programs and build scripts link
+#                      through nixpkgs' ld-wrapper (RUNPATH for nixpkgs' shared libraries)
 #   cargoZigbuild      the cargo-zigbuild targets.toml pins, built from crates.io
 #   libclang           the libclang bindgen loads: the one nixpkgs' zig was built with
 #   buildToolsFor      { buildTools, spec? } -> nativeBuildInputs, vars, preBuild for the build
@@ -51,10 +54,23 @@ let
   # ziglang (cargo-zigbuild 0.24.1, src/zig/locate.rs): the variable it reads first pins it to
   # nixpkgs' zig, whose library ZIG_LIB_DIR mirrors
   zigCommand = { CARGO_ZIGBUILD_ZIG_COMMAND = "${zig}/bin/zig"; CARGO_ZIGBUILD_ZIG_COMMAND_ARGS = ""; };
+  # Official rustc links x86_64-unknown-linux-gnu programs with its self-contained rust-lld
+  # (`cc -B<toolchain>/lib/rustlib/<triple>/bin/gcc-ld -fuse-ld=lld`, Rust 1.90 and later),
+  # which never reaches nixpkgs' ld-wrapper: a program or build script linking a nixpkgs shared
+  # library gets no RUNPATH and cannot start (rust-lang/rust#162781, fenix#159). rustflags
+  # (-Clinker-features=-lld) do not reach build scripts when cargo is given --target; the
+  # host's linker does: ./host-cc.sh, cc with those two arguments dropped. Where rustc passes
+  # neither (other linux hosts, -Clinker-features=-lld) it is cc as rustc would run it. A
+  # target whose triple is the host's keeps its own linker (the recipe's), and its build
+  # scripts get rustc's default (cargo's target-applies-to-host = false gives them no linker).
+  hostLinker = pkgs.lib.optionalAttrs (pkgs.lib.hasSuffix "-linux" system) {
+    "CARGO_TARGET_${pkgs.lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] pure.catalog.hosts.${system}.triple)}_LINKER" =
+      "${pkgs.writeShellScript "crossflake-host-cc" (builtins.readFile ./host-cc.sh)}";
+  };
   crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig zigCommand cargoZigbuild; };
-  buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor; };
+  buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor hostLinker; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
-  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor buildToolsFor zig; };
+  devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor buildToolsFor zig hostLinker; };
   crossflakeCli = import ./crossflakeCli.nix { inherit crossflakeSource; };
   ociImage = import ./ociImage.nix { inherit pkgs; inherit (pure) sourceDate; };
   # the runner programs this host has (a loader runner's glibc is the system's own)
@@ -62,6 +78,6 @@ let
     (builtins.filter (r: r ? nixpkgs && !(r ? loader-dirs) && builtins.elem system r.hosts) (builtins.attrValues pure.catalog.runners));
 in
 {
-  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig zigCommand cargoZigbuild libclang buildToolsFor;
+  inherit toolchain craneLibFor crossEnvFor buildForTarget checksForTarget devShellForTarget ociImage runnerPackages zig zigCommand hostLinker cargoZigbuild libclang buildToolsFor;
   crossflake = crossflakeCli { craneLib = craneLibFor (toolchain { }); };
 }

@@ -125,7 +125,9 @@ let
   # the user's craneArgs win over strictDeps; the source and the profile are mkFlake's own
   # (refused above)
   craneCommon = { strictDeps = true; } // craneArgs // { src = source; inherit pname version; };
-  common = craneCommon // { CARGO_PROFILE = config.profile; };
+  # the host build links with the host's linker (mkLib's hostLinker) unless craneArgs names
+  # another; buildForTarget adds it to the targets' builds
+  common = cf.hostLinker // craneCommon // { CARGO_PROFILE = config.profile; };
   native = craneLib.buildPackage (common // {
     cargoArtifacts = craneLib.buildDepsOnly common;
     doCheck = false;
@@ -207,7 +209,10 @@ builtins.seq lockChecked (builtins.seq craneArgsChecked {
     (builtins.attrValues builds);
   devShells = {
     # the runners of the project's targets on this host (wine only for a windows target)
-    default = devCraneLib.devShell (tools.vars // cf.zigCommand // {
+    # mkLib's hostLinker for build scripts and the host build, unless a target's triple is the
+    # host's: `cargo zigbuild` keeps a linker already set, and that target would link with cc
+    default = devCraneLib.devShell (lib.optionalAttrs (!builtins.elem pure.catalog.hosts.${system}.triple triples) cf.hostLinker
+      // tools.vars // cf.zigCommand // {
       packages = [ cf.zig cf.cargoZigbuild crossflake ]
         ++ lib.unique (builtins.concatMap (spec: (cf.crossEnvFor spec { }).runnerPackages) outs.build)
         ++ tools.nativeBuildInputs;

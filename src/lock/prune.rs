@@ -42,7 +42,7 @@ fn lockable_hosts(m: &Manifest, req: &ToolchainSpec) -> Result<(Vec<String>, Vec
         .partition(|h| m.pkg[rustc].entry(h).is_some() && m.pkg[cargo].entry(h).is_some());
     if covered.is_empty() {
         bail!(
-            "the {} channel ({}) has no rustc and cargo for any host crossflake builds on ({}); \
+            "the {} channel ({}) has rustc and cargo for none of the hosts crossflake builds on ({}); \
              choose another channel in rust-toolchain.toml",
             req.channel,
             m.date,

@@ -179,8 +179,8 @@ fn note_hosts_left_out(plan: &mut Plan, req: &ToolchainSpec, date: &str, left_ou
     };
     plan.notes.push(format!(
         "the {} channel ({date}) has no rustc or no cargo for {hosts}: {LOCK_FILE} leaves {them} out, \
-         and the flake cannot build this project on {them} (it says so there); choose another channel \
-         to build there",
+         so the flake cannot build this project on {them} (evaluation there stops, saying so); to \
+         build there, choose a channel in rust-toolchain.toml that has {them}",
         req.channel
     ));
 }

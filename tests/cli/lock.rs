@@ -174,7 +174,7 @@ fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
     .unwrap();
     lock_with_manifest(&p).success().stderr(predicates::str::contains(
         "note: the 1.95.0 channel (2026-04-16) has no rustc or no cargo for hosts \
-         x86_64-apple-darwin, aarch64-apple-darwin: rust-toolchain.lock.toml leaves them out, and the \
+         x86_64-apple-darwin, aarch64-apple-darwin: rust-toolchain.lock.toml leaves them out, so the \
          flake cannot build this project on them",
     ));
     let lock = p.read("rust-toolchain.lock.toml");
@@ -195,6 +195,17 @@ fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
         .collect();
     assert_eq!(darwin, Vec::<(String, String)>::new());
     assert!(entries(&lock).contains_key(&("cargo".into(), "aarch64-unknown-linux-gnu".into())));
+    // one host left out
+    let p = standard();
+    std::fs::write(
+        p.path().join("manifest.toml"),
+        manifest_without(&[("cargo", "x86_64-apple-darwin")]),
+    )
+    .unwrap();
+    lock_with_manifest(&p).success().stderr(predicates::str::contains(
+        "has no rustc or no cargo for host x86_64-apple-darwin: rust-toolchain.lock.toml leaves it \
+         out, so the flake cannot build this project on it",
+    ));
 
     // a channel with no toolchain for any of the four hosts is refused, nothing written
     let p = standard();
@@ -211,7 +222,7 @@ fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
     refuses(
         &p,
         &["toolchain", "lock", "--channel-manifest", "manifest.toml"],
-        "the 1.95.0 channel (2026-04-16) has no rustc and cargo for any host crossflake builds on \
+        "the 1.95.0 channel (2026-04-16) has rustc and cargo for none of the hosts crossflake builds on \
          (x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu, x86_64-apple-darwin, aarch64-apple-darwin); \
          choose another channel in rust-toolchain.toml",
     );

@@ -210,6 +210,29 @@ PY
 done
 }
 
+# step flake_check: `nix flake check` of the two-target fixture builds every check it has on
+# x86_64-linux (each target's package, verify, test and clippy checks, and fmt), as a user's CI
+# runs it; every check's output must then be in the store
+step_flake_check() {
+step "nix flake check of a two-target fixture builds every check"
+small_fixture
+local names c out missing=0 want got
+names=$(check_names "$small")
+got=$(python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))' <<<"$names")
+want="aarch64-musl aarch64-musl-clippy aarch64-musl-test aarch64-musl-verify fmt x86_64-musl x86_64-musl-clippy x86_64-musl-test x86_64-musl-verify"
+expect_eq "the two-target fixture's checks" "$got" "$want"
+for c in $got; do
+  out=$(rbnix "$small" eval --raw ".#checks.x86_64-linux.$c.outPath") || fail "$c: no output path"
+  [ -e "$out" ] || missing=$((missing + 1))
+done
+rbnix "$small" flake check || fail "nix flake check of $small"
+for c in $got; do
+  out=$(rbnix "$small" eval --raw ".#checks.x86_64-linux.$c.outPath") || fail "$c: no output path"
+  [ -e "$out" ] || fail "nix flake check passed without building $c ($out is not in the store)"
+done
+echo "   nix flake check passed, every check built ($missing of them by this run): $got"
+}
+
 # step verify_empty: a package with no binary fails its verify check, saying so
 step_verify_empty() {
 step "a package with no binary: its verify check fails"
@@ -694,7 +717,7 @@ nar_hash() {
 # (CROSSFLAKE_FENIX=real): Nix fetches the official components, fenix's fromManifestFile and
 # combine build the toolchain. Each binary must name rustc 1.99.1 (its .comment, or the path of
 # 1.99.1's commit in the windows and wasm binaries), be verified and run under its runner: the
-# host package (official rustc's own link line, rust-lld), then x86_64/aarch64 musl, x86_64-gnu
+# host package (by cc: mkLib's hostLinker drops rustc's self-contained rust-lld), then x86_64/aarch64 musl, x86_64-gnu
 # with a glibc floor of 2.17, aarch64-gnu, x86_64-windows and wasm32-wasip1 (zig as linker,
 # official rust-std). Where the dist server does not answer, the step prints which checks it
 # skipped and passes; where it answered, a binary built by another rustc fails it
@@ -712,10 +735,11 @@ git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.99.1"
 url=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["pkg"]["rustc"]["target"]["x86_64-unknown-linux-gnu"]["url"])' "$f/rust-toolchain.lock.toml")
 if ! dist_server_answers "$url"; then
   echo "   ###################################################################################"
-  echo "   9 fidelity checks skipped: dist server unreachable (no connection to $url)"
+  echo "   11 fidelity checks skipped: dist server unreachable (no connection to $url)"
   echo "   not built with fenix's real toolchains: rustc 1.99.1 in the host, x86_64/aarch64 musl,"
   echo "   x86_64/aarch64 gnu, x86_64-windows and wasm32-wasip1 binaries; the host linked by"
-  echo "   rust-lld; each target linked by zig from official rust-std, verified and run"
+  echo "   cc, not rust-lld; each target linked by zig from official rust-std, verified and run; a build"
+  echo "   script linking nixpkgs' zlib, in the host build and a cross build"
   echo "   ###################################################################################"
   return 0
 fi
@@ -741,10 +765,11 @@ for bin in "${out[x86_64-windows]}/bin/cross-hello.exe" "${out[wasm32-wasip1]}/b
     fail "$bin was not built by rustc 1.99.1 (no path of its commit 58cf8f9c3 in the binary)"
 done
 echo "   every binary names rustc 1.99.1 (58cf8f9c3)"
-# official rustc links host programs with its own rust-lld (built in Rust's CI, /checkout)
-readelf -p .comment "${out[default]}/bin/cross-hello" | grep -qF "Linker: LLD" && readelf -p .comment "${out[default]}/bin/cross-hello" | grep -qF "/checkout/src/llvm-project" ||
-  fail "the host build was not linked by rustc's own rust-lld: $(readelf -p .comment "${out[default]}/bin/cross-hello")"
-echo "   host: linked by rustc's rust-lld (official link line)"
+# official rustc would link host programs with its own rust-lld ("Linker: LLD" in .comment):
+# mkLib's hostLinker has cc link them, through nixpkgs' ld-wrapper
+! readelf -p .comment "${out[default]}/bin/cross-hello" | grep -qF "Linker: LLD" ||
+  fail "the host build was linked by rustc's self-contained rust-lld, not through the host's linker: $(readelf -p .comment "${out[default]}/bin/cross-hello")"
+echo "   host: linked by cc (mkLib's hostLinker), not rustc's self-contained rust-lld"
 expect_eq "host build" "$("${out[default]}/bin/cross-hello")" "cross-hello on x86_64: 2+3=5"
 echo "   host: runs: cross-hello on x86_64: 2+3=5"
 verify_run x86_64-musl "${out[x86_64-musl]}/bin/cross-hello" "cross-hello on x86_64: 2+3=5" env
@@ -754,6 +779,24 @@ verify_run aarch64-gnu "${out[aarch64-gnu]}/bin/cross-hello" "cross-hello on aar
 verify_run x86_64-windows "${out[x86_64-windows]}/bin/cross-hello.exe" "cross-hello on x86_64: 2+3=5" \
   env WINEPREFIX="$work/wine" WINEDEBUG=-all wine
 verify_run wasm32-wasip1 "${out[wasm32-wasip1]}/bin/cross-hello.wasm" "cross-hello on wasm32: 2+3=5" "$wasmtime" run
+# a build script that links nixpkgs' zlib (a shared library) must start in the sandbox, which
+# has no zlib but the store's: it needs the RUNPATH nixpkgs' ld-wrapper adds, which a link by
+# rustc's self-contained rust-lld does not get (mkLib's hostLinker); in the host build (no
+# --target) and in a cross build (--target: build scripts get the host's linker, not rustflags)
+local z zouts
+z=$(fixture zlib-1.99 "$repo/tests/fixtures/build-script-zlib" \
+  '{ ZLIB_LIB_DIR = "${crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux.zlib}/lib"; }')
+printf '[toolchain]\nchannel = "1.99.1"\ntargets = ["x86_64-unknown-linux-musl"]\n' >"$z/rust-toolchain.toml"
+"$crossflake" toolchain lock --manifest-path "$z/Cargo.toml" --channel-manifest "$lock_src" >"$work/zlib-lock.log" 2>&1 ||
+  fail "crossflake toolchain lock for the build-script-zlib fixture: $(cat "$work/zlib-lock.log")"
+git -C "$z" add -A && git -C "$z" commit -qm "locked to 1.99.1"
+# the stand-in's zlib is this machine's libz.so.1, the one Python's zlib module loads
+zlib_version() { python3 -c 'import zlib; print(zlib.ZLIB_RUNTIME_VERSION)'; }
+zouts=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$z" packages.x86_64-linux.default packages.x86_64-linux.x86_64-musl)
+mapfile -t o <<<"$zouts"
+expect_eq "host build of build-script-zlib" "$("${o[0]}/bin/zlib-probe")" "the build script ran zlib $(zlib_version)"
+verify_run x86_64-musl "${o[1]}/bin/zlib-probe" "the build script ran zlib $(zlib_version)" env
+echo "   a build script linking nixpkgs' zlib ran in the host build and the x86_64-musl build"
 }
 
 # step own: crossflake's own flake (with --all)
@@ -764,7 +807,7 @@ grep -q '^aarch64-musl ' <<<"$("$cli/bin/crossflake" targets)" || fail "the flak
 echo "   $cli/bin/crossflake targets lists the catalog"
 }
 
-steps=(harness fenix packages closure skips checks verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals builders)
+steps=(harness fenix packages closure skips checks flake_check verify_empty bait cdeps image dist push cache ci shells templates rebuild refusals builders)
 $all && steps+=(own)
 if [ ${#only[@]} -gt 0 ]; then
   for s in "${only[@]}"; do

@@ -172,8 +172,9 @@ stage_rsync() { debs rsync; }
 stage_patch() { debs patch; }
 stage_patchelf() { debs patchelf; }
 stage_gnumake() { debs make; }
-# zlib as nixpkgs' has it (lib/libz.so.1): fenix's toolchains put it on their binaries' rpath
-stage_zlib() { putL "/lib/$multiarch/libz.so.1" lib/libz.so.1; }
+# zlib as nixpkgs' has it (lib/libz.so.1, and libz.so, which -lz links): fenix's toolchains put
+# it on their binaries' rpath
+stage_zlib() { putL "/lib/$multiarch/libz.so.1" lib/libz.so.1 && ln -s libz.so.1 "$pkg/lib/libz.so"; }
 # perl with its modules (Debian splits them over four packages); Debian's perl looks for them
 # under /usr, so the stand-in's package points PERL5LIB at its own copies (host-tools.nix)
 stage_perl() {

@@ -1,5 +1,6 @@
 # stdenv.cc: a C compiler whose outputs run in the sandbox, as nixpkgs' cc-wrapper makes them:
-# bin/cc, gcc, cpp (Debian's gcc 12 through ./cc-wrapper.sh) and binutils' tools; its setup hook
+# bin/cc, gcc, cpp (Debian's gcc 12 through ./cc-wrapper.sh), bin/ld (binutils' through
+# ./ld-wrapper.sh, which adds nixpkgs' store rpaths) and binutils' other tools; its setup hook
 # exports CC, AR, STRIP and the rest, as nixpkgs' cc and bintools wrappers do.
 #   attributes: cc (gcc, with cc.lib), bintools (with bintools.dynamicLinker), libc (glibc),
 #   targetPrefix (""), isGNU
@@ -11,6 +12,7 @@ let
     builder = "${bash}/bin/bash";
     PATH = "${coreutils}/bin";
     template = ./cc-wrapper.sh;
+    ldTemplate = ./ld-wrapper.sh;
     inherit bash gcc binutils glibc libcDev;
     args = [
       "-ec"
@@ -22,6 +24,7 @@ let
           content=''${content//@bash@/$bash}
           content=''${content//@gcc@/$gcc}
           content=''${content//@binutils@/$binutils}
+          content=''${content//@wrapperBin@/$out/bin}
           content=''${content//@glibc@/$glibc}
           content=''${content//@libcDev@/$libcDev}
           content=''${content//@driver@/$2}
@@ -32,9 +35,14 @@ let
         wrap cc gcc-12
         wrap gcc gcc-12
         wrap cpp cpp-12
-        for tool in ar as ld nm objcopy objdump ranlib readelf size strings strip; do
+        for tool in ar as nm objcopy objdump ranlib readelf size strings strip; do
           ln -s "$binutils/bin/$tool" "$out/bin/$tool"
         done
+        content=$(cat "$ldTemplate")
+        content=''${content//@bash@/$bash}
+        content=''${content//@binutils@/$binutils}
+        printf '%s\n' "$content" >"$out/bin/ld"
+        chmod +x "$out/bin/ld"
         cat >"$out/nix-support/setup-hook" <<HOOK
         export CC=cc CPP=cpp AR=ar AS=as LD=ld NM=nm OBJCOPY=objcopy OBJDUMP=objdump RANLIB=ranlib READELF=readelf SIZE=size STRINGS=strings STRIP=strip
         HOOK
