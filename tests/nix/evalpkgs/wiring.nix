@@ -41,6 +41,8 @@ let
     let
       outs = cf.hostOutputs { inherit config; host = system; };
       hostTriple = catalog.hosts.${system}.triple;
+      isLinux = lib.hasSuffix "-linux" system;
+      hostLinkerName = "CARGO_TARGET_${lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] hostTriple)}_LINKER";
       perTarget = spec:
         let
           pkg = flake.packages.${system}.${spec.alias};
@@ -88,6 +90,15 @@ let
               ok = (testCheck ? QEMU_LD_PREFIX) == (runner.status == "program" && runner.kind == "qemu-user" && spec.target.libc == "glibc");
             }
             {
+              # mkLib's hostLinker, on linux hosts, where the target's recipe does not own the name
+              what = "the host's linker: crossflake-host-cc on linux hosts, the recipe's for the host's own triple, none on darwin";
+              ok = builtins.all
+                (d:
+                  if hostTriple == spec.triple && spec.target.recipe == "zigbuild" then lib.hasSuffix "-${spec.zigTarget}" (d.${hostLinkerName} or "")
+                  else if isLinux then lib.hasSuffix "-crossflake-host-cc" (d.${hostLinkerName} or "")
+                  else !(d ? ${hostLinkerName})) [ pkg deps shell ];
+            }
+            {
               what = "target-applies-to-host off exactly when the host's triple is the target's";
               ok = (pkg ? CARGO_TARGET_APPLIES_TO_HOST && deps.CARGO_TARGET_APPLIES_TO_HOST == "false" && pkg.__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS == "nightly") == (hostTriple == spec.triple && spec.target.recipe == "zigbuild");
             }
@@ -106,6 +117,11 @@ let
         }
         { what = "images take the commit time as SOURCE_DATE_EPOCH and the commit as revision"; ok = packages.oci.SOURCE_DATE_EPOCH == toString self.lastModified && self.lastModified == 1700000000 && hasInfix "--revision ${self.rev}" packages.oci.buildCommand; }
         { what = "the host build's toolchain has the host's rust-std only"; ok = stdTriples (toolchainOf native) == [ hostTriple ]; }
+        # the host build links with mkLib's hostLinker on linux; the default dev shell leaves
+        # it out, since this project has a target of the host's own triple on each linux host
+        # (`cargo zigbuild` keeps a linker already set: that target would link with cc)
+        { what = "host build: crossflake-host-cc on linux, no linker on darwin"; ok = if isLinux then lib.hasSuffix "-crossflake-host-cc" (native.${hostLinkerName} or "") && lib.hasSuffix "-crossflake-host-cc" (native.passthru.cargoArtifacts.${hostLinkerName} or native.__args.cargoArtifacts.${hostLinkerName} or "") else !(native ? ${hostLinkerName}); }
+        { what = "default dev shell: no host linker where a target has the host's triple"; ok = builtins.elem hostTriple (map (s: s.triple) outs.build) -> !(flake.devShells.${system}.default ? ${hostLinkerName}); }
       ];
       targets = map perTarget outs.build;
     in
