@@ -8,6 +8,8 @@
 #     runner;                 the runner command (program plus args), or null
 #     sysroot;                a glibc sysroot for qemu-user, or null
 #     sspStubs;               a directory with empty libssp archives
+#     hostLinker;             the linker of host artifacts (build scripts, proc-macros) when the
+#                             target is the host's own triple, or null (absent: null)
 #   }
 #   (crossEnv { spec = resolveTarget "aarch64-musl"; host = "x86_64-linux"; profile = "crossflake"; tools = ...; }).command
 #     == [ "cargo" "zigbuild" "--target" "aarch64-unknown-linux-musl" "--profile" "crossflake" ]
@@ -37,7 +39,7 @@ let
   values = {
     target = target.triple;
     cargo-target = spec.cargoTarget;
-    TRIPLE = builtins.replaceStrings [ "-" "." ] [ "_" "_" ] (strings.toUpper target.triple);
+    TRIPLE = strings.cargoTriple target.triple;
     triple = builtins.replaceStrings [ "-" "." ] [ "_" "_" ] target.triple;
     zig-flags = if target ? zig-cpu then "-mcpu=${target.zig-cpu}" else "";
     inherit profile;
@@ -45,6 +47,7 @@ let
     runner = if isProgram then tools.runner else null;
     sysroot = if isProgram && runner.kind == "qemu-user" && target.libc == "glibc" then tools.sysroot else null;
     ssp-stubs = tools.sspStubs;
+    host-linker = tools.hostLinker or null;
   }
   // (if spec.zigTarget == null then { } else { zig-target = spec.zigTarget; })
   // builtins.listToAttrs (map

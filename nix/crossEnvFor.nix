@@ -9,10 +9,11 @@
 #   runnerPackages     the runner's package, when the host has one for this target
 #   preBuild           shell code every zig build runs first: writable zig caches and library
 #   unstableAllowed    the names of the recipe's variables the catalog marks `unstable` (on
-#                      this host: cargo's target-applies-to-host when the target is the host's)
+#                      this host: cargo's target-applies-to-host and host-config when the
+#                      target is the host's)
 #   (crossEnvFor (resolveTarget "aarch64-musl") { profile = "crossflake"; }).vars.CC_aarch64_unknown_linux_musl
 #     == "/nix/store/...-zig-cc-aarch64-linux-musl"
-{ pkgs, pure, nixpkgs, zig, zigCommand, cargoZigbuild }:
+{ pkgs, pure, nixpkgs, zig, zigCommand, cargoZigbuild, hostCc }:
 spec: { profile ? "release", buildStd ? false }:
 let
   inherit (pkgs) lib;
@@ -56,6 +57,9 @@ let
       runner = if runnerPackage == null then null else "${runnerCommand}";
       inherit sysroot;
       sspStubs = "${sspStubs}";
+      # mkLib's host cc (null on darwin): the linker of build scripts and proc-macros when
+      # the target is the host's own triple
+      hostLinker = hostCc;
     };
   };
   usesZig = spec.zigTarget != null;

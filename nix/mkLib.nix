@@ -62,12 +62,13 @@ let
   # host's linker does: ./host-cc.sh, cc with those two arguments dropped. Where rustc passes
   # neither (other linux hosts, -Clinker-features=-lld) it is cc as rustc would run it. A
   # target whose triple is the host's keeps its own linker (the recipe's), and its build
-  # scripts get rustc's default (cargo's target-applies-to-host = false gives them no linker).
-  hostLinker = pkgs.lib.optionalAttrs (pkgs.lib.hasSuffix "-linux" system) {
-    "CARGO_TARGET_${pkgs.lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] pure.catalog.hosts.${system}.triple)}_LINKER" =
-      "${pkgs.writeShellScript "crossflake-host-cc" (builtins.readFile ./host-cc.sh)}";
+  # scripts get this one as cargo's host linker (the recipe's {host-linker}, targets.toml).
+  # null on darwin hosts, where rustc links with the cc it is given.
+  hostCc = if pkgs.lib.hasSuffix "-linux" system then "${pkgs.writeShellScript "crossflake-host-cc" (builtins.readFile ./host-cc.sh)}" else null;
+  hostLinker = pkgs.lib.optionalAttrs (hostCc != null) {
+    "CARGO_TARGET_${pure.strings.cargoTriple pure.catalog.hosts.${system}.triple}_LINKER" = hostCc;
   };
-  crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig zigCommand cargoZigbuild; };
+  crossEnvFor = import ./crossEnvFor.nix { inherit pkgs pure nixpkgs zig zigCommand cargoZigbuild hostCc; };
   buildForTarget = import ./buildForTarget.nix { inherit pkgs pure crossEnvFor buildToolsFor hostLinker; };
   checksForTarget = import ./checksForTarget.nix { inherit pkgs pure; };
   devShellForTarget = import ./devShellForTarget.nix { inherit (pkgs) lib; inherit pure crossEnvFor buildToolsFor zig hostLinker; };

@@ -25,6 +25,10 @@ pub struct ToolPaths {
     pub sysroot: Option<String>,
     /// The directory with empty libssp archives.
     pub ssp_stubs: String,
+    /// The linker of host artifacts (build scripts, proc-macros) when the target is the
+    /// host's own triple, as cargo's `[host] linker` (the catalog's `{host-linker}`); `None`:
+    /// rustc's default. The Nix library gives its host cc on linux hosts (nix/mkLib.nix).
+    pub host_linker: Option<String>,
     /// A writable mirror of zig's library directory, given to cargo-zigbuild and zig as
     /// `ZIG_LIB_DIR` when zig's own is read-only (not part of the recipe's environment: it
     /// only makes up for this machine's zig install).
@@ -275,6 +279,7 @@ impl<'a> Values<'a> {
             "runner" => Some(self.runner.clone()),
             "sysroot" => Some(self.sysroot.clone()),
             "ssp-stubs" => Some(Some(self.tools.ssp_stubs.clone())),
+            "host-linker" => Some(self.tools.host_linker.clone()),
             tool if catalog().tools.contains_key(tool) => Some(self.script_path(tool)),
             _ => None,
         }
@@ -309,6 +314,7 @@ mod tests {
             runner: Some("/bin/qemu-aarch64".into()),
             sysroot: Some("/usr/aarch64-linux-gnu".into()),
             ssp_stubs: "/cache/ssp".into(),
+            host_linker: None,
             zig_lib_dir: None,
             zig_command: Vec::new(),
         }
@@ -450,9 +456,30 @@ mod tests {
             r.env_pairs()
                 .any(|(n, _)| n == "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER")
         );
+        // cargo's host-config: build scripts get the host linker where there is one, and
+        // rustc's default where there is none (the CLI's case)
+        assert_eq!(get(&r, "CARGO_UNSTABLE_HOST_CONFIG"), Some("true"));
+        assert_eq!(get(&r, "CARGO_HOST_LINKER"), None);
+        let with_host_cc = ToolPaths {
+            host_linker: Some("/nix/store/x-crossflake-host-cc".into()),
+            ..tools()
+        };
+        let r = derive(&spec, "x86_64-linux", &opts(false), &with_host_cc).unwrap();
+        assert_eq!(
+            get(&r, "CARGO_HOST_LINKER"),
+            Some("/nix/store/x-crossflake-host-cc")
+        );
+        assert!(
+            get(&r, "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER")
+                .is_some_and(|l| l.ends_with("/zig-cc-x86_64-linux-gnu.2.17")),
+            "{:?}",
+            r.env
+        );
         // another host's triple: cargo's default already keeps the target's linker off
-        let r = derive(&spec, "aarch64-linux", &opts(false), &tools()).unwrap();
+        let r = derive(&spec, "aarch64-linux", &opts(false), &with_host_cc).unwrap();
         assert_eq!(get(&r, "CARGO_TARGET_APPLIES_TO_HOST"), None);
+        assert_eq!(get(&r, "CARGO_UNSTABLE_HOST_CONFIG"), None);
+        assert_eq!(get(&r, "CARGO_HOST_LINKER"), None);
     }
 
     #[test]

@@ -7,6 +7,11 @@ rec {
 
   toUpper = builtins.replaceStrings lower upper;
 
+  # a target triple as cargo spells it in variable names (CARGO_TARGET_<TRIPLE>_LINKER):
+  # upper case, `-` and `.` as `_`
+  #   strings.cargoTriple "x86_64-unknown-linux-gnu" == "X86_64_UNKNOWN_LINUX_GNU"
+  cargoTriple = triple: builtins.replaceStrings [ "-" "." ] [ "_" "_" ] (toUpper triple);
+
   # "a.b.c" -> { name = "a"; rest = "b.c"; }; no dot -> rest = null
   splitOnceDot = s:
     let m = builtins.match "([^.]*)\\.(.*)" s;

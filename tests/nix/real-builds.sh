@@ -724,22 +724,31 @@ nar_hash() {
 # (CROSSFLAKE_TEST_FENIX=standin plants that: tests/nix/mutations.sh).
 step_fenix() {
 step "fenix's real toolchains: a project locked to 1.99.1, built with the official components for every linux target, windows-gnu and wasm32-wasip1"
-local lock_src=$repo/tests/fixtures/toolchain/channel-rust-1.99.1.toml f url
+local f url
+# lock_1_99 DIR TRIPLE...: a rust-toolchain.toml for 1.99.1 with those targets (no components
+# key: the default components, targets.toml [toolchain], on both sides), locked by
+# `crossflake toolchain lock` from the fixture channel manifest, and committed
+lock_1_99() {
+  local dir=$1 log
+  shift
+  python3 -c 'import json, sys; print("[toolchain]\nchannel = \"1.99.1\"\ntargets = " + json.dumps(sys.argv[1:]))' "$@" >"$dir/rust-toolchain.toml"
+  log=$work/lock-$(basename "$dir").log
+  "$crossflake" toolchain lock --manifest-path "$dir/Cargo.toml" \
+    --channel-manifest "$repo/tests/fixtures/toolchain/channel-rust-1.99.1.toml" >"$log" 2>&1 ||
+    fail "crossflake toolchain lock for $dir: $(cat "$log")"
+  git -C "$dir" add -A && git -C "$dir" commit -qm "locked to 1.99.1"
+}
 f=$(fixture fenix-1.99 "$repo/tests/fixtures/cross-hello")
 set_targets "$f" '["x86_64-musl", "aarch64-musl", "x86_64-unknown-linux-gnu.2.17", "aarch64-gnu", "x86_64-windows", "wasm32-wasip1"]'
-# no components key: the default components (targets.toml [toolchain]), on both sides
-printf '[toolchain]\nchannel = "1.99.1"\ntargets = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "x86_64-pc-windows-gnu", "wasm32-wasip1"]\n' >"$f/rust-toolchain.toml"
-"$crossflake" toolchain lock --manifest-path "$f/Cargo.toml" --channel-manifest "$lock_src" >"$work/fenix-lock.log" 2>&1 ||
-  fail "crossflake toolchain lock for the 1.99.1 fixture: $(cat "$work/fenix-lock.log")"
-git -C "$f" add -A && git -C "$f" commit -qm "locked to 1.99.1"
+lock_1_99 "$f" x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-pc-windows-gnu wasm32-wasip1
 url=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["pkg"]["rustc"]["target"]["x86_64-unknown-linux-gnu"]["url"])' "$f/rust-toolchain.lock.toml")
 if ! dist_server_answers "$url"; then
   echo "   ###################################################################################"
-  echo "   11 fidelity checks skipped: dist server unreachable (no connection to $url)"
+  echo "   12 fidelity checks skipped: dist server unreachable (no connection to $url)"
   echo "   not built with fenix's real toolchains: rustc 1.99.1 in the host, x86_64/aarch64 musl,"
   echo "   x86_64/aarch64 gnu, x86_64-windows and wasm32-wasip1 binaries; the host linked by"
   echo "   cc, not rust-lld; each target linked by zig from official rust-std, verified and run; a build"
-  echo "   script linking nixpkgs' zlib, in the host build and a cross build"
+  echo "   script linking nixpkgs' zlib, in the host build, a cross build and x86_64-gnu's"
   echo "   ###################################################################################"
   return 0
 fi
@@ -782,21 +791,22 @@ verify_run wasm32-wasip1 "${out[wasm32-wasip1]}/bin/cross-hello.wasm" "cross-hel
 # a build script that links nixpkgs' zlib (a shared library) must start in the sandbox, which
 # has no zlib but the store's: it needs the RUNPATH nixpkgs' ld-wrapper adds, which a link by
 # rustc's self-contained rust-lld does not get (mkLib's hostLinker); in the host build (no
-# --target) and in a cross build (--target: build scripts get the host's linker, not rustflags)
+# --target), in a cross build (--target: build scripts get the host's linker, not rustflags)
+# and in x86_64-gnu's, the host's own triple (cargo's host-config: the recipe's
+# CARGO_HOST_LINKER, since target-applies-to-host = false keeps the zig linker off them)
 local z zouts
 z=$(fixture zlib-1.99 "$repo/tests/fixtures/build-script-zlib" \
   '{ ZLIB_LIB_DIR = "${crossflake.inputs.nixpkgs.legacyPackages.x86_64-linux.zlib}/lib"; }')
-printf '[toolchain]\nchannel = "1.99.1"\ntargets = ["x86_64-unknown-linux-musl"]\n' >"$z/rust-toolchain.toml"
-"$crossflake" toolchain lock --manifest-path "$z/Cargo.toml" --channel-manifest "$lock_src" >"$work/zlib-lock.log" 2>&1 ||
-  fail "crossflake toolchain lock for the build-script-zlib fixture: $(cat "$work/zlib-lock.log")"
-git -C "$z" add -A && git -C "$z" commit -qm "locked to 1.99.1"
+lock_1_99 "$z" x86_64-unknown-linux-musl x86_64-unknown-linux-gnu
 # the stand-in's zlib is this machine's libz.so.1, the one Python's zlib module loads
 zlib_version() { python3 -c 'import zlib; print(zlib.ZLIB_RUNTIME_VERSION)'; }
-zouts=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$z" packages.x86_64-linux.default packages.x86_64-linux.x86_64-musl)
+zouts=$(CROSSFLAKE_FENIX=${CROSSFLAKE_TEST_FENIX:-real} build_outputs "$z" packages.x86_64-linux.default packages.x86_64-linux.x86_64-musl packages.x86_64-linux.x86_64-gnu)
 mapfile -t o <<<"$zouts"
+[ ${#o[@]} -eq 3 ] || fail "real-build gave ${#o[@]} output paths for the build-script-zlib fixture's 3 packages"
 expect_eq "host build of build-script-zlib" "$("${o[0]}/bin/zlib-probe")" "the build script ran zlib $(zlib_version)"
 verify_run x86_64-musl "${o[1]}/bin/zlib-probe" "the build script ran zlib $(zlib_version)" env
-echo "   a build script linking nixpkgs' zlib ran in the host build and the x86_64-musl build"
+verify_run x86_64-gnu "${o[2]}/bin/zlib-probe" "the build script ran zlib $(zlib_version)" env
+echo "   a build script linking nixpkgs' zlib ran in the host build, the x86_64-musl build and x86_64-gnu's (the host's own triple)"
 }
 
 # step own: crossflake's own flake (with --all)

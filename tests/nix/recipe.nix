@@ -7,6 +7,7 @@ let
     runner = "/qemu";
     sysroot = "/sysroot";
     sspStubs = "/ssp";
+    hostLinker = "/host-cc";
   };
   env = alias: host: buildStd: crossEnv { spec = resolveTarget alias; inherit host buildStd tools; profile = "crossflake"; };
   values = r: builtins.mapAttrs (_: e: e.value) r.env;
@@ -67,7 +68,7 @@ in
     };
   }
   {
-    name = "x86_64-gnu on x86_64-linux: host artifacts keep the host's linker; tests run through the glibc loader, no sysroot";
+    name = "x86_64-gnu on x86_64-linux: host artifacts get the host linker (cargo's host-config), not zig; tests run through the glibc loader, no sysroot";
     expr = let r = env "x86_64-gnu" "x86_64-linux" false; in { inherit (r) env runner; };
     expected = {
       env = {
@@ -79,14 +80,22 @@ in
         CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER = { value = "/qemu"; buildStd = false; run = true; unstable = false; };
         CARGO_TARGET_APPLIES_TO_HOST = { value = "false"; buildStd = false; run = false; unstable = false; };
         CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST = { value = "true"; buildStd = false; run = false; unstable = true; };
+        CARGO_UNSTABLE_HOST_CONFIG = { value = "true"; buildStd = false; run = false; unstable = true; };
+        CARGO_HOST_LINKER = { value = "/host-cc"; buildStd = false; run = false; unstable = false; };
         __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS = { value = "nightly"; buildStd = false; run = false; unstable = true; };
       };
       runner = { status = "program"; kind = "glibc-loader"; program = "ld-linux-x86-64.so.2"; args = [ ]; };
     };
   }
   {
+    name = "x86_64-gnu on x86_64-linux with no host linker (the CLI's case): host-config on, rustc's default linker";
+    expr = builtins.filter (n: builtins.match "CARGO_HOST_.*|.*HOST_CONFIG" n != null)
+      (builtins.attrNames (crossEnv { spec = resolveTarget "x86_64-gnu"; host = "x86_64-linux"; profile = "crossflake"; tools = tools // { hostLinker = null; }; }).env);
+    expected = [ "CARGO_UNSTABLE_HOST_CONFIG" ];
+  }
+  {
     name = "aarch64-gnu on x86_64-linux: the target's linker for target artifacts only is cargo's default there";
-    expr = builtins.filter (n: builtins.match ".*APPLIES_TO_HOST|__CARGO.*" n != null) (builtins.attrNames (env "aarch64-gnu" "x86_64-linux" false).env);
+    expr = builtins.filter (n: builtins.match ".*APPLIES_TO_HOST|__CARGO.*|CARGO_HOST_.*|.*HOST_CONFIG" n != null) (builtins.attrNames (env "aarch64-gnu" "x86_64-linux" false).env);
     expected = [ ];
   }
   {

@@ -25,7 +25,7 @@ in
     expected = [ "CARGO_UNSTABLE_BUILD_STD" "RUSTC_BOOTSTRAP" "RUSTFLAGS (-Zshare-generics=y)" "__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS" "cargoExtraArgs (-Zbuild-std)" ];
   }
   {
-    name = "the catalog marks target-applies-to-host for a target that is the host's own triple, and nothing else";
+    name = "the catalog marks target-applies-to-host and host-config for a target that is the host's own triple, and nothing else";
     expr = {
       hostOwn = allowedOn "x86_64-linux" "x86_64-gnu";
       cross = allowedOn "x86_64-linux" "aarch64-gnu";
@@ -33,10 +33,10 @@ in
       armHostOwn = allowedOn "aarch64-linux" "aarch64-gnu";
     };
     expected = {
-      hostOwn = [ "CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST" "__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS" ];
+      hostOwn = [ "CARGO_UNSTABLE_HOST_CONFIG" "CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST" "__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS" ];
       cross = [ ];
       musl = [ ];
-      armHostOwn = [ "CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST" "__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS" ];
+      armHostOwn = [ "CARGO_UNSTABLE_HOST_CONFIG" "CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST" "__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS" ];
     };
   }
   {

@@ -30,6 +30,8 @@ fn nix_recipes() -> Value {
             runner = "<runner>";
             sysroot = "<sysroot>";
             sspStubs = "<ssp-stubs>";
+            # the CLI links host artifacts with rustc's default (ToolPaths::host_linker)
+            hostLinker = null;
           }};
           one = alias: host: buildStd:
             p.crossEnv {{ spec = p.resolveTarget alias; inherit host buildStd tools; profile = "crossflake"; }};
