@@ -3,7 +3,8 @@
 # Builds `src` for one target with crane: buildDepsOnly, then buildPackage reusing the
 # dependency build (so a source-only change rebuilds only the project's crates), both with
 # the target's recipe command and build environment (no runner: see crossEnvFor), and the
-# host's linker (mkLib's hostLinker: build scripts link through nixpkgs' ld-wrapper). `craneLib`
+# host's linker (mkLib's hostLinker: build scripts link through nixpkgs' ld-wrapper; for a
+# target of the host's own triple, the recipe's CARGO_HOST_LINKER, the same cc). `craneLib`
 # should carry a toolchain with this target's rust-std (mkFlake gives each target its own).
 # `env` is crossEnvFor's result; `tools` buildToolsFor's, for the build tools the crates of
 # `src`'s Cargo.lock (or crane's `cargoLock`) need (perl and make for openssl-src; libclang,

@@ -1,7 +1,8 @@
 # devShellForTarget { craneLib, spec, profile ? "release", packages ? [ ], buildTools ? [ ] } -> a shell whose
 # environment makes plain `cargo build` and `cargo test` build for `spec` and run its
 # tests under the host's runner (CARGO_BUILD_TARGET plus the recipe's variables, runner
-# included; mkLib's hostLinker for build scripts). For zig recipes, zig's library is given to
+# included; mkLib's hostLinker for build scripts, or for a target of the host's own triple the
+# recipe's CARGO_HOST_LINKER, the same cc). For zig recipes, zig's library is given to
 # cargo-zigbuild as a writable copy under ~/.cache/crossflake (zig's own is read-only in the
 # store). `buildTools` (keys of targets.toml's
 # [build-tools], from buildTools.nix) adds those tools as buildToolsFor gives them to builds.

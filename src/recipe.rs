@@ -26,8 +26,11 @@ pub struct ToolPaths {
     /// The directory with empty libssp archives.
     pub ssp_stubs: String,
     /// The linker of host artifacts (build scripts, proc-macros) when the target is the
-    /// host's own triple, as cargo's `[host] linker` (the catalog's `{host-linker}`); `None`:
-    /// rustc's default. The Nix library gives its host cc on linux hosts (nix/mkLib.nix).
+    /// host's own triple, as cargo's `[host] linker` and `[host.<triple>] linker` (the
+    /// catalog's `{host-linker}`). `None` leaves both variables out: build scripts get a
+    /// project's own `[host]` linker, else one the environment already sets (the flake's
+    /// target dev shells do), else rustc's default. The Nix library gives its host cc on
+    /// linux hosts (nix/mkLib.nix).
     pub host_linker: Option<String>,
     /// A writable mirror of zig's library directory, given to cargo-zigbuild and zig as
     /// `ZIG_LIB_DIR` when zig's own is read-only (not part of the recipe's environment: it
@@ -460,15 +463,22 @@ mod tests {
         // rustc's default where there is none (the CLI's case)
         assert_eq!(get(&r, "CARGO_UNSTABLE_HOST_CONFIG"), Some("true"));
         assert_eq!(get(&r, "CARGO_HOST_LINKER"), None);
+        assert_eq!(get(&r, "CARGO_HOST_X86_64_UNKNOWN_LINUX_GNU_LINKER"), None);
         let with_host_cc = ToolPaths {
             host_linker: Some("/nix/store/x-crossflake-host-cc".into()),
             ..tools()
         };
         let r = derive(&spec, "x86_64-linux", &opts(false), &with_host_cc).unwrap();
-        assert_eq!(
-            get(&r, "CARGO_HOST_LINKER"),
-            Some("/nix/store/x-crossflake-host-cc")
-        );
+        for name in [
+            "CARGO_HOST_LINKER",
+            "CARGO_HOST_X86_64_UNKNOWN_LINUX_GNU_LINKER",
+        ] {
+            assert_eq!(
+                get(&r, name),
+                Some("/nix/store/x-crossflake-host-cc"),
+                "{name}"
+            );
+        }
         assert!(
             get(&r, "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER")
                 .is_some_and(|l| l.ends_with("/zig-cc-x86_64-linux-gnu.2.17")),

@@ -278,7 +278,8 @@ pub fn tool_paths(spec: &TargetSpec, host: &str) -> ToolPaths {
             )
         })),
         ssp_stubs: cache_dir().join("ssp-stubs").display().to_string(),
-        // the system's cc links host artifacts as rustc runs it: no store libraries to find
+        // none of the CLI's own: the environment's, the project's or rustc's default
+        // (ToolPaths::host_linker)
         host_linker: None,
         zig_lib_dir: spec
             .target()

@@ -112,6 +112,9 @@ fn tool_map(paths: &ToolPaths, recipe: &Recipe) -> std::collections::BTreeMap<St
     if let Some(s) = &paths.sysroot {
         m.insert("sysroot".into(), s.clone());
     }
+    if let Some(h) = &paths.host_linker {
+        m.insert("host-linker".into(), h.clone());
+    }
     if let Some(z) = &paths.zig_lib_dir {
         m.insert("zig-lib-dir".into(), z.clone());
     }

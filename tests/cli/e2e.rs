@@ -482,10 +482,13 @@ fn env_shell_builds_the_hosts_own_gnu_triple_with_prebuilt_std() {
     );
     for var in [
         "export CARGO_TARGET_APPLIES_TO_HOST='false'",
+        "export CARGO_UNSTABLE_HOST_CONFIG='true'",
         "export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER='",
     ] {
         assert!(shell.contains(var), "{var} in:\n{shell}");
     }
+    // the CLI has no host linker of its own: build scripts get rustc's default
+    assert!(!shell.contains("CARGO_HOST_"), "{shell}");
     std::fs::write(tmp.path().join("env.sh"), &shell).unwrap();
     let out = run_ok(
         Command::new("env")

@@ -82,6 +82,7 @@ in
         CARGO_UNSTABLE_TARGET_APPLIES_TO_HOST = { value = "true"; buildStd = false; run = false; unstable = true; };
         CARGO_UNSTABLE_HOST_CONFIG = { value = "true"; buildStd = false; run = false; unstable = true; };
         CARGO_HOST_LINKER = { value = "/host-cc"; buildStd = false; run = false; unstable = false; };
+        CARGO_HOST_X86_64_UNKNOWN_LINUX_GNU_LINKER = { value = "/host-cc"; buildStd = false; run = false; unstable = false; };
         __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS = { value = "nightly"; buildStd = false; run = false; unstable = true; };
       };
       runner = { status = "program"; kind = "glibc-loader"; program = "ld-linux-x86-64.so.2"; args = [ ]; };

@@ -72,7 +72,7 @@ let
           ]
           ++ lib.optionals (spec.zigTarget != null) [
             { what = "zig and the pinned cargo-zigbuild on PATH"; ok = builtins.any (d: (d.pname or "") == "zig") pkg.nativeBuildInputs && builtins.any (d: (d.pname or "") == "cargo-zigbuild" && d.version == catalog.cargo-zigbuild.version && d ? cargoVendorDir) pkg.nativeBuildInputs; }
-            { what = "linker and CC are cargo-zigbuild wrappers"; ok = builtins.all (n: let v = pkg.${n}; in lib.hasPrefix "/nix/store/" v && (lib.hasSuffix "-${spec.zigTarget}" v)) (builtins.filter (n: lib.hasSuffix "_LINKER" n && n != "CARGO_HOST_LINKER" || lib.hasPrefix "CC_" n) names); }
+            { what = "linker and CC are cargo-zigbuild wrappers"; ok = builtins.all (n: let v = pkg.${n}; in lib.hasPrefix "/nix/store/" v && (lib.hasSuffix "-${spec.zigTarget}" v)) (builtins.filter (n: lib.hasSuffix "_LINKER" n && !(lib.hasPrefix "CARGO_HOST_" n) || lib.hasPrefix "CC_" n) names); }
             { what = "writable zig caches and library"; ok = builtins.all (d: hasInfix "ZIG_GLOBAL_CACHE_DIR=\"$TMPDIR" d.preConfigure && hasInfix "crossflakeWritableZigLib \"$TMPDIR/zig-lib\"" d.preConfigure) [ pkg deps ]; }
             { what = "dev shell gives cargo-zigbuild a writable zig library"; ok = hasInfix "crossflakeWritableZigLib" shell.shellHook && hasInfix (lib.escapeShellArgs catalog.cargo-zigbuild.writes) shell.shellHook; }
             { what = "the package, its dependencies and its test start from one prebuilt zig cache"; ok = pkg ? crossflakeZigCache && deps.crossflakeZigCache == pkg.crossflakeZigCache && (runner.status == "unavailable" || testCheck.crossflakeZigCache == pkg.crossflakeZigCache) && hasInfix "$crossflakeZigCache/." pkg.preConfigure; }
@@ -108,8 +108,11 @@ let
               # link with crossflake-host-cc (linux hosts only have such a zig target)
               what = "host-config gives crossflake-host-cc to host artifacts exactly when the host's triple is the target's";
               ok = builtins.all
-                (d: (d ? CARGO_UNSTABLE_HOST_CONFIG && lib.hasSuffix "-crossflake-host-cc" (d.CARGO_HOST_LINKER or "")) == (hostTriple == spec.triple && spec.target.recipe == "zigbuild" && isLinux)
-                  && (d ? CARGO_HOST_LINKER) == (d ? CARGO_UNSTABLE_HOST_CONFIG))
+                (d:
+                  let hostTripleLinker = "CARGO_HOST_${lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] hostTriple)}_LINKER"; in
+                  (d ? CARGO_UNSTABLE_HOST_CONFIG && lib.hasSuffix "-crossflake-host-cc" (d.CARGO_HOST_LINKER or "") && d.${hostTripleLinker} or "" == d.CARGO_HOST_LINKER)
+                    == (hostTriple == spec.triple && spec.target.recipe == "zigbuild" && isLinux)
+                    && (d ? CARGO_HOST_LINKER) == (d ? CARGO_UNSTABLE_HOST_CONFIG))
                 [ pkg deps shell ];
             }
           ];
