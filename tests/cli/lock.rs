@@ -151,27 +151,25 @@ fn the_lock_is_the_manifest_pruned() {
     p.cmd(&["toolchain", "lock", "--check"]).assert().success();
 }
 
-/// The fixture manifest with `unavailable` marked unavailable (package, triple).
-fn manifest_without(unavailable: &[(&str, &str)]) -> String {
+/// The standard project with manifest.toml: the fixture manifest with `unavailable` marked
+/// unavailable (package, triple).
+fn standard_without(unavailable: &[(&str, &str)]) -> TempProject {
     let mut doc: toml_edit::DocumentMut = manifest_text().parse().unwrap();
     for (pkg, triple) in unavailable {
         doc["pkg"][pkg]["target"][triple]["available"] = toml_edit::value(false);
     }
-    doc.to_string()
+    let p = standard();
+    std::fs::write(p.path().join("manifest.toml"), doc.to_string()).unwrap();
+    p
 }
 
 #[test]
 fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
-    let p = standard();
     // as for a channel older than a host: no rustc on one darwin host, no cargo on the other
-    std::fs::write(
-        p.path().join("manifest.toml"),
-        manifest_without(&[
-            ("rustc", "x86_64-apple-darwin"),
-            ("cargo", "aarch64-apple-darwin"),
-        ]),
-    )
-    .unwrap();
+    let p = standard_without(&[
+        ("rustc", "x86_64-apple-darwin"),
+        ("cargo", "aarch64-apple-darwin"),
+    ]);
     lock_with_manifest(&p).success().stderr(predicates::str::contains(
         "note: the 1.95.0 channel (2026-04-16) has no rustc or no cargo for hosts \
          x86_64-apple-darwin, aarch64-apple-darwin: rust-toolchain.lock.toml leaves them out, so the \
@@ -196,29 +194,19 @@ fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
     assert_eq!(darwin, Vec::<(String, String)>::new());
     assert!(entries(&lock).contains_key(&("cargo".into(), "aarch64-unknown-linux-gnu".into())));
     // one host left out
-    let p = standard();
-    std::fs::write(
-        p.path().join("manifest.toml"),
-        manifest_without(&[("cargo", "x86_64-apple-darwin")]),
-    )
-    .unwrap();
+    let p = standard_without(&[("cargo", "x86_64-apple-darwin")]);
     lock_with_manifest(&p).success().stderr(predicates::str::contains(
         "has no rustc or no cargo for host x86_64-apple-darwin: rust-toolchain.lock.toml leaves it \
          out, so the flake cannot build this project on it",
     ));
 
     // a channel with no toolchain for any of the four hosts is refused, nothing written
-    let p = standard();
-    std::fs::write(
-        p.path().join("manifest.toml"),
-        manifest_without(&[
-            ("rustc", "x86_64-unknown-linux-gnu"),
-            ("rustc", "aarch64-unknown-linux-gnu"),
-            ("rustc", "x86_64-apple-darwin"),
-            ("cargo", "aarch64-apple-darwin"),
-        ]),
-    )
-    .unwrap();
+    let p = standard_without(&[
+        ("rustc", "x86_64-unknown-linux-gnu"),
+        ("rustc", "aarch64-unknown-linux-gnu"),
+        ("rustc", "x86_64-apple-darwin"),
+        ("cargo", "aarch64-apple-darwin"),
+    ]);
     refuses(
         &p,
         &["toolchain", "lock", "--channel-manifest", "manifest.toml"],
