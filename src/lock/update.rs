@@ -10,6 +10,7 @@ use toml_edit::Item;
 use super::channel_server::{DIST_SERVER, ManifestSource, fetch_manifest, manifest_url};
 use super::manifest::parse_manifest;
 use super::prune::build_lock;
+use crate::catalog::catalog;
 use crate::plan::Plan;
 use crate::toml_doc;
 use crate::toolchain::{self, ToolchainSpec};
@@ -167,8 +168,10 @@ pub fn plan_lock(
     Ok(path)
 }
 
-/// Says which host triples a lock leaves out (the channel built no toolchain for them) and
-/// what that means for the flake.
+/// Says which host triples a lock leaves out (the channel built no toolchain for them), what
+/// that means for the flake, and which of the toolchain's target triples no host can build
+/// with this lock (those whose catalog `build-hosts` are all left out: darwin targets when
+/// both darwin hosts are).
 fn note_hosts_left_out(plan: &mut Plan, req: &ToolchainSpec, date: &str, left_out: &[String]) {
     if left_out.is_empty() {
         return;
@@ -177,12 +180,48 @@ fn note_hosts_left_out(plan: &mut Plan, req: &ToolchainSpec, date: &str, left_ou
         [one] => (format!("host {one}"), "it"),
         _ => (format!("hosts {}", left_out.join(", ")), "them"),
     };
-    plan.notes.push(format!(
+    let mut note = format!(
         "the {} channel ({date}) has no rustc or no cargo for {hosts}: {LOCK_FILE} leaves {them} out, \
          so the flake cannot build this project on {them} (evaluation there stops, saying so); to \
          build there, choose a channel in rust-toolchain.toml that has {them}",
         req.channel
-    ));
+    );
+    let stranded = targets_built_only_on(&req.targets, left_out);
+    if !stranded.is_empty() {
+        note.push_str(&format!(
+            ". No host can build {} with this lock: {} only on the hosts it leaves out",
+            match stranded.as_slice() {
+                [one] => format!("target {one}"),
+                _ => format!("targets {}", stranded.join(", ")),
+            },
+            if stranded.len() == 1 {
+                "it builds"
+            } else {
+                "they build"
+            }
+        ));
+    }
+    plan.notes.push(note);
+}
+
+/// The target triples among `targets` that the catalog builds only on hosts whose triples are
+/// in `hosts` (triples the catalog does not know are left out).
+fn targets_built_only_on(targets: &[String], hosts: &[String]) -> Vec<String> {
+    let cat = catalog();
+    targets
+        .iter()
+        .filter(|triple| {
+            let mut build_hosts = cat
+                .targets
+                .values()
+                .filter(|t| &t.triple == *triple)
+                .flat_map(|t| &t.build_hosts)
+                .peekable();
+            build_hosts.peek().is_some()
+                && build_hosts.all(|h| cat.hosts.get(h).is_some_and(|h| hosts.contains(&h.triple)))
+        })
+        .cloned()
+        .collect()
 }
 
 /// For init and `target add/remove`: when a lock exists and no longer matches the toolchain

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use predicates::prelude::*;
+
 use crate::support::{TempProject, refuses, serve};
 
 pub(crate) fn fixture(name: &str) -> PathBuf {
@@ -151,16 +153,24 @@ fn the_lock_is_the_manifest_pruned() {
     p.cmd(&["toolchain", "lock", "--check"]).assert().success();
 }
 
-/// The standard project with manifest.toml: the fixture manifest with `unavailable` marked
+/// A [`project`] with manifest.toml: the fixture manifest with `unavailable` marked
 /// unavailable (package, triple).
-fn standard_without(unavailable: &[(&str, &str)]) -> TempProject {
+fn project_without(toolchain: &str, unavailable: &[(&str, &str)]) -> TempProject {
     let mut doc: toml_edit::DocumentMut = manifest_text().parse().unwrap();
     for (pkg, triple) in unavailable {
         doc["pkg"][pkg]["target"][triple]["available"] = toml_edit::value(false);
     }
-    let p = standard();
+    let p = project(toolchain);
     std::fs::write(p.path().join("manifest.toml"), doc.to_string()).unwrap();
     p
+}
+
+/// The standard project, its manifest with `unavailable` marked unavailable.
+fn standard_without(unavailable: &[(&str, &str)]) -> TempProject {
+    project_without(
+        &std::fs::read_to_string(fixture("rust-toolchain.toml")).unwrap(),
+        unavailable,
+    )
 }
 
 #[test]
@@ -197,8 +207,40 @@ fn a_host_the_channel_built_no_toolchain_for_is_left_out_and_said() {
     let p = standard_without(&[("cargo", "x86_64-apple-darwin")]);
     lock_with_manifest(&p).success().stderr(predicates::str::contains(
         "has no rustc or no cargo for host x86_64-apple-darwin: rust-toolchain.lock.toml leaves it \
-         out, so the flake cannot build this project on it",
+         out, so the flake cannot build this project on it (evaluation there stops, saying so); to \
+         build there, choose a channel in rust-toolchain.toml that has it\n",
     ));
+    // darwin targets build only on the darwin hosts: with both left out, the note names them;
+    // with one, the other still builds them
+    let darwin_targets = "[toolchain]\nchannel = \"1.95.0\"\ntargets = [\"x86_64-unknown-linux-musl\", \
+                          \"aarch64-apple-darwin\", \"x86_64-apple-darwin\"]\n";
+    let p = project_without(
+        darwin_targets,
+        &[
+            ("rustc", "x86_64-apple-darwin"),
+            ("rustc", "aarch64-apple-darwin"),
+        ],
+    );
+    lock_with_manifest(&p).success().stderr(predicates::str::contains(
+        "that has them. No host can build targets aarch64-apple-darwin, x86_64-apple-darwin with \
+         this lock: they build only on the hosts it leaves out\n",
+    ));
+    let p = project_without(
+        "[toolchain]\nchannel = \"1.95.0\"\ntargets = [\"aarch64-apple-darwin\"]\n",
+        &[
+            ("rustc", "x86_64-apple-darwin"),
+            ("cargo", "aarch64-apple-darwin"),
+        ],
+    );
+    lock_with_manifest(&p).success().stderr(predicates::str::contains(
+        "No host can build target aarch64-apple-darwin with this lock: it builds only on the hosts \
+         it leaves out\n",
+    ));
+    let p = project_without(darwin_targets, &[("rustc", "x86_64-apple-darwin")]);
+    lock_with_manifest(&p).success().stderr(
+        predicates::str::contains("leaves it out")
+            .and(predicates::str::contains("No host can build").not()),
+    );
 
     // a channel with no toolchain for any of the four hosts is refused, nothing written
     let p = standard_without(&[
