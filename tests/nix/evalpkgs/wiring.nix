@@ -43,7 +43,11 @@ let
       outs = cf.hostOutputs { inherit config; host = system; };
       hostTriple = catalog.hosts.${system}.triple;
       isLinux = lib.hasSuffix "-linux" system;
-      hostLinkerName = "CARGO_TARGET_${lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] hostTriple)}_LINKER";
+      # cargo's spelling of the host triple in variable names, written here independently of
+      # the library's strings.cargoTriple
+      hostCargoTriple = lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] hostTriple);
+      hostLinkerName = "CARGO_TARGET_${hostCargoTriple}_LINKER";
+      hostConfigLinkerName = "CARGO_HOST_${hostCargoTriple}_LINKER";
       perTarget = spec:
         let
           pkg = flake.packages.${system}.${spec.alias};
@@ -109,8 +113,7 @@ let
               what = "host-config gives crossflake-host-cc to host artifacts exactly when the host's triple is the target's";
               ok = builtins.all
                 (d:
-                  let hostTripleLinker = "CARGO_HOST_${lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] hostTriple)}_LINKER"; in
-                  (d ? CARGO_UNSTABLE_HOST_CONFIG && lib.hasSuffix "-crossflake-host-cc" (d.CARGO_HOST_LINKER or "") && d.${hostTripleLinker} or "" == d.CARGO_HOST_LINKER)
+                  (d ? CARGO_UNSTABLE_HOST_CONFIG && lib.hasSuffix "-crossflake-host-cc" (d.CARGO_HOST_LINKER or "") && d.${hostConfigLinkerName} or "" == d.CARGO_HOST_LINKER)
                     == (hostTriple == spec.triple && spec.target.recipe == "zigbuild" && isLinux)
                     && (d ? CARGO_HOST_LINKER) == (d ? CARGO_UNSTABLE_HOST_CONFIG))
                 [ pkg deps shell ];
